@@ -1,0 +1,40 @@
+# makeready — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SAMPLE ?= src/makeready/data/samples/20mm-xyz-cube.stl
+
+.PHONY: venv run test lint fuzz bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The main job on the embedded defaults: read the packaged sample part and report it.
+run: $(STAMP)
+	$(VENV)/bin/makeready info $(SAMPLE)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff format --check src tests benchmarks examples
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# Long property-based fuzzing of every reader (not part of `make test`).
+fuzz: $(STAMP)
+	MAKEREADY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/test_fuzz_readers.py
+
+# Side-by-side benchmarks against peers; results land in benchmarks/results/.
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

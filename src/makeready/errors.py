@@ -1,0 +1,67 @@
+"""One exception type for unusable input, with stable dotted codes.
+
+Defects of a readable part (holes, flipped triangles, thin walls…) are *data* and are
+reported, never raised. ``MakereadyError`` is raised only when input cannot be used at all:
+an empty or truncated file, an unknown format, a zip bomb, a 3MF that violates its
+specification. Its ``code`` is stable and documented in ``docs/errors.md``; the CLI prints it
+and exits with status 2, and the service maps it to RFC 9457 problem JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ERROR_CODES", "MakereadyError"]
+
+#: Every code the library raises, with the one-line meaning shown to users.
+ERROR_CODES: dict[str, str] = {
+    "file.empty": "the file holds no bytes",
+    "file.not_found": "the path does not exist or cannot be read",
+    "file.too_large": "the file is larger than the configured byte limit",
+    "file.too_many_triangles": "the part has more triangles than the configured limit",
+    "file.unsupported_format": "the content is not a format makeready reads",
+    "file.truncated": "the file ends before the data its header announces",
+    "file.invalid_number": "a coordinate is not a finite number (NaN, infinity or malformed)",
+    "file.index_out_of_range": "a face refers to a vertex that does not exist",
+    "file.no_triangles": "the file is readable but holds no triangles to analyse",
+    "file.unknown_units": "the unit name is not one makeready knows",
+    "stl.invalid": "the STL is malformed",
+    "obj.invalid": "the OBJ is malformed",
+    "ply.invalid": "the PLY is malformed",
+    "off.invalid": "the OFF is malformed",
+    "zip.invalid": "the archive is damaged or not a zip",
+    "zip.bomb": "the archive expands beyond the size or ratio limits",
+    "zip.path_traversal": "an archive entry name escapes the archive (absolute path or '..')",
+    "zip.no_part": "the archive holds no readable part file",
+    "3mf.invalid": "the 3MF violates the 3MF specification (the rule is named in the message)",
+    "3mf.xml_forbidden": "the 3MF XML uses a DOCTYPE or entities, which 3MF forbids",
+    "3mf.unsupported_extension": "the 3MF requires an extension makeready does not implement",
+    "step.invalid": "the STEP file could not be read by OpenCascade",
+    "step.unavailable": "STEP support needs the optional OpenCascade package (cascadio)",
+}
+
+
+class MakereadyError(Exception):
+    """Unusable input, with a stable machine-readable code.
+
+    Parameters
+    ----------
+    code : str
+        A dotted code from :data:`ERROR_CODES`, e.g. ``"file.truncated"``.
+    message : str
+        A sentence for people that says what is wrong and, where possible, where.
+    **details : Any
+        Extra facts for machines (e.g. ``rule="3MF core 3.4.3"``, ``expected_bytes=…``).
+    """
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unregistered error code {code!r}")
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the error as a JSON-ready mapping (``code``, ``message``, ``details``)."""
+        return {"code": self.code, "message": self.message, "details": dict(self.details)}

@@ -1,0 +1,91 @@
+"""What every reader returns, and helpers the readers share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from makeready.errors import MakereadyError
+from makeready.geometry.mesh import Body
+
+__all__ = ["ReadResult", "compact", "ensure_finite", "ensure_indices", "is_text"]
+
+
+@dataclass
+class ReadResult:
+    """A reader's output before unit conversion.
+
+    Attributes
+    ----------
+    bodies : list of Body
+        Bodies in the file's own units (or already in mm when ``units_applied``).
+    source_format : str
+        Format tag, e.g. ``"stl-binary"``.
+    units : str or None
+        The unit the file itself declares (3MF, STEP); None when the format has no units.
+    units_applied : bool
+        True when the reader already converted coordinates to mm.
+    notes : list of str
+        What a user should know about the read.
+    metadata : dict
+        Metadata the file carries.
+    """
+
+    bodies: list[Body]
+    source_format: str
+    units: str | None = None
+    units_applied: bool = False
+    notes: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+# Bytes that never occur in text files; any of them marks content as binary.
+_NON_TEXT = bytes(range(0, 9)) + bytes([11]) + bytes(range(14, 32)) + b"\x7f"
+
+
+def is_text(sample: bytes) -> bool:
+    """True when ``sample`` holds no control bytes other than tab, newlines and form feed."""
+    return len(sample.translate(None, _NON_TEXT)) == len(sample)
+
+
+def ensure_finite(values: npt.NDArray[np.floating], where: str) -> None:
+    """Raise ``file.invalid_number`` when any coordinate is NaN or infinite."""
+    if values.size and not np.isfinite(values).all():
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        raise MakereadyError(
+            "file.invalid_number", f"{where}: {bad} coordinate value(s) are NaN or infinite", count=bad
+        )
+
+
+def ensure_indices(faces: npt.NDArray[np.integer], vertex_count: int, where: str) -> None:
+    """Raise ``file.index_out_of_range`` when a face refers past the vertex list."""
+    if faces.size and (int(faces.min()) < 0 or int(faces.max()) >= vertex_count):
+        bad = int(np.count_nonzero((faces < 0) | (faces >= vertex_count)))
+        raise MakereadyError(
+            "file.index_out_of_range",
+            f"{where}: {bad} face corner(s) refer to vertices outside 0..{vertex_count - 1}",
+            count=bad,
+        )
+
+
+def compact(
+    vertices: npt.NDArray[np.float64], faces: npt.NDArray[np.integer]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], int]:
+    """Drop vertices no face uses and renumber the faces (O(n), order kept).
+
+    Returns
+    -------
+    vertices : (k, 3) float64
+    faces : (m, 3) int64
+    dropped : int
+        How many vertices were unreferenced.
+    """
+    used = np.zeros(len(vertices), dtype=bool)
+    used[faces.ravel()] = True
+    dropped = int(len(vertices) - np.count_nonzero(used))
+    if dropped == 0:
+        return vertices, faces.astype(np.int64, copy=False), 0
+    remap = np.cumsum(used, dtype=np.int64) - 1
+    return vertices[used], remap[faces], dropped

@@ -1,0 +1,632 @@
+"""3MF: an OPC package reader that applies the specification's rules, and a writer.
+
+Scope: the core specification (objects, meshes, components, build items, transforms, the model
+``unit`` applied to vertices *and* translations, metadata), the production extension (model
+parts referenced by ``p:path``) and validation of the materials extension's resources. Files
+that break a rule are refused with ``3mf.invalid`` and the rule in the message; extensions a
+file *requires* but makeready does not implement are refused with
+``3mf.unsupported_extension``, as the core specification demands of consumers.
+
+XML is parsed by lxml with DTDs, entity resolution and network access disabled; any
+``<!DOCTYPE`` or ``<!ENTITY`` is refused before parsing (3MF forbids DTDs).
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from lxml import etree
+
+from makeready.errors import MakereadyError
+from makeready.geometry.formats.archive import SafeZip
+from makeready.geometry.formats.common import ReadResult, compact, ensure_finite
+from makeready.geometry.mesh import Body, Part
+from makeready.limits import LoadLimits
+from makeready.units import MM_PER_UNIT
+
+__all__ = ["is_3mf_package", "read_3mf", "write_3mf"]
+
+CORE = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
+MATERIAL = "http://schemas.microsoft.com/3dmanufacturing/material/2015/02"
+PRODUCTION = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06"
+SLICE = "http://schemas.microsoft.com/3dmanufacturing/slice/2015/07"
+BEAM = "http://schemas.microsoft.com/3dmanufacturing/beamlattice/2017/02"
+LEGACY_093 = "http://schemas.microsoft.com/3dmanufacturing/2013/01"
+MARKUP_COMPAT = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+REL_MODEL = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"
+REL_PRINTTICKET = "http://schemas.microsoft.com/3dmanufacturing/2013/01/printticket"
+
+#: Namespaces of published 3MF specifications. A namespace in the reserved 3MF family that is
+#: not one of these names no specification, so the document is not valid 3MF (rule 2.3.2c).
+KNOWN_3MF_NAMESPACES = {
+    CORE, MATERIAL, PRODUCTION, SLICE, BEAM,
+    "http://schemas.microsoft.com/3dmanufacturing/beamlattice/balls/2020/07",
+    "http://schemas.microsoft.com/3dmanufacturing/securecontent/2019/04",
+    "http://schemas.microsoft.com/3dmanufacturing/securecontent/2019/07",
+    "http://schemas.microsoft.com/3dmanufacturing/trianglesets/2021/07",
+    "http://schemas.microsoft.com/3dmanufacturing/volumetric/2022/01",
+    "http://schemas.microsoft.com/3dmanufacturing/displacement/2022/07",
+    "http://schemas.3mf.io/3dmanufacturing/implicit/2023/12",
+    "http://schemas.3mf.io/3dmanufacturing/booleanoperations/2023/07",
+    "http://schemas.microsoft.com/3dmanufacturing/2013/01",
+}  # fmt: skip
+_RESERVED_PREFIXES = ("http://schemas.microsoft.com/3dmanufacturing/", "http://schemas.3mf.io/3dmanufacturing/")
+#: Extensions whose *required* use makeready honours (materials only carry appearance, which
+#: makeready does not need, so requiring them changes no geometry).
+SUPPORTED_REQUIRED = {CORE, MATERIAL, PRODUCTION}
+OBJECT_TYPES = {"model", "support", "solidsupport", "surface", "other"}
+PROPERTY_RESOURCES = {"basematerials", "colorgroup", "texture2dgroup", "compositematerials", "multiproperties"}
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
+_FORBIDDEN_XML = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _invalid(rule: str, message: str) -> MakereadyError:
+    return MakereadyError("3mf.invalid", f"{message} (3MF rule: {rule})", rule=rule)
+
+
+def is_3mf_package(archive: SafeZip) -> bool:
+    """True when the zip holds a 3MF model part or an OPC content-types file naming one."""
+    if any(n.lower().endswith(".model") for n in archive.names()):
+        return True
+    return archive.find("[Content_Types].xml") is not None and archive.find("_rels/.rels") is not None
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+        remove_comments=True, remove_pis=True,
+    )  # fmt: skip
+
+
+def _parse_xml(data: bytes, part_name: str) -> etree._Element:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or (
+        b"\x00" in data[:64]
+    ):
+        raise _invalid("2.3.2 XML encoding", f"part {part_name} is not UTF-8 encoded")
+    declared = re.match(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding=[\"']([^\"']+)[\"']", data)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        raise _invalid("2.3.2 XML encoding", f"part {part_name} declares encoding {declared.group(1)!r}, not UTF-8")
+    if _FORBIDDEN_XML.search(data):
+        raise MakereadyError(
+            "3mf.xml_forbidden", f"part {part_name} contains a DOCTYPE or ENTITY declaration, which 3MF forbids"
+        )
+    try:
+        return etree.fromstring(data, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _invalid("2.3 XML well-formedness", f"part {part_name} is not well-formed XML: {exc}") from None
+
+
+@dataclass
+class _Rel:
+    source: str
+    target: str
+    type: str
+
+
+@dataclass
+class _Package:
+    archive: SafeZip
+    rels: list[_Rel] = field(default_factory=list)
+
+    def part_exists(self, name: str) -> bool:
+        return self.archive.find(name) is not None
+
+
+def _rels_source(rels_name: str) -> str:
+    folder, base = posixpath.split(rels_name)
+    parent = posixpath.dirname(folder)  # strip "_rels"
+    return posixpath.join("/" + parent.lstrip("/"), base.removesuffix(".rels")) if base != ".rels" else "/"
+
+
+def _resolve_target(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return posixpath.normpath(target)
+    base = source if source.endswith("/") else posixpath.dirname(source)
+    return posixpath.normpath(posixpath.join(base or "/", target))
+
+
+def _read_package(archive: SafeZip) -> _Package:
+    package = _Package(archive)
+    if archive.find("[Content_Types].xml") is None:
+        raise _invalid("OPC content types", "the package has no [Content_Types].xml")
+    types = _parse_xml(archive.read("[Content_Types].xml"), "[Content_Types].xml")
+    if types.tag != f"{{{CONTENT_TYPES}}}Types":
+        raise _invalid("OPC content types", "[Content_Types].xml has no Types root element")
+    for name in archive.names():
+        if not name.lower().endswith(".rels"):
+            continue
+        source = _rels_source(name)
+        root = _parse_xml(archive.read(name), name)
+        for rel in root.iter(f"{{{RELS}}}Relationship"):
+            target = rel.get("Target", "")
+            mode = rel.get("TargetMode", "Internal")
+            if mode != "Internal" or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
+                raise _invalid("2.1.1b external relationship", f"relationship {rel.get('Id')} in {name} targets {target!r} outside the package")
+            resolved = _resolve_target(source, target)
+            if not package.part_exists(resolved):
+                raise _invalid("2.1.1 relationship target", f"relationship {rel.get('Id')} in {name} targets missing part {resolved}")
+            package.rels.append(_Rel(source, resolved, rel.get("Type", "")))
+    return package
+
+
+@dataclass
+class _Object:
+    id: int
+    type: str
+    name: str
+    part: str
+    vertices: npt.NDArray[np.float64] | None = None
+    triangles: npt.NDArray[np.int64] | None = None
+    components: list[tuple[str, int, npt.NDArray[np.float64]]] = field(default_factory=list)
+
+
+@dataclass
+class _Model:
+    objects: dict[tuple[str, int], _Object] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    unit: str = "millimeter"
+    requires_beams_or_slices: bool = False
+
+
+def _matrix(text: str | None, where: str) -> npt.NDArray[np.float64]:
+    """3MF transform (12 numbers, row-vector convention) as a 4x4 column-vector matrix."""
+    if text is None:
+        return np.eye(4)
+    try:
+        values = np.array(text.split(), dtype=np.float64)
+    except ValueError:
+        raise _invalid("3.3 transform", f"{where}: transform {text!r} is not 12 numbers") from None
+    if values.shape != (12,) or not np.isfinite(values).all():
+        raise _invalid("3.3 transform", f"{where}: transform {text!r} is not 12 finite numbers")
+    m = np.eye(4)
+    m[:3, :3] = values[:9].reshape(3, 3).T
+    m[:3, 3] = values[9:]
+    return m
+
+
+def _int_attr(element: etree._Element, name: str, where: str, required: bool = True) -> int | None:
+    value = element.get(name)
+    if value is None:
+        if required:
+            raise _invalid("3.4 required attribute", f"{where}: attribute {name!r} is missing")
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise _invalid("3.4 attribute type", f"{where}: {name}={value!r} is not an integer") from None
+    if number < 0:
+        raise _invalid("3.4 attribute type", f"{where}: {name}={value!r} is negative")
+    return number
+
+
+def _namespace_of(name: str) -> str:
+    return name[1:].partition("}")[0] if name.startswith("{") else ""
+
+
+def _check_namespaces(root: etree._Element, part: str) -> None:
+    """Reject content *used* from an unpublished 3MF namespace unless marked ``mc:Ignorable``.
+
+    Namespaces outside the reserved 3MF family (vendor data from slicers) are ignored, as the
+    core specification asks; declaring an unknown namespace without using it is harmless.
+    """
+    ignorable: set[str] = set()
+    for element in root.iter():
+        for prefix in element.get(f"{{{MARKUP_COMPAT}}}Ignorable", "").split():
+            if prefix in element.nsmap:
+                ignorable.add(element.nsmap[prefix])
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.get(f"{{{XML_NS}}}space") is not None:
+            raise _invalid("2.3.4 white space", f"{part}: the xml:space attribute is not allowed in 3MF")
+        for name in (element.tag, *element.attrib):
+            uri = _namespace_of(name)
+            if uri.startswith(_RESERVED_PREFIXES) and uri not in KNOWN_3MF_NAMESPACES and uri not in ignorable:
+                raise _invalid("2.3.2c undefined namespace", f"{part} uses {name!r} from unpublished 3MF namespace {uri!r}")
+
+
+def _q(ns: str, tag: str) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+class _ModelReader:
+    def __init__(self, package: _Package, limits: LoadLimits) -> None:
+        self.package = package
+        self.limits = limits
+        self.model = _Model()
+        self.parsed: set[str] = set()
+
+    def read_part(self, part: str, root_part: bool) -> etree._Element:
+        root = _parse_xml(self.package.archive.read(part), part)
+        self.parsed.add(part.lower())
+        if root.tag == _q(LEGACY_093, "model"):
+            # Pre-1.0 drafts (3MF 0.93, e.g. early 3D Builder files) share the core's structure.
+            for element in root.iter():
+                if isinstance(element.tag, str) and element.tag.startswith(f"{{{LEGACY_093}}}"):
+                    element.tag = _q(CORE, element.tag.partition("}")[2])
+            self.model.notes.append(f"{part} uses the pre-1.0 3MF 0.93 namespace; read as core 1.0")
+        if root.tag != _q(CORE, "model"):
+            raise _invalid("3.4 model element", f"{part}: the root element is {root.tag!r}, not a core <model>")
+        if root_part:
+            self._required_extensions(root, part)
+        _check_namespaces(root, part)
+        unit = root.get("unit", "millimeter")
+        if unit not in MM_PER_UNIT:
+            raise _invalid("3.2 units", f"{part}: unit {unit!r} is not one of {sorted(MM_PER_UNIT)}")
+        if root_part:
+            self.model.unit = unit
+        self._metadata(root, part, root_part)
+        resources = root.findall(_q(CORE, "resources"))
+        builds = root.findall(_q(CORE, "build"))
+        if len(resources) != 1:
+            raise _invalid("3.4c resources element", f"{part} must hold exactly one <resources>, has {len(resources)}")
+        if len(builds) != 1:
+            raise _invalid("3.4b build element", f"{part} must hold exactly one <build>, has {len(builds)}")
+        self._resources(resources[0], part)
+        return builds[0]
+
+    def _required_extensions(self, root: etree._Element, part: str) -> None:
+        for prefix in root.get("requiredextensions", "").split():
+            uri = root.nsmap.get(prefix)
+            if uri is None:
+                raise _invalid("2.3.3 required extensions", f"{part}: required extension prefix {prefix!r} is not declared")
+            if uri not in SUPPORTED_REQUIRED:
+                raise MakereadyError(
+                    "3mf.unsupported_extension",
+                    f"the 3MF requires extension {uri}, which makeready does not implement; "
+                    "a consumer must not guess its geometry",
+                    extension=uri,
+                )
+
+    def _metadata(self, root: etree._Element, part: str, root_part: bool) -> None:
+        seen: set[str] = set()
+        for meta in root.findall(_q(CORE, "metadata")):
+            name = meta.get("name")
+            if not name:
+                raise _invalid("3.4.1a metadata name", f"{part}: a <metadata> element has no name")
+            if name in seen:
+                raise _invalid("3.4.1b metadata name", f"{part}: metadata name {name!r} appears twice")
+            seen.add(name)
+            if root_part:
+                self.model.metadata[name] = (meta.text or "").strip()
+
+    def _resources(self, resources: etree._Element, part: str) -> None:
+        kinds: dict[int, tuple[str, int]] = {}  # id -> (resource kind, number of entries)
+        pending_objects = []
+        for element in resources:
+            if not isinstance(element.tag, str):
+                continue
+            ns, _, local = element.tag[1:].partition("}")
+            rid = _int_attr(element, "id", f"{part} <{local}>", required=ns in (CORE, MATERIAL))
+            if rid is None:
+                continue
+            if rid in kinds:
+                raise _invalid("3.4 resource id", f"{part}: resource id {rid} is used twice")
+            if ns == CORE and local == "object":
+                kinds[rid] = ("object", 0)
+                pending_objects.append(element)
+            elif ns == CORE and local == "basematerials":
+                bases = element.findall(_q(CORE, "base"))
+                for base in bases:
+                    if not base.get("name") or not _COLOR.match(base.get("displaycolor", "")):
+                        raise _invalid("materials 2.1 base", f"{part}: basematerials {rid} has a base without name or sRGB displaycolor")
+                kinds[rid] = ("basematerials", len(bases))
+            elif ns == MATERIAL:
+                kinds[rid] = self._material_resource(element, local, rid, kinds, part)
+            else:
+                kinds[rid] = (local, 0)
+        self._check_multiproperties(resources, kinds, part)
+        for element in pending_objects:
+            self._object(element, kinds, part)
+
+    def _material_resource(
+        self, element: etree._Element, local: str, rid: int, kinds: dict[int, tuple[str, int]], part: str
+    ) -> tuple[str, int]:
+        where = f"{part} <{local} id={rid}>"
+        if local == "colorgroup":
+            colors = element.findall(_q(MATERIAL, "color"))
+            for color in colors:
+                if not _COLOR.match(color.get("color", "")):
+                    raise _invalid("materials 2 color", f"{where}: a color has no valid sRGB value")
+            return ("colorgroup", len(colors))
+        if local == "texture2d":
+            path = element.get("path")
+            if not path:
+                raise _invalid("materials 6 texture path", f"{where}: texture2d has no path")
+            if element.get("contenttype") not in ("image/png", "image/jpeg"):
+                raise _invalid("materials 6 content type", f"{where}: contenttype must be image/png or image/jpeg")
+            if not self.package.part_exists(path):
+                raise _invalid("materials 6 texture path", f"{where}: texture part {path} is missing")
+            return ("texture2d", 0)
+        if local == "texture2dgroup":
+            texid = _int_attr(element, "texid", where)
+            if kinds.get(texid or -1, ("",))[0] != "texture2d":
+                raise _invalid("materials 3 texid", f"{where}: texid {texid} is not a texture2d")
+            return ("texture2dgroup", len(element.findall(_q(MATERIAL, "tex2coord"))))
+        if local == "compositematerials":
+            matid = _int_attr(element, "matid", where)
+            if kinds.get(matid or -1, ("",))[0] != "basematerials":
+                raise _invalid("materials 4b matid", f"{where}: matid {matid} is not a basematerials group")
+            indices = element.get("matindices")
+            if not indices:
+                raise _invalid("materials 4 matindices", f"{where}: matindices is missing")
+            try:
+                mat_count = len([int(x) for x in indices.split()])
+            except ValueError:
+                raise _invalid("materials 4 matindices", f"{where}: matindices {indices!r} are not integers") from None
+            composites = element.findall(_q(MATERIAL, "composite"))
+            for composite in composites:
+                if len(composite.get("values", "").split()) > mat_count:
+                    raise _invalid("materials 4 composite", f"{where}: a composite has more values than matindices")
+            return ("compositematerials", len(composites))
+        if local == "multiproperties":
+            if not element.get("pids"):
+                raise _invalid("materials 5a pids", f"{where}: multiproperties has no pids")
+            return ("multiproperties", len(element.findall(_q(MATERIAL, "multi"))))
+        return (local, 0)
+
+    def _check_multiproperties(self, resources: etree._Element, kinds: dict[int, tuple[str, int]], part: str) -> None:
+        for element in resources.iter(_q(MATERIAL, "multiproperties")):
+            where = f"{part} <multiproperties id={element.get('id')}>"
+            try:
+                pids = [int(x) for x in element.get("pids", "").split()]
+            except ValueError:
+                raise _invalid("materials 5 pids", f"{where}: pids are not integers") from None
+            referenced = [kinds.get(pid, ("missing", 0))[0] for pid in pids]
+            for pid, kind in zip(pids, referenced, strict=True):
+                if kind == "multiproperties":
+                    raise _invalid("materials 5e pids", f"{where}: pid {pid} is another multiproperties")
+                if kind in ("missing", "object"):
+                    raise _invalid("materials 5 pids", f"{where}: pid {pid} names no property resource")
+            if sum(k in ("basematerials", "compositematerials") for k in referenced) > 1:
+                raise _invalid("materials 5b/5d pids", f"{where}: more than one material group among pids")
+            if referenced.count("colorgroup") > 1:
+                raise _invalid("materials 5c pids", f"{where}: more than one colorgroup among pids")
+
+    def _object(self, element: etree._Element, kinds: dict[int, tuple[str, int]], part: str) -> None:
+        oid = _int_attr(element, "id", f"{part} <object>")
+        assert oid is not None
+        where = f"{part} object {oid}"
+        kind = element.get("type", "model")
+        if kind not in OBJECT_TYPES:
+            raise _invalid("4a object type", f"{where}: type {kind!r} is not one of {sorted(OBJECT_TYPES)}")
+        pid = _int_attr(element, "pid", where, required=False)
+        pindex = _int_attr(element, "pindex", where, required=False)
+        if pindex is not None and pid is None:
+            raise _invalid("4b pid", f"{where}: pindex is given without pid")
+        if pid is not None:
+            self._check_property(kinds, pid, pindex, where)
+        obj = _Object(oid, kind, element.get("name") or f"object{oid}", part)
+        meshes = element.findall(_q(CORE, "mesh"))
+        components = element.findall(_q(CORE, "components"))
+        if len(meshes) + len(components) != 1:
+            raise _invalid("4 object content", f"{where}: an object holds exactly one <mesh> or <components>")
+        if meshes:
+            self._mesh(meshes[0], obj, kinds, pid, where)
+        else:
+            for comp in components[0].findall(_q(CORE, "component")):
+                path = comp.get(_q(PRODUCTION, "path"))
+                target_part = _resolve_target(part, path) if path else part
+                cid = _int_attr(comp, "objectid", where)
+                assert cid is not None
+                obj.components.append((target_part, cid, _matrix(comp.get("transform"), where)))
+        self.model.objects[(part.lower(), oid)] = obj
+
+    @staticmethod
+    def _check_property(kinds: dict[int, tuple[str, int]], pid: int, pindex: int | None, where: str) -> None:
+        kind, count = kinds.get(pid, ("missing", 0))
+        if kind not in PROPERTY_RESOURCES:
+            raise _invalid("4 pid", f"{where}: pid {pid} does not name a property resource")
+        if pindex is not None and count and pindex >= count:
+            raise _invalid("4 pindex", f"{where}: pindex {pindex} is outside property group {pid} ({count} entries)")
+
+    def _mesh(
+        self, mesh: etree._Element, obj: _Object, kinds: dict[int, tuple[str, int]], object_pid: int | None, where: str
+    ) -> None:
+        vertices_el = mesh.find(_q(CORE, "vertices"))
+        triangles_el = mesh.find(_q(CORE, "triangles"))
+        if mesh.find(_q(BEAM, "beamlattice")) is not None:
+            self.model.requires_beams_or_slices = True
+        if vertices_el is None:
+            raise _invalid("4.1 mesh", f"{where}: <mesh> has no <vertices>")
+        vertices = _xyz(vertices_el, where)
+        if triangles_el is None:
+            triangles = np.zeros((0, 3), np.int64)
+        else:
+            triangles = _triangles(triangles_el, len(vertices), where)
+            if triangles_el.get("pid") is not None or triangles_el.xpath("boolean(c:triangle/@pid)", namespaces={"c": CORE}):
+                self._triangle_properties(triangles_el, kinds, object_pid, where)
+        obj.vertices, obj.triangles = vertices, triangles
+
+    def _triangle_properties(
+        self, triangles_el: etree._Element, kinds: dict[int, tuple[str, int]], object_pid: int | None, where: str
+    ) -> None:
+        for pid_text in set(triangles_el.xpath("c:triangle/@pid", namespaces={"c": CORE})):
+            try:
+                pid = int(pid_text)
+            except ValueError:
+                raise _invalid("4.1.1 triangle pid", f"{where}: triangle pid {pid_text!r} is not an integer") from None
+            self._check_property(kinds, pid, None, where)
+            count = kinds[pid][1]
+            if count:
+                sel = triangles_el.xpath(f"c:triangle[@pid='{pid_text}']", namespaces={"c": CORE})
+                for attr in ("p1", "p2", "p3"):
+                    values = [int(t.get(attr)) for t in sel if t.get(attr) is not None]
+                    if values and max(values) >= count:
+                        raise _invalid("4.1.1 triangle pindex", f"{where}: {attr} {max(values)} outside property group {pid}")
+        if object_pid is None and triangles_el.xpath("boolean(c:triangle[@p1 and not(@pid)])", namespaces={"c": CORE}):
+            raise _invalid("4.1.1 triangle pid", f"{where}: triangle property index without a pid on triangle or object")
+
+
+def _attribute_array(element: etree._Element, path: str, names: tuple[str, ...], where: str) -> list[list[str]]:
+    nodes = element.xpath(f"count({path})", namespaces={"c": CORE})
+    columns = [element.xpath(f"{path}/@{n}", namespaces={"c": CORE}) for n in names]
+    if any(len(col) != nodes for col in columns):
+        raise _invalid("4.1 mesh attributes", f"{where}: every {path.split(':')[-1]} needs {', '.join(names)}")
+    return columns  # type: ignore[return-value]
+
+
+def _xyz(vertices_el: etree._Element, where: str) -> npt.NDArray[np.float64]:
+    columns = _attribute_array(vertices_el, "c:vertex", ("x", "y", "z"), where)
+    try:
+        xyz = np.array(columns, dtype=np.str_).astype(np.float64).T.reshape(-1, 3)
+    except ValueError as exc:
+        raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
+    ensure_finite(xyz, f"3MF {where}")
+    return xyz
+
+
+def _triangles(triangles_el: etree._Element, vertex_count: int, where: str) -> npt.NDArray[np.int64]:
+    columns = _attribute_array(triangles_el, "c:triangle", ("v1", "v2", "v3"), where)
+    try:
+        tris = np.array(columns, dtype=np.str_).astype(np.int64).T.reshape(-1, 3)
+    except ValueError:
+        raise _invalid("4.1.1 triangle", f"{where}: triangle indices must be integers") from None
+    if tris.size and (tris.min() < 0 or tris.max() >= vertex_count):
+        raise _invalid("4.1.1 triangle", f"{where}: a triangle refers to a vertex outside 0..{vertex_count - 1}")
+    if ((tris[:, 0] == tris[:, 1]) | (tris[:, 1] == tris[:, 2]) | (tris[:, 0] == tris[:, 2])).any():
+        raise _invalid("4.1.1 triangle", f"{where}: v1, v2 and v3 of a triangle must be distinct")
+    return tris
+
+
+def read_3mf(archive: SafeZip, limits: LoadLimits) -> ReadResult:
+    """Read a 3MF package into one body per mesh instance placed by the build, in the model's unit."""
+    package = _read_package(archive)
+    roots = [r for r in package.rels if r.source == "/" and r.type == REL_MODEL]
+    if len(roots) != 1:
+        rule = "2.1.1a start part" if not roots else "2.1.2 one start part"
+        raise _invalid(rule, f"the package has {len(roots)} 3D model relationships from its root, needs exactly 1")
+    root_part = roots[0].target
+    tickets = [r for r in package.rels if r.source.lower() == root_part.lower() and r.type == REL_PRINTTICKET]
+    if len(tickets) > 1:
+        raise _invalid("2.1.4 print ticket", f"the model part has {len(tickets)} print tickets, at most 1 allowed")
+    reader = _ModelReader(package, limits)
+    build = reader.read_part(root_part, root_part=True)
+    # Production extension: other model parts are referenced from the root model's relationships.
+    for rel in package.rels:
+        if rel.source.lower() == root_part.lower() and rel.type == REL_MODEL and rel.target.lower() not in reader.parsed:
+            reader.read_part(rel.target, root_part=False)
+    model = reader.model
+    if model.requires_beams_or_slices:
+        model.notes.append("beam lattices are not meshed; only triangle meshes are read")
+    bodies = list(_build_bodies(build, reader, root_part, limits))
+    result = ReadResult(bodies, "3mf", units=model.unit, units_applied=True, notes=model.notes, metadata=model.metadata)
+    if model.unit != "millimeter":
+        result.notes.append(f"units converted from {model.unit} to mm (vertices and translations)")
+    return result
+
+
+def _build_bodies(build: etree._Element, reader: _ModelReader, root_part: str, limits: LoadLimits) -> Iterator[Body]:
+    scale = MM_PER_UNIT[reader.model.unit]
+    total = 0
+    skipped: dict[str, int] = {}
+    for number, item in enumerate(build.findall(_q(CORE, "item")), start=1):
+        path = item.get(_q(PRODUCTION, "path"))
+        part = _resolve_target(root_part, path) if path else root_part
+        oid = _int_attr(item, "objectid", f"build item {number}")
+        assert oid is not None
+        obj = reader.model.objects.get((part.lower(), oid))
+        if obj is None:
+            raise _invalid("3.4.3.1a build item", f"build item {number} refers to object {oid}, which does not exist")
+        if obj.type == "other":
+            raise _invalid("3.4.3.1b build item", f"build item {number} refers to object {oid} of type 'other'")
+        label = item.get("partnumber") or obj.name
+        for name, kind, vertices, triangles, matrix in _instances(obj, _matrix(item.get("transform"), f"item {number}"), reader, 0, ()):
+            if kind in ("support", "solidsupport"):
+                skipped[kind] = skipped.get(kind, 0) + 1
+                continue
+            total += len(triangles)
+            if total > limits.max_triangles:
+                raise MakereadyError("file.too_many_triangles", f"the 3MF build places more than {limits.max_triangles} triangles")
+            if len(triangles) == 0:
+                continue
+            placed = (vertices @ matrix[:3, :3].T + matrix[:3, 3]) * scale
+            faces = triangles[:, ::-1] if np.linalg.det(matrix[:3, :3]) < 0 else triangles
+            verts, faces, _ = compact(placed, faces)
+            yield Body(f"{label}/{name}" if name != label else label, verts, faces)
+    for kind, count in skipped.items():
+        reader.model.notes.append(f"{count} {kind} object instance(s) are print supports, not part geometry; left out")
+
+
+def _instances(
+    obj: _Object, matrix: npt.NDArray[np.float64], reader: _ModelReader, depth: int, stack: tuple[tuple[str, int], ...]
+) -> Iterator[tuple[str, str, npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    key = (obj.part.lower(), obj.id)
+    if key in stack:
+        raise _invalid("4.2 components", f"object {obj.id} contains itself through its components")
+    if depth > reader.limits.max_xml_depth:
+        raise _invalid("4.2 components", f"components nest deeper than {reader.limits.max_xml_depth} levels")
+    if obj.vertices is not None and obj.triangles is not None:
+        yield obj.name, obj.type, obj.vertices, obj.triangles, matrix
+        return
+    for part, cid, local in obj.components:
+        child = reader.model.objects.get((part.lower(), cid))
+        if child is None:
+            raise _invalid("4.2.1 component", f"object {obj.id} has a component referring to missing object {cid}")
+        if child.type == "other":
+            raise _invalid("4.2.1 component", f"object {obj.id} has a component of type 'other'")
+        yield from _instances(child, matrix @ local, reader, depth + 1, (*stack, key))
+
+
+_CONTENT_TYPES_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<Types xmlns="{CONTENT_TYPES}">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>'
+    "</Types>"
+)
+_RELS_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<Relationships xmlns="{RELS}">'
+    f'<Relationship Target="/3D/3dmodel.model" Id="rel0" Type="{REL_MODEL}"/></Relationships>'
+)
+
+
+def write_3mf(part: Part, *, unit: str = "millimeter") -> bytes:
+    """Write a core-specification 3MF: one mesh object and one build item per body.
+
+    Parameters
+    ----------
+    part : Part
+        Bodies in mm.
+    unit : str
+        The model unit to write; coordinates are divided by its size in mm, so that a reader
+        applying the unit recovers millimetres.
+    """
+    scale = 1.0 / MM_PER_UNIT[unit]
+    out = io.StringIO()
+    out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<model unit="{unit}" xml:lang="en-US" xmlns="{CORE}">\n')
+    out.write('<metadata name="Application">makeready</metadata>\n')
+    if part.name:
+        out.write(f"<metadata name=\"Title\">{_escape(part.name)}</metadata>\n")
+    out.write("<resources>\n")
+    for index, body in enumerate(part.bodies, start=1):
+        out.write(f'<object id="{index}" type="model" name="{_escape(body.name)}"><mesh><vertices>\n')
+        out.writelines('<vertex x="%.17g" y="%.17g" z="%.17g"/>\n' % tuple(v) for v in (body.vertices * scale).tolist())
+        out.write("</vertices><triangles>\n")
+        out.writelines('<triangle v1="%d" v2="%d" v3="%d"/>\n' % tuple(f) for f in body.faces.tolist())
+        out.write("</triangles></mesh></object>\n")
+    out.write("</resources>\n<build>\n")
+    out.writelines(f'<item objectid="{i}"/>\n' for i in range(1, len(part.bodies) + 1))
+    out.write("</build>\n</model>\n")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES_XML)
+        archive.writestr("_rels/.rels", _RELS_XML)
+        archive.writestr("3D/3dmodel.model", out.getvalue())
+    return buffer.getvalue()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")

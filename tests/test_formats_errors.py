@@ -1,0 +1,171 @@
+"""Unusable input: every case gets a MakereadyError with its stable code, nothing else."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+import makeready
+from makeready import LoadLimits, MakereadyError
+from makeready.geometry.formats.stl import BINARY_RECORD, write_stl_binary
+from tests.conftest import box_part
+
+
+def _code(data, **kw) -> str:
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(data, **kw)
+    return err.value.code
+
+
+def _stl() -> bytes:
+    return write_stl_binary(box_part())
+
+
+def test_empty_file():
+    assert _code(b"") == "file.empty"
+
+
+def test_missing_path(tmp_path):
+    assert _code(tmp_path / "nope.stl") == "file.not_found"
+
+
+def test_truncated_binary_stl_names_the_counts():
+    data = _stl()[:-60]
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(data, filename="x.stl")
+    assert err.value.code == "file.truncated"
+    assert "12 triangles" in err.value.message
+
+
+def test_binary_stl_with_huge_count_is_refused_before_allocating():
+    data = bytearray(_stl())
+    data[80:84] = np.uint32(4_000_000_000).tobytes()
+    assert _code(bytes(data), filename="x.stl") == "file.too_many_triangles"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_coordinates(bad):
+    records = np.frombuffer(_stl(), BINARY_RECORD, offset=84).copy()
+    records["corners"][3, 1, 2] = bad
+    data = _stl()[:84] + records.tobytes()
+    assert _code(data) == "file.invalid_number"
+
+
+def test_obj_index_out_of_range_and_zero():
+    assert _code(b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n") == "file.index_out_of_range"
+    assert _code(b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n") == "file.index_out_of_range"
+
+
+def test_ply_and_off_index_out_of_range():
+    ply = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n" \
+          b"element face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n"
+    assert _code(ply) == "file.index_out_of_range"
+    assert _code(b"OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 5\n") == "file.index_out_of_range"
+
+
+def test_off_counts_that_do_not_match():
+    assert _code(b"OFF\n8 6 0\n0 0 0\n") == "off.invalid"
+
+
+def test_unsupported_content():
+    assert _code(b"\x89PNG\r\n\x1a\n" + bytes(200), filename="x.png") == "file.unsupported_format"
+
+
+def test_file_too_large():
+    assert _code(_stl(), limits=LoadLimits(max_bytes=100)) == "file.too_large"
+
+
+def test_too_many_triangles_limit():
+    assert _code(_stl(), limits=LoadLimits(max_triangles=5)) == "file.too_many_triangles"
+
+
+def _zip(entries: dict[str, bytes], method=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_zip_bomb_by_ratio():
+    bomb = _zip({"part.stl": b"\0" * (200 << 20)})  # 200 MiB of zeros deflate to ~200 KiB
+    assert len(bomb) < 1 << 20
+    assert _code(bomb) == "zip.bomb"
+
+
+def test_zip_bomb_by_total_budget():
+    data = _zip({"a.stl": _stl(), "b.stl": _stl()}, zipfile.ZIP_STORED)
+    assert _code(data, limits=LoadLimits(max_unzipped_bytes=1000)) == "zip.bomb"
+
+
+def test_zip_path_traversal():
+    assert _code(_zip({"../../etc/evil.stl": _stl()})) == "zip.path_traversal"
+    assert _code(_zip({"/abs/evil.stl": _stl()})) == "zip.path_traversal"
+
+
+def test_zip_without_parts():
+    assert _code(_zip({"readme.txt": b"hello"})) == "zip.no_part"
+
+
+def test_corrupt_zip():
+    data = bytearray(_zip({"a.stl": _stl()}))
+    data[40:60] = b"\xff" * 20
+    assert _code(bytes(data)) in ("zip.invalid", "zip.bomb")
+
+
+def _three_mf(model: bytes) -> bytes:
+    return _zip({
+        "[Content_Types].xml": b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/></Types>',
+        "_rels/.rels": b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Target="/3D/3dmodel.model" Id="r0" Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/></Relationships>',
+        "3D/3dmodel.model": model,
+    })  # fmt: skip
+
+
+def test_3mf_external_entity_is_refused():
+    model = (b'<?xml version="1.0"?><!DOCTYPE model [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+             b'<model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02"><metadata name="Title">&xxe;</metadata>'
+             b"<resources/><build/></model>")  # fmt: skip
+    assert _code(_three_mf(model)) == "3mf.xml_forbidden"
+
+
+def test_3mf_billion_laughs_is_refused():
+    lol = b'<!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">' + b"".join(
+        b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&%s;" % bytes([97 + i])) * 10) for i in range(8)
+    ) + b"]>"
+    model = b'<?xml version="1.0"?>' + lol + b'<model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">&i;</model>'
+    assert _code(_three_mf(model)) == "3mf.xml_forbidden"
+
+
+def test_3mf_rule_is_named():
+    model = b'<?xml version="1.0" encoding="UTF-8"?><model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02"><resources/></model>'
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(_three_mf(model))
+    assert err.value.code == "3mf.invalid"
+    assert err.value.details["rule"].startswith("3.4b")
+
+
+def test_3mf_component_cycle():
+    model = (b'<?xml version="1.0" encoding="UTF-8"?><model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02"><resources>'
+             b'<object id="1"><components><component objectid="2"/></components></object>'
+             b'<object id="2"><components><component objectid="1"/></components></object>'
+             b'</resources><build><item objectid="1"/></build></model>')  # fmt: skip
+    assert _code(_three_mf(model)) == "3mf.invalid"
+
+
+def test_3mf_vertex_index_out_of_range():
+    model = (b'<?xml version="1.0" encoding="UTF-8"?><model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02"><resources>'
+             b'<object id="1"><mesh><vertices><vertex x="0" y="0" z="0"/><vertex x="1" y="0" z="0"/><vertex x="0" y="1" z="0"/></vertices>'
+             b'<triangles><triangle v1="0" v2="1" v3="5"/></triangles></mesh></object>'
+             b'</resources><build><item objectid="1"/></build></model>')  # fmt: skip
+    assert _code(_three_mf(model)) == "3mf.invalid"
+
+
+def test_unreadable_step_is_a_coded_error():
+    assert _code(b"ISO-10303-21;\nHEADER;\nthis is not step\n") == "step.invalid"
+
+
+def test_step_tolerance_is_validated():
+    assert _code(b"ISO-10303-21;\n", step_tolerance=0.0) == "step.invalid"
