@@ -28,10 +28,17 @@ def box_part(size: tuple[float, float, float] = (20.0, 20.0, 20.0), origin=(0.0,
     """An axis-aligned box, outward winding, as a one-body Part (mm)."""
     sx, sy, sz = size
     ox, oy, oz = origin
-    v = np.array(
-        [[0, 0, 0], [sx, 0, 0], [sx, sy, 0], [0, sy, 0], [0, 0, sz], [sx, 0, sz], [sx, sy, sz], [0, sy, sz]],
-        dtype=np.float64,
-    ) + [ox, oy, oz]
+    corners = [
+        [0, 0, 0],
+        [sx, 0, 0],
+        [sx, sy, 0],
+        [0, sy, 0],
+        [0, 0, sz],
+        [sx, 0, sz],
+        [sx, sy, sz],
+        [0, sy, sz],
+    ]
+    v = np.array(corners, dtype=np.float64) + np.array([ox, oy, oz])
     f = np.array(
         [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
          [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]]

@@ -84,7 +84,8 @@ def test_mustpass_all_load_and_mustfail_all_refused():
     folder = corpus_path(VERIFY)
     passes = sorted((folder / "MUSTPASS").glob("*.3mf"))
     fails = sorted((folder / "MUSTFAIL").glob("*.3mf"))
-    assert len(passes) == 13 and len(fails) == 38
+    assert len(passes) == 13
+    assert len(fails) == 38
     for path in passes:
         assert makeready.load(path).triangle_count > 0, path.name
     refused = 0
@@ -195,7 +196,9 @@ def test_p_xpm_geometries_have_four_vertices():
 
 def test_lib3mf_bounding_box_truth():
     part = _load("lib3mf/Models/PartsForBoundingBox.3mf")  # Tests/CPP_Bindings/Source/Outbox.cpp
-    np.testing.assert_allclose(part.bounds, [[1.25774193, -103.887222, -39.4011765], [307.725159, 139.430359, 279.938263]], rtol=2e-6)  # float32 file data
+    np.testing.assert_allclose(
+        part.bounds, [[1.25774193, -103.887222, -39.4011765], [307.725159, 139.430359, 279.938263]], rtol=2e-6
+    )  # float32 file data
 
 
 def test_detached_model_box():
@@ -216,7 +219,10 @@ def test_ascii_and_binary_spider_agree():
 
 
 def test_step_schemas_agree_and_match_the_stl():
-    ap203, ap214 = _load("trimesh/BREP/base_interface_AP203.STEP"), _load("trimesh/BREP/base_interface_AP214.STEP")
+    ap203, ap214 = (
+        _load("trimesh/BREP/base_interface_AP203.STEP"),
+        _load("trimesh/BREP/base_interface_AP214.STEP"),
+    )
     assert ap203.triangle_count == ap214.triangle_count
     assert ap203.volume == pytest.approx(ap214.volume, rel=1e-9)
     step, stl = _load("trimesh/featuretype.STEP"), _load("trimesh/featuretype.STL", units="inch")
@@ -247,7 +253,13 @@ def test_measured_triangle_counts_cross_check():
     for measured in corpus_path(".").glob("*/MEASURED_trimesh.json"):
         for relative, facts in json.loads(measured.read_text()).items():
             key = f"{measured.parent.name}/{relative}"
-            if not isinstance(facts, dict) or "faces" not in facts or key in disagree_ok or key in REFUSED or "MUSTFAIL" in key:
+            if (
+                not isinstance(facts, dict)
+                or "faces" not in facts
+                or key in disagree_ok
+                or key in REFUSED
+                or "MUSTFAIL" in key
+            ):
                 continue
             if not (measured.parent / relative).exists():
                 continue

@@ -46,11 +46,22 @@ def test_stl_units_override_scales_to_mm(cube20):
     assert any("inch" in n for n in part.notes)
 
 
-def _inch_3mf(translation: tuple[float, float, float], component_shift: float, linear: str = "1 0 0 0 1 0 0 0 1") -> bytes:
+def _inch_3mf(
+    translation: tuple[float, float, float], component_shift: float, linear: str = "1 0 0 0 1 0 0 0 1"
+) -> bytes:
     """A 1-inch cube as a component, shifted by a component and a build-item transform (inches)."""
     verts = "".join(
         f'<vertex x="{x}" y="{y}" z="{z}"/>'
-        for x, y, z in [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 1, 1)]
+        for x, y, z in [
+            (0, 0, 0),
+            (1, 0, 0),
+            (1, 1, 0),
+            (0, 1, 0),
+            (0, 0, 1),
+            (1, 0, 1),
+            (1, 1, 1),
+            (0, 1, 1),
+        ]
     )
     faces = box_part().bodies[0].faces
     tris = "".join(f'<triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in faces.tolist())

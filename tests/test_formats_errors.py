@@ -60,8 +60,10 @@ def test_obj_index_out_of_range_and_zero():
 
 
 def test_ply_and_off_index_out_of_range():
-    ply = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n" \
-          b"element face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n"
+    ply = (
+        b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
+        b"element face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n"
+    )
     assert _code(ply) == "file.index_out_of_range"
     assert _code(b"OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 5\n") == "file.index_out_of_range"
 
@@ -132,10 +134,18 @@ def test_3mf_external_entity_is_refused():
 
 
 def test_3mf_billion_laughs_is_refused():
-    lol = b'<!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">' + b"".join(
-        b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&%s;" % bytes([97 + i])) * 10) for i in range(8)
-    ) + b"]>"
-    model = b'<?xml version="1.0"?>' + lol + b'<model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">&i;</model>'
+    lol = (
+        b'<!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(
+            b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&%s;" % bytes([97 + i])) * 10) for i in range(8)
+        )
+        + b"]>"
+    )
+    model = (
+        b'<?xml version="1.0"?>'
+        + lol
+        + b'<model xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">&i;</model>'
+    )
     assert _code(_three_mf(model)) == "3mf.xml_forbidden"
 
 

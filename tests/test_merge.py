@@ -37,7 +37,13 @@ def test_merge_parallel_path_on_large_input():
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(np.float32, st.tuples(st.integers(1, 300), st.just(3)), elements=st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0])))
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 300), st.just(3)),
+        elements=st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0]),
+    )
+)
 def test_merge_property(points):
     _check(points, None)
     _check(points, 2)

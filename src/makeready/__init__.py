@@ -9,5 +9,15 @@ from makeready.geometry.formats import load, save, sniff
 from makeready.geometry.mesh import Body, Part
 from makeready.limits import LoadLimits
 
-__all__ = ["ERROR_CODES", "Body", "LoadLimits", "MakereadyError", "Part", "__version__", "load", "save", "sniff"]
+__all__ = [
+    "ERROR_CODES",
+    "Body",
+    "LoadLimits",
+    "MakereadyError",
+    "Part",
+    "__version__",
+    "load",
+    "save",
+    "sniff",
+]
 __version__ = "0.1.0"

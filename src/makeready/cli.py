@@ -89,9 +89,13 @@ def info(
     file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
     units: Annotated[
         str | None,
-        typer.Option(help="Unit of the file's coordinates for STL/OBJ/PLY/OFF (mm, cm, m, inch, foot, micron)."),
+        typer.Option(
+            help="Unit of the file's coordinates for STL/OBJ/PLY/OFF (mm, cm, m, inch, foot, micron)."
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
+    ] = False,
 ) -> None:
     """Bodies, triangles, vertices, volume (mm³), area (mm²) and bounding box (mm) of a part."""
     try:
@@ -126,7 +130,9 @@ def info(
     lo, hi = summary["bounding_box_mm"]["min"], summary["bounding_box_mm"]["max"]
     _out.print(
         "bounding box mm: "
-        + "  ".join(f"{axis} {a:.3f} … {b:.3f} ({s:.3f})" for axis, a, b, s in zip("xyz", lo, hi, size, strict=True))
+        + "  ".join(
+            f"{axis} {a:.3f} … {b:.3f} ({s:.3f})" for axis, a, b, s in zip("xyz", lo, hi, size, strict=True)
+        )
     )
     for note in part.notes:
         _out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)

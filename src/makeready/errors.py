@@ -52,6 +52,7 @@ class MakereadyError(Exception):
         A sentence for people that says what is wrong and, where possible, where.
     **details : Any
         Extra facts for machines (e.g. ``rule="3MF core 3.4.3"``, ``expected_bytes=…``).
+
     """
 
     def __init__(self, code: str, message: str, **details: Any) -> None:

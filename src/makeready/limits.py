@@ -32,6 +32,7 @@ class LoadLimits:
         Most entries an archive may list (10 000).
     max_xml_depth : int
         Deepest nesting of 3MF components followed before the file is refused (64).
+
     """
 
     max_bytes: int = _env_int("MAKEREADY_MAX_BYTES", 1 << 30)

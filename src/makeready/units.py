@@ -42,6 +42,7 @@ def normalize_unit(name: str) -> str:
     ------
     MakereadyError
         ``file.unknown_units`` when the name is not known.
+
     """
     key = name.strip().lower()
     key = _ALIASES.get(key, key)

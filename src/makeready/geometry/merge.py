@@ -85,6 +85,7 @@ def merge_exact(
         Index into ``points`` of each distinct position's first occurrence, ascending.
     inverse : (n,) intp
         For each point, the index into ``first`` of its distinct position.
+
     """
     n = len(points)
     if n == 0:
@@ -174,6 +175,7 @@ def weld_soup(
         Distinct positions in order of first appearance.
     faces : (m, 3) int64
         Indices into ``vertices``.
+
     """
     flat = corners.reshape(-1, 3)
     first, inverse = merge_exact(flat)

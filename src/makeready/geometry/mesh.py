@@ -41,6 +41,7 @@ class Body:
         Indices into ``vertices``, counter-clockwise seen from outside for a well-formed solid.
     brep_volume : float or None, mm³
         Exact volume of the B-rep solid the mesh was tessellated from (STEP), if known.
+
     """
 
     name: str
@@ -127,6 +128,7 @@ class Part:
         What the reader did that a user should know (units converted, bytes ignored…).
     metadata : Mapping[str, str]
         Metadata the file carries (3MF ``<metadata>``, STL header text…).
+
     """
 
     bodies: tuple[Body, ...]

@@ -32,6 +32,7 @@ def triangulate_polygons(
     -------
     (m, 3) int64
         Triangles, with each polygon's winding kept.
+
     """
     out: list[npt.NDArray[np.int64]] = []
     for group in polygons:
@@ -44,9 +45,7 @@ def triangulate_polygons(
         convex = _is_convex(vertices, group)
         if convex.any():
             fan = group[convex]
-            tris = np.stack(
-                [np.repeat(fan[:, 0], k - 2), fan[:, 1:-1].ravel(), fan[:, 2:].ravel()], axis=1
-            )
+            tris = np.stack([np.repeat(fan[:, 0], k - 2), fan[:, 1:-1].ravel(), fan[:, 2:].ravel()], axis=1)
             out.append(tris)
         for polygon in group[~convex]:
             out.append(_ear_clip(vertices, polygon))
@@ -55,7 +54,8 @@ def triangulate_polygons(
 
 def _newell_normals(corners: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     nxt = np.roll(corners, -1, axis=1)
-    return np.cross(corners, nxt).sum(axis=1)
+    normals: npt.NDArray[np.float64] = np.cross(corners, nxt).sum(axis=1)
+    return normals
 
 
 def _is_convex(vertices: npt.NDArray[np.float64], group: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

@@ -43,6 +43,7 @@ def sniff(data: bytes, filename: str | None = None) -> str:
     ------
     MakereadyError
         ``file.empty`` or ``file.unsupported_format``.
+
     """
     if not data:
         raise MakereadyError("file.empty", "the file is empty (0 bytes)")
@@ -82,7 +83,9 @@ def _read_bytes(source: Source, limits: LoadLimits) -> tuple[bytes, str | None]:
         try:
             size = path.stat().st_size
             if size > limits.max_bytes:
-                raise MakereadyError("file.too_large", f"{path.name} has {size} bytes (limit {limits.max_bytes})")
+                raise MakereadyError(
+                    "file.too_large", f"{path.name} has {size} bytes (limit {limits.max_bytes})"
+                )
             data = path.read_bytes()
         except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
             raise MakereadyError("file.not_found", f"cannot read {str(path)!r}: {exc.strerror}") from None
@@ -167,6 +170,7 @@ def load(
     ------
     MakereadyError
         For input that cannot be used (see ``docs/errors.md`` for the codes).
+
     """
     data, found_name = _read_bytes(source, limits)
     name = filename or found_name
@@ -188,13 +192,19 @@ def load(
     if triangles == 0:
         raise MakereadyError("file.no_triangles", "the file is readable but holds no triangles")
     if triangles > limits.max_triangles:
-        raise MakereadyError("file.too_many_triangles", f"{triangles} triangles (limit {limits.max_triangles})")
+        raise MakereadyError(
+            "file.too_many_triangles", f"{triangles} triangles (limit {limits.max_triangles})"
+        )
     stem = os.path.splitext(name)[0] if name else "part"
     title = result.metadata.get("Title")
-    return Part(tuple(bodies), result.source_format, source_units, title or stem, tuple(notes), result.metadata)
+    return Part(
+        tuple(bodies), result.source_format, source_units, title or stem, tuple(notes), result.metadata
+    )
 
 
-def save(part: Part, target: str | os.PathLike[str] | BinaryIO, fmt: str | None = None, *, unit: str = "millimeter") -> None:
+def save(
+    part: Part, target: str | os.PathLike[str] | BinaryIO, fmt: str | None = None, *, unit: str = "millimeter"
+) -> None:
     """Write ``part`` as STL (binary), ASCII STL, OBJ or 3MF.
 
     Parameters
@@ -207,12 +217,15 @@ def save(part: Part, target: str | os.PathLike[str] | BinaryIO, fmt: str | None 
         The format; taken from a path's extension when omitted.
     unit : str
         Model unit for 3MF output (others are always written in mm).
+
     """
     if fmt is None:
         ext = os.path.splitext(str(target))[1].lower() if isinstance(target, (str, os.PathLike)) else ""
         fmt = {".stl": "stl", ".obj": "obj", ".3mf": "3mf"}.get(ext)
         if fmt is None:
-            raise MakereadyError("file.unsupported_format", f"cannot tell the output format from {str(target)!r}")
+            raise MakereadyError(
+                "file.unsupported_format", f"cannot tell the output format from {str(target)!r}"
+            )
     if fmt == "stl":
         payload = write_stl_binary(part)
     elif fmt == "stl-ascii":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from makeready.limits import LoadLimits
 __all__ = ["SafeZip"]
 
 _CHUNK = 1 << 20
+# Everything zipfile's parser raises on corrupt archives (UnicodeDecodeError is a ValueError).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+               struct.error, OverflowError, NotImplementedError, RuntimeError, KeyError)  # fmt: skip
 _SMALL_ENTRY = 1 << 20  # entries that expand to less than this are never called bombs
 
 
@@ -39,6 +43,7 @@ class SafeZip:
         The whole archive.
     limits : LoadLimits
         Entry-count, expansion-ratio and total-size limits.
+
     """
 
     data: bytes
@@ -51,7 +56,7 @@ class SafeZip:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(self.data))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        except _ZIP_ERRORS as exc:
             raise MakereadyError("zip.invalid", f"the archive cannot be opened: {exc}") from None
         if len(infos) > self.limits.max_zip_entries:
             raise MakereadyError(
@@ -79,6 +84,7 @@ class SafeZip:
         ------
         MakereadyError
             ``zip.bomb`` when the entry expands past its budget, ``zip.invalid`` on corrupt data.
+
         """
         stored = self.find(name)
         if stored is None:
@@ -96,7 +102,9 @@ class SafeZip:
                     out += chunk
                     if len(out) > budget:
                         raise self._bomb(stored, len(out), budget)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        except MakereadyError:
+            raise
+        except _ZIP_ERRORS as exc:
             raise MakereadyError("zip.invalid", f"entry {stored!r} cannot be read: {exc}") from None
         self._expanded += len(out)
         return bytes(out)

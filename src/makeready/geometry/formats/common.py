@@ -31,6 +31,7 @@ class ReadResult:
         What a user should know about the read.
     metadata : dict
         Metadata the file carries.
+
     """
 
     bodies: list[Body]
@@ -81,6 +82,7 @@ def compact(
     faces : (m, 3) int64
     dropped : int
         How many vertices were unreferenced.
+
     """
     used = np.zeros(len(vertices), dtype=bool)
     used[faces.ravel()] = True

@@ -104,7 +104,9 @@ def _build_bodies(
         return []
     sizes = np.fromiter((len(r) for r in face_rows), dtype=np.int64, count=len(face_rows))
     if int((sizes - 2).sum()) > limits.max_triangles:
-        raise MakereadyError("file.too_many_triangles", f"more than {limits.max_triangles} triangles in the OBJ")
+        raise MakereadyError(
+            "file.too_many_triangles", f"more than {limits.max_triangles} triangles in the OBJ"
+        )
     bodies = []
     for body_id, name in enumerate(names):
         mine = np.flatnonzero(face_body == body_id)

@@ -59,13 +59,17 @@ def read_off(data: bytes, limits: LoadLimits) -> ReadResult:
         raise MakereadyError("off.invalid", "a vertex line has fewer than 3 coordinates")
     try:
         vertices = np.array([r[:3] for r in vertex_rows], dtype=np.bytes_).astype(np.float64).reshape(-1, 3)
-        face_rows = [[int(t) for t in r[1 : 1 + int(r[0])]] for r in lines[body_start + n_vertices :][:n_faces]]
+        face_rows = [
+            [int(t) for t in r[1 : 1 + int(r[0])]] for r in lines[body_start + n_vertices :][:n_faces]
+        ]
     except ValueError as exc:
         raise MakereadyError("off.invalid", f"malformed number: {exc}") from None
     ensure_finite(vertices, "OFF vertices")
     sizes = np.fromiter((len(r) for r in face_rows), dtype=np.int64, count=len(face_rows))
     if int(np.maximum(sizes - 2, 0).sum()) > limits.max_triangles:
-        raise MakereadyError("file.too_many_triangles", f"more than {limits.max_triangles} triangles in the OFF")
+        raise MakereadyError(
+            "file.too_many_triangles", f"more than {limits.max_triangles} triangles in the OFF"
+        )
     groups = []
     for k in np.unique(sizes):
         if k < 3:
@@ -73,7 +77,9 @@ def read_off(data: bytes, limits: LoadLimits) -> ReadResult:
         group = np.asarray([r for r, s in zip(face_rows, sizes, strict=True) if s == k], dtype=np.int64)
         ensure_indices(group, len(vertices), "OFF faces")
         groups.append(group)
-    notes = [f"{int((sizes < 3).sum())} face(s) with fewer than 3 corners skipped"] if (sizes < 3).any() else []
+    notes = (
+        [f"{int((sizes < 3).sum())} face(s) with fewer than 3 corners skipped"] if (sizes < 3).any() else []
+    )
     faces = triangulate_polygons(vertices, groups)
     if len(faces) == 0:
         return ReadResult([], "off", notes=notes)

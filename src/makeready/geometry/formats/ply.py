@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +77,23 @@ def _parse_header(data: bytes) -> tuple[str, list[_Element], int]:
         raise MakereadyError("ply.invalid", f"unknown PLY format {fmt!r}")
     if any(e.count < 0 for e in elements):
         raise MakereadyError("ply.invalid", "negative element count")
+    if len({e.name for e in elements}) != len(elements):
+        raise MakereadyError("ply.invalid", "an element name appears twice in the header")
+    for element in elements:
+        if len({p.name for p in element.properties}) != len(element.properties):
+            raise MakereadyError("ply.invalid", f"a property name appears twice in element {element.name!r}")
+        for prop in element.properties:
+            coordinate = element.name == "vertex" and prop.name in ("x", "y", "z")
+            indices = element.name in ("face", "tristrips") and prop.name in (
+                "vertex_indices",
+                "vertex_index",
+            )
+            if coordinate and prop.count_dtype is not None:
+                raise MakereadyError(
+                    "ply.invalid", f"vertex property {prop.name!r} must be a scalar, not a list"
+                )
+            if indices and prop.count_dtype is None:
+                raise MakereadyError("ply.invalid", f"{element.name} property {prop.name!r} must be a list")
     return fmt, elements, match.end()
 
 
@@ -88,7 +106,8 @@ def read_ply(data: bytes, limits: LoadLimits) -> ReadResult:
         # by the file size before allocating anything.
         if element.count > len(data):
             raise MakereadyError(
-                "file.truncated", f"element {element.name!r} announces {element.count} records in {len(data)} bytes"
+                "file.truncated",
+                f"element {element.name!r} announces {element.count} records in {len(data)} bytes",
             )
     if fmt == "ascii":
         tables = _read_ascii(data[offset:], elements)
@@ -104,15 +123,18 @@ def read_ply(data: bytes, limits: LoadLimits) -> ReadResult:
     face_table = tables.get("face", {})
     lists = face_table.get("vertex_indices", face_table.get("vertex_index"))
     if lists is not None:
-        groups.extend(lists)  # type: ignore[arg-type]
+        groups.extend(lists)
     strips = tables.get("tristrips", {}).get("vertex_indices")
     if strips is not None:
-        tris, dropped = _expand_strips(np.concatenate([s.ravel() for s in strips]) if strips else np.zeros(0))  # type: ignore[union-attr]
+        flat = np.concatenate([s.ravel() for s in strips]) if strips else np.zeros(0, np.int64)
+        tris, dropped = _expand_strips(flat)
         groups.append(tris)
         notes.append(f"triangle strips expanded to {len(tris)} triangles ({dropped} strip joints dropped)")
     groups = [g for g in groups if g.ndim == 2 and g.shape[1] >= 3 and len(g)]
     if sum(len(g) * (g.shape[1] - 2) for g in groups) > limits.max_triangles:
-        raise MakereadyError("file.too_many_triangles", f"more than {limits.max_triangles} triangles in the PLY")
+        raise MakereadyError(
+            "file.too_many_triangles", f"more than {limits.max_triangles} triangles in the PLY"
+        )
     for group in groups:
         ensure_indices(group, len(vertices), "PLY faces")
     faces = triangulate_polygons(vertices, groups)
@@ -122,7 +144,7 @@ def read_ply(data: bytes, limits: LoadLimits) -> ReadResult:
     return ReadResult([Body("ply", verts, faces)], "ply", notes=notes)
 
 
-Table = dict[str, object]
+Table = dict[str, Any]
 """Per element: scalar property -> (n,) array; list property -> list of (p, k) arrays by length."""
 
 
@@ -136,7 +158,7 @@ def _group_lists(counts: npt.NDArray[np.int64], flat: npt.NDArray[np.int64]) -> 
     return out
 
 
-def _fixed_layout(element: _Element, first_counts: list[int], endian: str) -> np.dtype:  # type: ignore[type-arg]
+def _fixed_layout(element: _Element, first_counts: list[int], endian: str) -> np.dtype[Any]:
     """Record dtype assuming every list has the length it has in the first record."""
     fields: list[tuple[str, str] | tuple[str, str, tuple[int]]] = []
     counts = iter(first_counts)
@@ -149,7 +171,7 @@ def _fixed_layout(element: _Element, first_counts: list[int], endian: str) -> np
     return np.dtype(fields)
 
 
-def _split_records(element: _Element, records: npt.NDArray[np.void]) -> Table | None:
+def _split_records(element: _Element, records: npt.NDArray[Any]) -> Table | None:
     """Columns of fixed-layout records, or None when a list length varies between records."""
     table: Table = {}
     for i, prop in enumerate(element.properties):
@@ -173,7 +195,9 @@ def _read_binary(data: bytes, offset: int, elements: list[_Element], endian: str
                 if prop.count_dtype is None:
                     cursor += np.dtype(prop.dtype).itemsize
                 else:
-                    k = int(_frombuffer(data, np.dtype(endian + prop.count_dtype), 1, cursor, element.name)[0])
+                    k = int(
+                        _frombuffer(data, np.dtype(endian + prop.count_dtype), 1, cursor, element.name)[0]
+                    )
                     first_counts.append(k)
                     cursor += np.dtype(prop.count_dtype).itemsize + k * np.dtype(prop.dtype).itemsize
         layout = _fixed_layout(element, first_counts, endian)
@@ -203,7 +227,9 @@ def _walk_binary(data: bytes, offset: int, element: _Element, endian: str) -> tu
             count_t = np.dtype(endian + prop.count_dtype)
             k = int(_frombuffer(data, count_t, 1, offset, element.name)[0])
             counts[prop.name].append(k)
-            flats[prop.name].append(_frombuffer(data, value_t, k, offset + count_t.itemsize, element.name).astype(np.int64))
+            flats[prop.name].append(
+                _frombuffer(data, value_t, k, offset + count_t.itemsize, element.name).astype(np.int64)
+            )
             offset += count_t.itemsize + k * value_t.itemsize
     table: Table = {name: np.asarray(values) for name, values in scalars.items()}
     for name in counts:
@@ -229,7 +255,9 @@ def _read_ascii(body: bytes, elements: list[_Element]) -> dict[str, Table]:
                     width += k + 1
                     cursor += k + 1
         except (IndexError, ValueError):
-            raise MakereadyError("file.truncated", f"ASCII PLY ends inside element {element.name!r}") from None
+            raise MakereadyError(
+                "file.truncated", f"ASCII PLY ends inside element {element.name!r}"
+            ) from None
         table = None
         block = tokens[pos : pos + width * element.count]
         if element.count and len(block) == width * element.count:
@@ -271,8 +299,11 @@ def _walk_ascii(tokens: list[bytes], pos: int, element: _Element) -> tuple[Table
                     pos += 1
                     continue
                 k = int(tokens[pos])
+                items = tokens[pos + 1 : pos + 1 + k]
+                if k < 0 or len(items) != k:
+                    raise IndexError(k)
                 counts[prop.name].append(k)
-                flats[prop.name].extend(int(t) for t in tokens[pos + 1 : pos + 1 + k])
+                flats[prop.name].extend(int(t) for t in items)
                 pos += k + 1
     except (IndexError, ValueError):
         raise MakereadyError("file.truncated", f"ASCII PLY ends inside element {element.name!r}") from None
@@ -282,7 +313,7 @@ def _walk_ascii(tokens: list[bytes], pos: int, element: _Element) -> tuple[Table
     return table, pos
 
 
-def _frombuffer(data: bytes, dtype: np.dtype, count: int, offset: int, name: str) -> npt.NDArray[np.generic]:  # type: ignore[type-arg]
+def _frombuffer(data: bytes, dtype: np.dtype[Any], count: int, offset: int, name: str) -> npt.NDArray[Any]:
     if offset + dtype.itemsize * count > len(data):
         raise MakereadyError("file.truncated", f"binary PLY ends inside element {name!r}")
     return np.frombuffer(data, dtype=dtype, count=count, offset=offset)
@@ -308,5 +339,3 @@ def _to_float(tokens: list[bytes]) -> npt.NDArray[np.float64]:
         return np.array(tokens, dtype=np.bytes_).astype(np.float64)
     except ValueError as exc:
         raise MakereadyError("file.invalid_number", f"ASCII PLY: {exc}") from None
-
-

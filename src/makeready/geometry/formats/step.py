@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +54,7 @@ def read_step(
         Address-space limit of the OpenCascade child process.
     timeout_s : float, s
         Wall-clock limit of the OpenCascade child process.
+
     """
     if not (1e-4 <= tolerance <= 10.0) or not (0.01 <= angular_tolerance <= 1.5):
         raise MakereadyError(
@@ -72,13 +74,15 @@ def read_step(
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired:
-            raise MakereadyError("step.invalid", f"OpenCascade did not finish within {timeout_s:g} s") from None
+            raise MakereadyError(
+                "step.invalid", f"OpenCascade did not finish within {timeout_s:g} s"
+            ) from None
         if done.returncode != 0 or not os.path.exists(target) or os.path.getsize(target) == 0:
             why = "found no shape" if done.returncode == 3 else f"failed (exit status {done.returncode})"
             tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             raise MakereadyError("step.invalid", f"OpenCascade {why} reading the STEP file {tail[0]}".strip())
         try:
-            scene = trimesh.load(target, force="scene", process=False)
+            scene: Any = trimesh.load(target, force="scene", process=False)
         except Exception as exc:  # a GLB from cascadio that trimesh cannot read is a STEP problem
             raise MakereadyError("step.invalid", f"the tessellated STEP could not be read: {exc}") from None
     bodies = []
@@ -94,7 +98,7 @@ def read_step(
         verts, faces, _ = compact(vertices[first], faces)
         bodies.append(Body(str(node), verts, faces))
     notes = [
-        f"tessellated by OpenCascade with {tolerance} mm linear and {angular_tolerance} rad angular tolerance",
+        f"tessellated by OpenCascade: {tolerance} mm linear, {angular_tolerance} rad angular tolerance",
         "exact B-rep volume not available (cascadio exposes the tessellation only)",
     ]
     return ReadResult(bodies, "step", units="millimeter", units_applied=True, notes=notes)

@@ -53,7 +53,9 @@ def read_stl(data: bytes, limits: LoadLimits) -> ReadResult:
         return _read_ascii(data, limits)
     if len(data) >= 84:
         return _read_binary(data, limits)
-    raise MakereadyError("stl.invalid", f"{len(data)} bytes is too short for a binary STL and is not ASCII STL")
+    raise MakereadyError(
+        "stl.invalid", f"{len(data)} bytes is too short for a binary STL and is not ASCII STL"
+    )
 
 
 def _read_binary(data: bytes, limits: LoadLimits) -> ReadResult:

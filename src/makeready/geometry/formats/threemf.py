@@ -60,12 +60,21 @@ KNOWN_3MF_NAMESPACES = {
     "http://schemas.3mf.io/3dmanufacturing/booleanoperations/2023/07",
     "http://schemas.microsoft.com/3dmanufacturing/2013/01",
 }  # fmt: skip
-_RESERVED_PREFIXES = ("http://schemas.microsoft.com/3dmanufacturing/", "http://schemas.3mf.io/3dmanufacturing/")
+_RESERVED_PREFIXES = (
+    "http://schemas.microsoft.com/3dmanufacturing/",
+    "http://schemas.3mf.io/3dmanufacturing/",
+)
 #: Extensions whose *required* use makeready honours (materials only carry appearance, which
 #: makeready does not need, so requiring them changes no geometry).
 SUPPORTED_REQUIRED = {CORE, MATERIAL, PRODUCTION}
 OBJECT_TYPES = {"model", "support", "solidsupport", "surface", "other"}
-PROPERTY_RESOURCES = {"basematerials", "colorgroup", "texture2dgroup", "compositematerials", "multiproperties"}
+PROPERTY_RESOURCES = {
+    "basematerials",
+    "colorgroup",
+    "texture2dgroup",
+    "compositematerials",
+    "multiproperties",
+}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
 _FORBIDDEN_XML = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -95,10 +104,13 @@ def _parse_xml(data: bytes, part_name: str) -> etree._Element:
         raise _invalid("2.3.2 XML encoding", f"part {part_name} is not UTF-8 encoded")
     declared = re.match(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding=[\"']([^\"']+)[\"']", data)
     if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
-        raise _invalid("2.3.2 XML encoding", f"part {part_name} declares encoding {declared.group(1)!r}, not UTF-8")
+        raise _invalid(
+            "2.3.2 XML encoding", f"part {part_name} declares encoding {declared.group(1)!r}, not UTF-8"
+        )
     if _FORBIDDEN_XML.search(data):
         raise MakereadyError(
-            "3mf.xml_forbidden", f"part {part_name} contains a DOCTYPE or ENTITY declaration, which 3MF forbids"
+            "3mf.xml_forbidden",
+            f"part {part_name} contains a DOCTYPE or ENTITY declaration, which 3MF forbids",
         )
     try:
         return etree.fromstring(data, parser=_parser())
@@ -151,10 +163,16 @@ def _read_package(archive: SafeZip) -> _Package:
             target = rel.get("Target", "")
             mode = rel.get("TargetMode", "Internal")
             if mode != "Internal" or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
-                raise _invalid("2.1.1b external relationship", f"relationship {rel.get('Id')} in {name} targets {target!r} outside the package")
+                raise _invalid(
+                    "2.1.1b external relationship",
+                    f"relationship {rel.get('Id')} in {name} targets {target!r} outside the package",
+                )
             resolved = _resolve_target(source, target)
             if not package.part_exists(resolved):
-                raise _invalid("2.1.1 relationship target", f"relationship {rel.get('Id')} in {name} targets missing part {resolved}")
+                raise _invalid(
+                    "2.1.1 relationship target",
+                    f"relationship {rel.get('Id')} in {name} targets missing part {resolved}",
+                )
             package.rels.append(_Rel(source, resolved, rel.get("Type", "")))
     return package
 
@@ -232,8 +250,15 @@ def _check_namespaces(root: etree._Element, part: str) -> None:
             raise _invalid("2.3.4 white space", f"{part}: the xml:space attribute is not allowed in 3MF")
         for name in (element.tag, *element.attrib):
             uri = _namespace_of(name)
-            if uri.startswith(_RESERVED_PREFIXES) and uri not in KNOWN_3MF_NAMESPACES and uri not in ignorable:
-                raise _invalid("2.3.2c undefined namespace", f"{part} uses {name!r} from unpublished 3MF namespace {uri!r}")
+            if (
+                uri.startswith(_RESERVED_PREFIXES)
+                and uri not in KNOWN_3MF_NAMESPACES
+                and uri not in ignorable
+            ):
+                raise _invalid(
+                    "2.3.2c undefined namespace",
+                    f"{part} uses {name!r} from unpublished 3MF namespace {uri!r}",
+                )
 
 
 def _q(ns: str, tag: str) -> str:
@@ -257,7 +282,9 @@ class _ModelReader:
                     element.tag = _q(CORE, element.tag.partition("}")[2])
             self.model.notes.append(f"{part} uses the pre-1.0 3MF 0.93 namespace; read as core 1.0")
         if root.tag != _q(CORE, "model"):
-            raise _invalid("3.4 model element", f"{part}: the root element is {root.tag!r}, not a core <model>")
+            raise _invalid(
+                "3.4 model element", f"{part}: the root element is {root.tag!r}, not a core <model>"
+            )
         if root_part:
             self._required_extensions(root, part)
         _check_namespaces(root, part)
@@ -270,7 +297,9 @@ class _ModelReader:
         resources = root.findall(_q(CORE, "resources"))
         builds = root.findall(_q(CORE, "build"))
         if len(resources) != 1:
-            raise _invalid("3.4c resources element", f"{part} must hold exactly one <resources>, has {len(resources)}")
+            raise _invalid(
+                "3.4c resources element", f"{part} must hold exactly one <resources>, has {len(resources)}"
+            )
         if len(builds) != 1:
             raise _invalid("3.4b build element", f"{part} must hold exactly one <build>, has {len(builds)}")
         self._resources(resources[0], part)
@@ -280,7 +309,10 @@ class _ModelReader:
         for prefix in root.get("requiredextensions", "").split():
             uri = root.nsmap.get(prefix)
             if uri is None:
-                raise _invalid("2.3.3 required extensions", f"{part}: required extension prefix {prefix!r} is not declared")
+                raise _invalid(
+                    "2.3.3 required extensions",
+                    f"{part}: required extension prefix {prefix!r} is not declared",
+                )
             if uri not in SUPPORTED_REQUIRED:
                 raise MakereadyError(
                     "3mf.unsupported_extension",
@@ -320,7 +352,10 @@ class _ModelReader:
                 bases = element.findall(_q(CORE, "base"))
                 for base in bases:
                     if not base.get("name") or not _COLOR.match(base.get("displaycolor", "")):
-                        raise _invalid("materials 2.1 base", f"{part}: basematerials {rid} has a base without name or sRGB displaycolor")
+                        raise _invalid(
+                            "materials 2.1 base",
+                            f"{part}: basematerials {rid} has a base without name or sRGB displaycolor",
+                        )
                 kinds[rid] = ("basematerials", len(bases))
             elif ns == MATERIAL:
                 kinds[rid] = self._material_resource(element, local, rid, kinds, part)
@@ -345,7 +380,9 @@ class _ModelReader:
             if not path:
                 raise _invalid("materials 6 texture path", f"{where}: texture2d has no path")
             if element.get("contenttype") not in ("image/png", "image/jpeg"):
-                raise _invalid("materials 6 content type", f"{where}: contenttype must be image/png or image/jpeg")
+                raise _invalid(
+                    "materials 6 content type", f"{where}: contenttype must be image/png or image/jpeg"
+                )
             if not self.package.part_exists(path):
                 raise _invalid("materials 6 texture path", f"{where}: texture part {path} is missing")
             return ("texture2d", 0)
@@ -364,11 +401,15 @@ class _ModelReader:
             try:
                 mat_count = len([int(x) for x in indices.split()])
             except ValueError:
-                raise _invalid("materials 4 matindices", f"{where}: matindices {indices!r} are not integers") from None
+                raise _invalid(
+                    "materials 4 matindices", f"{where}: matindices {indices!r} are not integers"
+                ) from None
             composites = element.findall(_q(MATERIAL, "composite"))
             for composite in composites:
                 if len(composite.get("values", "").split()) > mat_count:
-                    raise _invalid("materials 4 composite", f"{where}: a composite has more values than matindices")
+                    raise _invalid(
+                        "materials 4 composite", f"{where}: a composite has more values than matindices"
+                    )
             return ("compositematerials", len(composites))
         if local == "multiproperties":
             if not element.get("pids"):
@@ -376,7 +417,9 @@ class _ModelReader:
             return ("multiproperties", len(element.findall(_q(MATERIAL, "multi"))))
         return (local, 0)
 
-    def _check_multiproperties(self, resources: etree._Element, kinds: dict[int, tuple[str, int]], part: str) -> None:
+    def _check_multiproperties(
+        self, resources: etree._Element, kinds: dict[int, tuple[str, int]], part: str
+    ) -> None:
         for element in resources.iter(_q(MATERIAL, "multiproperties")):
             where = f"{part} <multiproperties id={element.get('id')}>"
             try:
@@ -429,10 +472,17 @@ class _ModelReader:
         if kind not in PROPERTY_RESOURCES:
             raise _invalid("4 pid", f"{where}: pid {pid} does not name a property resource")
         if pindex is not None and count and pindex >= count:
-            raise _invalid("4 pindex", f"{where}: pindex {pindex} is outside property group {pid} ({count} entries)")
+            raise _invalid(
+                "4 pindex", f"{where}: pindex {pindex} is outside property group {pid} ({count} entries)"
+            )
 
     def _mesh(
-        self, mesh: etree._Element, obj: _Object, kinds: dict[int, tuple[str, int]], object_pid: int | None, where: str
+        self,
+        mesh: etree._Element,
+        obj: _Object,
+        kinds: dict[int, tuple[str, int]],
+        object_pid: int | None,
+        where: str,
     ) -> None:
         vertices_el = mesh.find(_q(CORE, "vertices"))
         triangles_el = mesh.find(_q(CORE, "triangles"))
@@ -445,36 +495,62 @@ class _ModelReader:
             triangles = np.zeros((0, 3), np.int64)
         else:
             triangles = _triangles(triangles_el, len(vertices), where)
-            if triangles_el.get("pid") is not None or triangles_el.xpath("boolean(c:triangle/@pid)", namespaces={"c": CORE}):
+            if _xpath_strings(triangles_el, "c:triangle[@pid or @p1][1]/@v1"):
                 self._triangle_properties(triangles_el, kinds, object_pid, where)
         obj.vertices, obj.triangles = vertices, triangles
 
     def _triangle_properties(
-        self, triangles_el: etree._Element, kinds: dict[int, tuple[str, int]], object_pid: int | None, where: str
+        self,
+        triangles_el: etree._Element,
+        kinds: dict[int, tuple[str, int]],
+        object_pid: int | None,
+        where: str,
     ) -> None:
-        for pid_text in set(triangles_el.xpath("c:triangle/@pid", namespaces={"c": CORE})):
+        triangles = triangles_el.findall(_q(CORE, "triangle"))
+        pids = sorted({p for p in (t.get("pid") for t in triangles) if p is not None})
+        for pid_text in pids:
             try:
                 pid = int(pid_text)
             except ValueError:
-                raise _invalid("4.1.1 triangle pid", f"{where}: triangle pid {pid_text!r} is not an integer") from None
+                raise _invalid(
+                    "4.1.1 triangle pid", f"{where}: triangle pid {pid_text!r} is not an integer"
+                ) from None
             self._check_property(kinds, pid, None, where)
             count = kinds[pid][1]
-            if count:
-                sel = triangles_el.xpath(f"c:triangle[@pid='{pid_text}']", namespaces={"c": CORE})
-                for attr in ("p1", "p2", "p3"):
-                    values = [int(t.get(attr)) for t in sel if t.get(attr) is not None]
-                    if values and max(values) >= count:
-                        raise _invalid("4.1.1 triangle pindex", f"{where}: {attr} {max(values)} outside property group {pid}")
-        if object_pid is None and triangles_el.xpath("boolean(c:triangle[@p1 and not(@pid)])", namespaces={"c": CORE}):
-            raise _invalid("4.1.1 triangle pid", f"{where}: triangle property index without a pid on triangle or object")
+            if not count:
+                continue
+            for attr in ("p1", "p2", "p3"):
+                values = [t.get(attr) for t in triangles if t.get("pid") == pid_text]
+                try:
+                    largest = max((int(v) for v in values if v is not None), default=-1)
+                except ValueError:
+                    raise _invalid("4.1.1 triangle pindex", f"{where}: {attr} is not an integer") from None
+                if largest >= count:
+                    raise _invalid(
+                        "4.1.1 triangle pindex", f"{where}: {attr} {largest} outside property group {pid}"
+                    )
+        if object_pid is None and any(t.get("p1") is not None and t.get("pid") is None for t in triangles):
+            raise _invalid(
+                "4.1.1 triangle pid", f"{where}: triangle property index without a pid on triangle or object"
+            )
 
 
-def _attribute_array(element: etree._Element, path: str, names: tuple[str, ...], where: str) -> list[list[str]]:
-    nodes = element.xpath(f"count({path})", namespaces={"c": CORE})
-    columns = [element.xpath(f"{path}/@{n}", namespaces={"c": CORE}) for n in names]
-    if any(len(col) != nodes for col in columns):
-        raise _invalid("4.1 mesh attributes", f"{where}: every {path.split(':')[-1]} needs {', '.join(names)}")
-    return columns  # type: ignore[return-value]
+def _xpath_strings(element: etree._Element, expression: str) -> list[str]:
+    """Attribute values selected by ``expression`` (lxml runs the loop in C)."""
+    found = element.xpath(expression, namespaces={"c": CORE})
+    return [str(v) for v in found] if isinstance(found, list) else []
+
+
+def _attribute_array(
+    element: etree._Element, path: str, names: tuple[str, ...], where: str
+) -> list[list[str]]:
+    nodes = element.findall(path.replace("c:", f"{{{CORE}}}"))
+    columns = [_xpath_strings(element, f"{path}/@{n}") for n in names]
+    if any(len(col) != len(nodes) for col in columns):
+        raise _invalid(
+            "4.1 mesh attributes", f"{where}: every {path.split(':')[-1]} needs {', '.join(names)}"
+        )
+    return columns
 
 
 def _xyz(vertices_el: etree._Element, where: str) -> npt.NDArray[np.float64]:
@@ -494,7 +570,9 @@ def _triangles(triangles_el: etree._Element, vertex_count: int, where: str) -> n
     except ValueError:
         raise _invalid("4.1.1 triangle", f"{where}: triangle indices must be integers") from None
     if tris.size and (tris.min() < 0 or tris.max() >= vertex_count):
-        raise _invalid("4.1.1 triangle", f"{where}: a triangle refers to a vertex outside 0..{vertex_count - 1}")
+        raise _invalid(
+            "4.1.1 triangle", f"{where}: a triangle refers to a vertex outside 0..{vertex_count - 1}"
+        )
     if ((tris[:, 0] == tris[:, 1]) | (tris[:, 1] == tris[:, 2]) | (tris[:, 0] == tris[:, 2])).any():
         raise _invalid("4.1.1 triangle", f"{where}: v1, v2 and v3 of a triangle must be distinct")
     return tris
@@ -506,28 +584,40 @@ def read_3mf(archive: SafeZip, limits: LoadLimits) -> ReadResult:
     roots = [r for r in package.rels if r.source == "/" and r.type == REL_MODEL]
     if len(roots) != 1:
         rule = "2.1.1a start part" if not roots else "2.1.2 one start part"
-        raise _invalid(rule, f"the package has {len(roots)} 3D model relationships from its root, needs exactly 1")
+        raise _invalid(
+            rule, f"the package has {len(roots)} 3D model relationships from its root, needs exactly 1"
+        )
     root_part = roots[0].target
     tickets = [r for r in package.rels if r.source.lower() == root_part.lower() and r.type == REL_PRINTTICKET]
     if len(tickets) > 1:
-        raise _invalid("2.1.4 print ticket", f"the model part has {len(tickets)} print tickets, at most 1 allowed")
+        raise _invalid(
+            "2.1.4 print ticket", f"the model part has {len(tickets)} print tickets, at most 1 allowed"
+        )
     reader = _ModelReader(package, limits)
     build = reader.read_part(root_part, root_part=True)
     # Production extension: other model parts are referenced from the root model's relationships.
     for rel in package.rels:
-        if rel.source.lower() == root_part.lower() and rel.type == REL_MODEL and rel.target.lower() not in reader.parsed:
+        if (
+            rel.source.lower() == root_part.lower()
+            and rel.type == REL_MODEL
+            and rel.target.lower() not in reader.parsed
+        ):
             reader.read_part(rel.target, root_part=False)
     model = reader.model
     if model.requires_beams_or_slices:
         model.notes.append("beam lattices are not meshed; only triangle meshes are read")
     bodies = list(_build_bodies(build, reader, root_part, limits))
-    result = ReadResult(bodies, "3mf", units=model.unit, units_applied=True, notes=model.notes, metadata=model.metadata)
+    result = ReadResult(
+        bodies, "3mf", units=model.unit, units_applied=True, notes=model.notes, metadata=model.metadata
+    )
     if model.unit != "millimeter":
         result.notes.append(f"units converted from {model.unit} to mm (vertices and translations)")
     return result
 
 
-def _build_bodies(build: etree._Element, reader: _ModelReader, root_part: str, limits: LoadLimits) -> Iterator[Body]:
+def _build_bodies(
+    build: etree._Element, reader: _ModelReader, root_part: str, limits: LoadLimits
+) -> Iterator[Body]:
     scale = MM_PER_UNIT[reader.model.unit]
     total = 0
     skipped: dict[str, int] = {}
@@ -538,17 +628,26 @@ def _build_bodies(build: etree._Element, reader: _ModelReader, root_part: str, l
         assert oid is not None
         obj = reader.model.objects.get((part.lower(), oid))
         if obj is None:
-            raise _invalid("3.4.3.1a build item", f"build item {number} refers to object {oid}, which does not exist")
+            raise _invalid(
+                "3.4.3.1a build item", f"build item {number} refers to object {oid}, which does not exist"
+            )
         if obj.type == "other":
-            raise _invalid("3.4.3.1b build item", f"build item {number} refers to object {oid} of type 'other'")
+            raise _invalid(
+                "3.4.3.1b build item", f"build item {number} refers to object {oid} of type 'other'"
+            )
         label = item.get("partnumber") or obj.name
-        for name, kind, vertices, triangles, matrix in _instances(obj, _matrix(item.get("transform"), f"item {number}"), reader, 0, ()):
+        for name, kind, vertices, triangles, matrix in _instances(
+            obj, _matrix(item.get("transform"), f"item {number}"), reader, 0, ()
+        ):
             if kind in ("support", "solidsupport"):
                 skipped[kind] = skipped.get(kind, 0) + 1
                 continue
             total += len(triangles)
             if total > limits.max_triangles:
-                raise MakereadyError("file.too_many_triangles", f"the 3MF build places more than {limits.max_triangles} triangles")
+                raise MakereadyError(
+                    "file.too_many_triangles",
+                    f"the 3MF build places more than {limits.max_triangles} triangles",
+                )
             if len(triangles) == 0:
                 continue
             placed = (vertices @ matrix[:3, :3].T + matrix[:3, 3]) * scale
@@ -556,11 +655,17 @@ def _build_bodies(build: etree._Element, reader: _ModelReader, root_part: str, l
             verts, faces, _ = compact(placed, faces)
             yield Body(f"{label}/{name}" if name != label else label, verts, faces)
     for kind, count in skipped.items():
-        reader.model.notes.append(f"{count} {kind} object instance(s) are print supports, not part geometry; left out")
+        reader.model.notes.append(
+            f"{count} {kind} object instance(s) are print supports, not part geometry; left out"
+        )
 
 
 def _instances(
-    obj: _Object, matrix: npt.NDArray[np.float64], reader: _ModelReader, depth: int, stack: tuple[tuple[str, int], ...]
+    obj: _Object,
+    matrix: npt.NDArray[np.float64],
+    reader: _ModelReader,
+    depth: int,
+    stack: tuple[tuple[str, int], ...],
 ) -> Iterator[tuple[str, str, npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
     key = (obj.part.lower(), obj.id)
     if key in stack:
@@ -573,7 +678,9 @@ def _instances(
     for part, cid, local in obj.components:
         child = reader.model.objects.get((part.lower(), cid))
         if child is None:
-            raise _invalid("4.2.1 component", f"object {obj.id} has a component referring to missing object {cid}")
+            raise _invalid(
+                "4.2.1 component", f"object {obj.id} has a component referring to missing object {cid}"
+            )
         if child.type == "other":
             raise _invalid("4.2.1 component", f"object {obj.id} has a component of type 'other'")
         yield from _instances(child, matrix @ local, reader, depth + 1, (*stack, key))
@@ -603,17 +710,22 @@ def write_3mf(part: Part, *, unit: str = "millimeter") -> bytes:
     unit : str
         The model unit to write; coordinates are divided by its size in mm, so that a reader
         applying the unit recovers millimetres.
+
     """
     scale = 1.0 / MM_PER_UNIT[unit]
     out = io.StringIO()
-    out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<model unit="{unit}" xml:lang="en-US" xmlns="{CORE}">\n')
+    out.write(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<model unit="{unit}" xml:lang="en-US" xmlns="{CORE}">\n'
+    )
     out.write('<metadata name="Application">makeready</metadata>\n')
     if part.name:
-        out.write(f"<metadata name=\"Title\">{_escape(part.name)}</metadata>\n")
+        out.write(f'<metadata name="Title">{_escape(part.name)}</metadata>\n')
     out.write("<resources>\n")
     for index, body in enumerate(part.bodies, start=1):
         out.write(f'<object id="{index}" type="model" name="{_escape(body.name)}"><mesh><vertices>\n')
-        out.writelines('<vertex x="%.17g" y="%.17g" z="%.17g"/>\n' % tuple(v) for v in (body.vertices * scale).tolist())
+        out.writelines(
+            '<vertex x="%.17g" y="%.17g" z="%.17g"/>\n' % tuple(v) for v in (body.vertices * scale).tolist()
+        )
         out.write("</vertices><triangles>\n")
         out.writelines('<triangle v1="%d" v2="%d" v3="%d"/>\n' % tuple(f) for f in body.faces.tolist())
         out.write("</triangles></mesh></object>\n")

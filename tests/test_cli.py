@@ -1,0 +1,65 @@
+"""The ``makeready info`` command, in-process and as a real subprocess, with its exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from makeready.cli import app
+from tests.conftest import DATA
+
+runner = CliRunner()
+
+
+def test_info_table_shows_the_numbers():
+    result = runner.invoke(app, ["info", str(DATA / "unit_cube.STL")])
+    assert result.exit_code == 0, result.output
+    assert "triangles" in result.output
+    assert "12" in result.output
+    assert "1.000" in result.output  # volume mm³
+
+
+def test_info_json_is_machine_readable():
+    result = runner.invoke(app, ["info", str(DATA / "featuretype.STL"), "--json", "--units", "inch"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["triangles"] == 3476
+    assert data["volume_mm3"] == pytest.approx(11.627733431196749 * 25.4**3, rel=1e-9)
+    assert data["source_units"] == "inch"
+    assert data["bounding_box_mm"]["size"][0] == pytest.approx(5 * 25.4, rel=1e-6)
+
+
+def test_bad_input_exits_2_with_the_code(tmp_path):
+    bad = tmp_path / "bad.stl"
+    bad.write_bytes(b"\0" * 80 + (5).to_bytes(4, "little") + b"\1" * 60)  # announces 5 triangles, holds 1
+    result = runner.invoke(app, ["info", str(bad)])
+    assert result.exit_code == 2
+    assert "[file.truncated]" in result.output
+    assert "5 triangles" in result.output
+
+
+def test_subprocess_exit_codes(tmp_path):
+    ok = subprocess.run(
+        [sys.executable, "-m", "makeready", "info", str(DATA / "box.3mf"), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["triangles"] == 12
+    missing = subprocess.run(
+        [sys.executable, "-m", "makeready", "info", str(tmp_path / "none.stl")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert "file.not_found" in missing.stderr
+    bad_json = subprocess.run(
+        [sys.executable, "-m", "makeready", "info", str(tmp_path / "none.stl"), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(bad_json.stdout)["error"]["code"] == "file.not_found"
