@@ -47,7 +47,7 @@ class _Element:
 
 def looks_like_ply(data: bytes) -> bool:
     """True when the file opens with the ``ply`` magic line (leading blank lines allowed)."""
-    head = data.lstrip(b"\r\n \t")[:5]
+    head = data[:4096].lstrip(b"\r\n \t")[:5]
     return head[:3] == b"ply" and head[3:4] in (b"\n", b"\r")
 
 
@@ -99,8 +99,11 @@ def _parse_header(data: bytes) -> tuple[str, list[_Element], int]:
 
 def read_ply(data: bytes, limits: LoadLimits) -> ReadResult:
     """Read vertices (x, y, z) and faces (``vertex_indices``/``vertex_index`` lists or tristrips)."""
-    fmt, elements, offset = _parse_header(data.lstrip(b"\r\n \t"))
-    data = data.lstrip(b"\r\n \t")
+    head = data[:4096]
+    data = data[
+        len(head) - len(head.lstrip(b"\r\n \t")) :
+    ]  # skip leading blank lines once (no copy when none)
+    fmt, elements, offset = _parse_header(data)
     for element in elements:
         # Each record needs at least one byte (binary) or two characters (ASCII): bound counts
         # by the file size before allocating anything.

@@ -29,7 +29,7 @@ _M_TO_MM = 1000.0
 
 def looks_like_step(data: bytes) -> bool:
     """True when the file opens with the ISO 10303-21 magic."""
-    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:12] == b"ISO-10303-21"
+    return data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:12] == b"ISO-10303-21"
 
 
 def read_step(

@@ -28,7 +28,7 @@ def _binary_count(data: bytes) -> int:
 
 
 def _starts_with_solid(data: bytes) -> bool:
-    return data.lstrip()[:5].lower() == b"solid"
+    return data[:4096].lstrip()[:5].lower() == b"solid"  # a prefix: never copy the whole file
 
 
 def looks_like_stl(data: bytes) -> bool:
