@@ -63,3 +63,39 @@ def test_subprocess_exit_codes(tmp_path):
         text=True,
     )
     assert json.loads(bad_json.stdout)["error"]["code"] == "file.not_found"
+
+
+def test_analyze_table_and_json():
+    result = runner.invoke(app, ["analyze", str(DATA / "featuretype.STL")])
+    assert result.exit_code == 0, result.output
+    assert "duplicate_vertices" in result.output
+    assert "288" in result.output
+    assert "genus" in result.output
+    result = runner.invoke(app, ["analyze", str(DATA / "unit_cube.STL"), "--json"])
+    data = json.loads(result.output)
+    assert data["watertight"]
+    assert data["metrics"]["part_vol"] == pytest.approx(1.0)
+    assert data["mesh_checks"]["upload_file"]["Watertight"]["check_passed"] is True
+
+
+def test_repair_writes_a_sound_part(tmp_path):
+    out = tmp_path / "fixed.stl"
+    result = runner.invoke(app, ["repair", str(DATA / "featuretype.STL"), str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["succeeded"]
+    assert out.exists()
+    assert data["volume_after"] == pytest.approx(11.627733431196749 * 25.4**0, rel=1e-6)
+
+
+def test_repair_bad_input_and_bad_option_exit_2(tmp_path):
+    result = runner.invoke(app, ["repair", str(tmp_path / "missing.stl"), str(tmp_path / "o.stl")])
+    assert result.exit_code == 2
+    assert "file.not_found" in result.output
+    result = runner.invoke(
+        app, ["repair", str(DATA / "unit_cube.STL"), str(tmp_path / "o.stl"), "--action", "polish"]
+    )
+    assert result.exit_code == 2
+    assert "request.invalid" in result.output
+    result = runner.invoke(app, ["repair", str(DATA / "unit_cube.STL"), str(tmp_path / "o.xyz")])
+    assert result.exit_code == 2

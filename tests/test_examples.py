@@ -15,3 +15,14 @@ def test_load_part_example():
     )
     assert "260 triangles" in done.stdout
     assert "3MF in inch: volume 7938.7 mm3" in done.stdout
+
+
+def test_analyze_and_repair_example():
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "analyze_and_repair.py")], capture_output=True, text=True, check=True
+    )
+    assert "watertight=False" in done.stdout
+    assert "Fixing Winding: 1 triangles flipped" in done.stdout
+    assert "Filling Holes: 1 holes filled" in done.stdout
+    assert "repaired=True" in done.stdout
+    assert "wrote repaired.stl: 260 triangles" in done.stdout

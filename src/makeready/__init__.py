@@ -2,21 +2,28 @@
 
 The library facade. Read a part with :func:`load` (STL, OBJ, 3MF, PLY, OFF, STEP or a zip of
 them; units converted to mm) and write one with :func:`save`.
+Check it with :func:`analyze` and fix it with :func:`repair`.
 """
 
 from makeready.errors import ERROR_CODES, MakereadyError
+from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.formats import load, save, sniff
 from makeready.geometry.mesh import Body, Part
+from makeready.geometry.repair import RepairReport, repair
 from makeready.limits import LoadLimits
 
 __all__ = [
     "ERROR_CODES",
+    "AnalysisReport",
     "Body",
     "LoadLimits",
     "MakereadyError",
     "Part",
+    "RepairReport",
     "__version__",
+    "analyze",
     "load",
+    "repair",
     "save",
     "sniff",
 ]

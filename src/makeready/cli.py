@@ -18,8 +18,11 @@ from rich.table import Table
 
 from makeready import __version__
 from makeready.errors import MakereadyError
-from makeready.geometry.formats import load
+from makeready.geometry.analysis import ALL_TYPES, AnalysisReport, analyze
+from makeready.geometry.formats import load, save
 from makeready.geometry.mesh import Part
+from makeready.geometry.repair import ALL_ACTIONS, DEFAULT_ACTIONS, RepairReport, repair
+from makeready.views import analysis_json, repair_json
 
 app = typer.Typer(
     name="makeready",
@@ -136,6 +139,164 @@ def info(
     )
     for note in part.notes:
         _out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+
+
+_UNITS_HELP = "Unit of the file's coordinates for STL/OBJ/PLY/OFF (mm, cm, m, inch, foot, micron)."
+_JSON_HELP = "Print machine-readable JSON instead of tables."
+
+
+def _load_or_fail(file: Path, units: str | None, as_json: bool) -> Part | None:
+    try:
+        return load(file, units=units)
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return None
+
+
+def _status(ok: bool) -> str:
+    return "[green]yes[/]" if ok else "[red]no[/]"
+
+
+def _print_analysis(report: AnalysisReport, title: str) -> None:
+    part = report.part
+    bodies = "body" if len(part.bodies) == 1 else "bodies"
+    shells = "shell" if report.shells == 1 else "shells"
+    _out.print(
+        f"[bold]{escape(title)}[/]  {part.triangle_count:,} triangles, {len(part.bodies)} {bodies}, "
+        f"{report.shells} {shells}"
+    )
+    _out.print(
+        f"watertight {_status(report.watertight)}   winding consistent {_status(report.winding_consistent)}"
+        f"   valid volume {_status(report.valid_volume)}"
+    )
+    problems = Table(title="problems", title_justify="left")
+    problems.add_column("type")
+    for body in report.bodies:
+        problems.add_column(escape(body.name), justify="right")
+    if len(report.bodies) > 1:
+        problems.add_column("total", justify="right")
+    totals = report.counts
+    for kind in ALL_TYPES:
+        cells = [
+            f"[red]{b.problems[kind].count:,}[/]" if b.problems[kind].count else "0" for b in report.bodies
+        ]
+        if len(report.bodies) > 1:
+            cells.append(f"{totals[kind]:,}")
+        problems.add_row(kind, *cells)
+    _out.print(problems)
+    m = report.metrics
+    metrics = Table(title="metrics (mm)", title_justify="left", show_header=False)
+    metrics.add_column("metric")
+    metrics.add_column("value", justify="right")
+    metrics.add_row("volume mm³", f"{m.volume:,.3f}")
+    metrics.add_row("surface area mm²", f"{m.area:,.3f}")
+    metrics.add_row("bounding box (bb_x, bb_y, bb_z)", " × ".join(f"{x:,.3f}" for x in m.extents))
+    metrics.add_row("minimum oriented box (min_bb)", " × ".join(f"{x:,.3f}" for x in m.oriented_box.extents))
+    metrics.add_row(
+        "convex hull volume mm³", f"{m.hull_volume:,.3f}" + ("" if m.hull_exact else " (thinned hull)")
+    )
+    metrics.add_row("centroid", ", ".join(f"{x:,.3f}" for x in m.centroid))
+    metrics.add_row(
+        "Euler characteristic / genus",
+        f"{m.euler_characteristic} / {m.genus if m.genus is not None else '—'}",
+    )
+    _out.print(metrics)
+
+
+@app.command(name="analyze")
+def analyze_command(
+    file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    self_intersections: Annotated[
+        bool, typer.Option(help="Search for intersecting triangles (the slowest check).")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Mesh problems (the eight types, self-intersections, shells) and metrics of a part."""
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return
+    with _err.status("analysing…", spinner="dots") if not as_json else _nullcontext():
+        report = analyze(part, self_intersections=self_intersections)
+    if as_json:
+        print(json.dumps(analysis_json(report), indent=2))
+        return
+    _print_analysis(report, part.name)
+
+
+def _print_repair(report: RepairReport, out: Path) -> None:
+    table = Table(title="repair actions", title_justify="left")
+    table.add_column("action")
+    table.add_column("count", justify="right")
+    table.add_column("detail")
+    for action in report.actions:
+        table.add_row(action.title, f"{action.count:,}", escape(action.detail))
+    _out.print(table)
+    before, after = report.volume_before, report.volume_after
+    change = (after - before) / abs(before) * 100 if before else float("nan")
+    _out.print(f"volume mm³: {before:,.3f} → {after:,.3f} ({change:+.3f} %)")
+    _print_analysis(report.after, f"{out.name} (repaired)")
+    for note in report.notes:
+        _out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    verdict = "[green]repaired[/]" if report.succeeded else "[red]problems remain[/]"
+    _out.print(f"{verdict}: wrote {escape(str(out))}")
+
+
+@app.command(name="repair")
+def repair_command(
+    source: Annotated[Path, typer.Argument(help="Part file to repair.")],
+    target: Annotated[Path, typer.Argument(help="Where to write the repaired part (.stl, .obj or .3mf).")],
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(help=f"Run only these steps (repeatable): {', '.join(ALL_ACTIONS)}."),
+    ] = None,
+    target_faces: Annotated[
+        int | None,
+        typer.Option(min=4, help="Decimate to about this many triangles, keeping volume within 1 %."),
+    ] = None,
+    stitch_tolerance: Annotated[
+        float | None, typer.Option(min=0.0, help="Weld boundary vertices closer than this (mm).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Repair a part (every body kept) and write it; report what was done and what is left."""
+    part = _load_or_fail(source, units, as_json)
+    if part is None:
+        return
+    steps = tuple(action) if action else DEFAULT_ACTIONS
+    unknown = sorted(set(steps) - set(ALL_ACTIONS))
+    if unknown:
+        _fail(
+            MakereadyError(
+                "request.invalid", f"unknown repair action(s) {unknown}; choose from {list(ALL_ACTIONS)}"
+            ),
+            as_json,
+        )
+        return
+    if target_faces is not None and "decimate" not in steps:
+        steps = (*steps, "decimate")
+    with _err.status("repairing…", spinner="dots") if not as_json else _nullcontext():
+        fixed, report = repair(
+            part, actions=steps, target_faces=target_faces, stitch_tolerance=stitch_tolerance
+        )
+        try:
+            save(fixed, target)
+        except MakereadyError as error:
+            _fail(error, as_json)
+            return
+    if as_json:
+        print(json.dumps({"output": str(target), **repair_json(report)}, indent=2))
+        return
+    _print_repair(report, target)
+
+
+class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def main() -> None:

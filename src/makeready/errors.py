@@ -38,6 +38,7 @@ ERROR_CODES: dict[str, str] = {
     "3mf.unsupported_extension": "the 3MF requires an extension makeready does not implement",
     "step.invalid": "the STEP file could not be read by OpenCascade",
     "step.unavailable": "STEP support needs the optional OpenCascade package (cascadio)",
+    "request.invalid": "an option or parameter has a value makeready does not accept",
 }
 
 

@@ -1,0 +1,248 @@
+"""The analysis and repair results in the JSON shapes of the two seed APIs, plus a full report.
+
+* :func:`problems_json` — seed 003's ``problems`` list (print preparation): per problem type
+  the located triangles ``{"v0", "v1", "v2"}``, vertices ``[x, y, z]``, edges ``{"v0", "v1"}``
+  or boundaries (lists of positions), capped at 200 entries (600 vertices), with the total
+  ``count`` beside them.
+* :func:`mesh_checks_json` — seed 000's ``mesh_checks`` block (manufacturing analysis).
+* :func:`analysis_json` and :func:`repair_json` — everything, for ``--json`` and the API.
+
+Positions are in the part's coordinates, mm (seed 003 clients that want cm divide by 10).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from makeready.geometry.analysis import ALL_TYPES, AnalysisReport
+from makeready.geometry.metrics import Metrics
+from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, Problem
+from makeready.geometry.repair import ACTION_TITLES, RepairReport
+
+__all__ = ["analysis_json", "mesh_checks_json", "metrics_json", "problems_json", "repair_json"]
+
+LOCATION_CAP = 200
+VERTEX_CAP = 600
+
+_TOOLTIPS = {
+    "Watertight": "Fails if the surface has holes or edges shared by more than two triangles.",
+    "Winding Consistent": "Fails if neighbouring triangles disagree on which side is outside.",
+    "Valid Volume": "Fails unless every body encloses a positive volume with a closed, consistent surface.",
+    "Unambiguous Mesh": "Fails if there are multiple (possibly different) meshes mapping the same geometry.",
+}
+_ACTIONS = {
+    "Watertight": "Repair the mesh: fill holes and split non-manifold edges.",
+    "Winding Consistent": "Repair the mesh: fix the winding of flipped triangles.",
+    "Valid Volume": "Repair the mesh, or check that the part is a closed solid.",
+    "Unambiguous Mesh": "Export one mesh per solid, without copies of the same geometry.",
+}
+#: The seed's three repair actions, always present, then any other action that ran.
+_SEED_ACTIONS = ("winding", "inversion", "decimate")
+
+
+def _xyz(point: np.ndarray) -> list[float]:
+    return [float(x) for x in point]
+
+
+def _problem_locations(problem: Problem, body_vertices: np.ndarray, faces: np.ndarray) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": problem.type, "count": problem.count}
+    if problem.type in ("nonmanifold_vertices", "duplicate_vertices"):
+        entry["vertices"] = [_xyz(body_vertices[v]) for v in problem.vertices[:VERTEX_CAP]]
+    elif problem.type == "inconsistently_oriented_triangles":
+        entry["edges"] = [
+            {"v0": _xyz(body_vertices[a]), "v1": _xyz(body_vertices[b])}
+            for a, b in problem.edges[:LOCATION_CAP]
+        ]
+    elif problem.type == "holes":
+        budget = VERTEX_CAP
+        boundaries = []
+        for loop in problem.loops[:LOCATION_CAP]:
+            if budget <= 0:
+                break
+            boundaries.append([_xyz(body_vertices[v]) for v in loop[:budget]])
+            budget -= len(loop)
+        entry["boundaries"] = boundaries
+    else:
+        entry["triangles"] = [
+            {f"v{k}": _xyz(body_vertices[faces[f, k]]) for k in range(3)}
+            for f in problem.faces[:LOCATION_CAP]
+        ]
+    return entry
+
+
+def problems_json(report: AnalysisReport, *, include_self_intersections: bool = True) -> list[dict[str, Any]]:
+    """Seed 003 ``problems``: one entry per problem type present, over all bodies.
+
+    Locations of all bodies are pooled in body order, then capped.
+    """
+    types = ALL_TYPES if include_self_intersections else PROBLEM_TYPES
+    out = []
+    for t in types:
+        total = sum(b.problems[t].count for b in report.bodies)
+        if total == 0:
+            continue
+        merged: dict[str, Any] = {"type": t, "count": total}
+        for body_report, body in zip(report.bodies, report.part.bodies, strict=True):
+            p = body_report.problems[t]
+            if p.count == 0:
+                continue
+            for key, value in _problem_locations(p, body.vertices, body.faces).items():
+                if isinstance(value, list):
+                    cap = VERTEX_CAP if key == "vertices" else LOCATION_CAP
+                    merged.setdefault(key, [])
+                    merged[key] = (merged[key] + value)[:cap]
+        out.append(merged)
+    return out
+
+
+def _check(passed: bool | None, name: str) -> dict[str, Any]:
+    return {
+        "check_passed": passed,
+        "suggested_user_action": "" if passed or passed is None else _ACTIONS[name],
+        "tooltip_hover_text": _TOOLTIPS[name],
+    }
+
+
+def _mesh_block(report: AnalysisReport) -> dict[str, Any]:
+    return {
+        "Valid Volume": _check(report.valid_volume, "Valid Volume"),
+        "Watertight": _check(report.watertight, "Watertight"),
+        "Winding Consistent": _check(report.winding_consistent, "Winding Consistent"),
+    }
+
+
+def unambiguous(report: AnalysisReport) -> bool:
+    """False when two bodies, or two shells of a body, are copies of the same geometry.
+
+    Two bodies count as the same geometry when their bounding boxes agree within 0.1 % of the
+    part's diagonal and their volumes and areas within 0.1 %; inside one body, duplicated
+    triangles map the same surface twice.
+    """
+    bodies = [b for b in report.bodies if b.triangle_count]
+    diag = float(np.linalg.norm(report.metrics.extents)) or 1.0
+    for i, a in enumerate(bodies):
+        for b in bodies[i + 1 :]:
+            same_box = np.abs(a.metrics.bounds - b.metrics.bounds).max() <= 1e-3 * diag
+            same_size = np.isclose(a.metrics.volume, b.metrics.volume, rtol=1e-3) and np.isclose(
+                a.metrics.area, b.metrics.area, rtol=1e-3
+            )
+            if same_box and same_size:
+                return False
+    return all(b.problems["duplicate_triangles"].count == 0 for b in bodies)
+
+
+def mesh_checks_json(
+    upload: AnalysisReport, repaired: AnalysisReport | None = None, repair: RepairReport | None = None
+) -> dict[str, Any]:
+    """Seed 000 ``mesh_checks``: checks of the uploaded file, of the analysis mesh, and repair actions.
+
+    Parameters
+    ----------
+    upload : AnalysisReport
+        Analysis of the file as uploaded.
+    repaired : AnalysisReport, optional
+        Analysis of the mesh the costing runs on (the repaired one); defaults to ``upload``.
+    repair : RepairReport, optional
+        Fills ``actions_performed_on_initial_mesh``: ``check_passed`` is true when the step
+        changed something, null when it was not needed.
+
+    """
+    analysis_mesh = repaired if repaired is not None else upload
+    actions: dict[str, Any] = {}
+    counts = {a.action: a for a in repair.actions} if repair else {}
+    names = list(_SEED_ACTIONS) + [a for a in counts if a not in _SEED_ACTIONS]
+    for action in names:
+        done = counts.get(action)
+        performed = done is not None and done.count > 0
+        actions[ACTION_TITLES[action]] = {
+            "check_passed": True if performed else None,
+            "suggested_user_action": "Not required." if not performed else "",
+            "tooltip_hover_text": done.detail if performed and done else "",
+        }
+    upload_block = {
+        "Unambiguous Mesh": _check(unambiguous(upload), "Unambiguous Mesh"),
+        **_mesh_block(upload),
+    }
+    return {
+        "actions_performed_on_initial_mesh": actions,
+        "analysis_mesh": _mesh_block(analysis_mesh),
+        "upload_file": upload_block,
+    }
+
+
+def metrics_json(metrics: Metrics) -> dict[str, Any]:
+    """Metrics with the seed 000 field names where they exist (mm, mm², mm³)."""
+    box = metrics.oriented_box
+    return {
+        "part_vol": metrics.volume,
+        "part_srf_area": metrics.area,
+        "bb_x": float(metrics.extents[0]),
+        "bb_y": float(metrics.extents[1]),
+        "bb_z": float(metrics.extents[2]),
+        "min_bb_x": float(box.extents[0]),
+        "min_bb_y": float(box.extents[1]),
+        "min_bb_z": float(box.extents[2]),
+        "min_bb_rotation": box.rotation.tolist(),
+        "min_bb_center": _xyz(box.center),
+        "bounding_box": {"min": _xyz(metrics.bounds[0]), "max": _xyz(metrics.bounds[1])},
+        "convex_hull_vol": metrics.hull_volume,
+        "convex_hull_exact": metrics.hull_exact,
+        "centroid": _xyz(metrics.centroid),
+        "euler_characteristic": metrics.euler_characteristic,
+        "genus": metrics.genus,
+    }
+
+
+def _body_json(body: BodyAnalysis) -> dict[str, Any]:
+    return {
+        "name": body.name,
+        "triangles": body.triangle_count,
+        "vertices": body.vertex_count,
+        "shells": body.shells,
+        "closed_shells": body.closed_shells,
+        "boundary_edges": body.boundary_edges,
+        "nonmanifold_edges": body.nonmanifold_edges,
+        "watertight": body.watertight,
+        "winding_consistent": body.winding_consistent,
+        "valid_volume": body.valid_volume,
+        "counts": {t: body.problems[t].count for t in ALL_TYPES},
+        "metrics": metrics_json(body.metrics),
+    }
+
+
+def analysis_json(report: AnalysisReport) -> dict[str, Any]:
+    """The whole analysis: totals, per-body details, seed 003 problems and seed 000 checks."""
+    return {
+        "name": report.part.name,
+        "triangles": report.part.triangle_count,
+        "shells": report.shells,
+        "watertight": report.watertight,
+        "winding_consistent": report.winding_consistent,
+        "valid_volume": report.valid_volume,
+        "counts": report.counts,
+        "metrics": metrics_json(report.metrics),
+        "bodies": [_body_json(b) for b in report.bodies],
+        "problems": problems_json(report),
+        "mesh_checks": mesh_checks_json(report),
+    }
+
+
+def repair_json(report: RepairReport) -> dict[str, Any]:
+    """The repair: actions with counts, volumes before/after, what is left, and seed checks."""
+    return {
+        "succeeded": report.succeeded,
+        "bodies_kept": report.bodies_kept,
+        "volume_before": report.volume_before,
+        "volume_after": report.volume_after,
+        "actions": [
+            {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
+            for a in report.actions
+        ],
+        "notes": list(report.notes),
+        "remaining": {k: v for k, v in report.after.counts.items() if v},
+        "before": analysis_json(report.before),
+        "after": analysis_json(report.after),
+        "mesh_checks": mesh_checks_json(report.before, report.after, report),
+    }
