@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from run import RESULTS, TESTDATA, WORK, write_knot
 
 REPEATS = 3
@@ -172,7 +173,9 @@ def main() -> None:
     obb = {"knot 1.02 M": obb_time(knot), "sphere 1.31 M": obb_time(sphere)}
     repairs = repair_rows()
     tools = ("makeready", "pymeshfix", "admesh")
-    success = {t: sum(1 for r in repairs.values() if isinstance(r.get(t), dict) and r[t]["ok"]) for t in tools}  # type: ignore[index]
+    success = {
+        t: sum(1 for r in repairs.values() if isinstance(r.get(t), dict) and r[t]["ok"]) for t in tools
+    }  # type: ignore[index]
     info = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
