@@ -24,27 +24,11 @@ from run import RESULTS, TESTDATA, WORK, write_knot
 
 REPEATS = 3
 BROKEN = [
-    "admesh/block/fill-holes-bad.stl",
-    "admesh/block/nearby-bad.stl",
-    "admesh/block/normal-directions-bad.stl",
-    "admesh/block/remove-unconnected-bad.stl",
-    "admesh/conveyor/fill-holes-bad.stl",
-    "admesh/conveyor/input_conveyor.stl",
-    "admesh/conveyor/nearby-bad.stl",
-    "admesh/conveyor/normal-directions-bad.stl",
-    "admesh/conveyor/remove-unconnected-bad.stl",
-    "admesh/hourglass/fill-holes-bad.stl",
-    "admesh/hourglass/input_hourglass.stl",
-    "admesh/hourglass/normal-directions-bad.stl",
-    "admesh/hourglass/remove-unconnected-bad.stl",
-    "manifold/test_models/openscad-nonmanifold-crash.obj",
-    "pymeshfix/StanfordBunny.ply",
-    "trimesh/bunny.ply",
-    "trimesh/shared.STL",
-    "trimesh/soup.stl",
-    "trimesh/teapot.stl",
-    "trimesh/tube.obj",
-    "trimesh/wallhole.obj",
+    line
+    for line in (Path(__file__).parent.parent / "tests" / "data" / "broken_corpus.txt")
+    .read_text()
+    .splitlines()
+    if line and not line.startswith("#")
 ]
 
 PY = sys.executable

@@ -10,7 +10,7 @@ import pytest
 from makeready import Body, Part, analyze, load, repair
 from makeready.views import mesh_checks_json, repair_json
 
-from .conftest import corpus_path
+from .conftest import DATA, corpus_path
 from .meshes import cube, moebius, part, uv_sphere
 
 
@@ -169,27 +169,9 @@ def test_unknown_action_is_refused():
 
 
 BROKEN = [
-    "admesh/block/fill-holes-bad.stl",
-    "admesh/block/nearby-bad.stl",
-    "admesh/block/normal-directions-bad.stl",
-    "admesh/block/remove-unconnected-bad.stl",
-    "admesh/conveyor/fill-holes-bad.stl",
-    "admesh/conveyor/input_conveyor.stl",
-    "admesh/conveyor/nearby-bad.stl",
-    "admesh/conveyor/normal-directions-bad.stl",
-    "admesh/conveyor/remove-unconnected-bad.stl",
-    "admesh/hourglass/fill-holes-bad.stl",
-    "admesh/hourglass/input_hourglass.stl",
-    "admesh/hourglass/normal-directions-bad.stl",
-    "admesh/hourglass/remove-unconnected-bad.stl",
-    "manifold/test_models/openscad-nonmanifold-crash.obj",
-    "pymeshfix/StanfordBunny.ply",
-    "trimesh/bunny.ply",
-    "trimesh/shared.STL",
-    "trimesh/soup.stl",
-    "trimesh/teapot.stl",
-    "trimesh/tube.obj",
-    "trimesh/wallhole.obj",
+    line
+    for line in (DATA / "broken_corpus.txt").read_text().splitlines()
+    if line and not line.startswith("#")
 ]
 #: Files whose repair is known not to reach a valid volume yet (kept honest: if one starts to
 #: pass, the test says so and it must move out of this list).
