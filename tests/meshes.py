@@ -73,3 +73,84 @@ def uv_sphere(radius=10.0, n_u=48, n_v=24):
             faces.append([idx(r, c), idx(r + 1, c), idx(r + 1, c + 1)])
             faces.append([idx(r, c), idx(r + 1, c + 1), idx(r, c + 1)])
     return verts, np.array(faces)
+
+
+def box(size=(1.0, 1.0, 1.0), offset=(0.0, 0.0, 0.0)):
+    """Axis-aligned box with its low corner at ``offset``: 12 outward triangles."""
+    return CUBE_V * np.asarray(size, float) + np.asarray(offset, float), CUBE_F.copy()
+
+
+def merged(*meshes):
+    """Several (vertices, faces) meshes as one vertex/face list (separate shells)."""
+    verts, faces, shift = [], [], 0
+    for v, f in meshes:
+        verts.append(np.asarray(v, float))
+        faces.append(np.asarray(f) + shift)
+        shift += len(v)
+    return np.concatenate(verts), np.concatenate(faces)
+
+
+def tube(outer=5.0, inner=4.2, height=10.0, n=128):
+    """Closed tube (annulus extruded along z): outer wall, inner wall, top and bottom rings."""
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    ring = np.stack([np.cos(t), np.sin(t), np.zeros(n)], 1)
+    up = np.array([0.0, 0.0, height])
+    verts = np.concatenate([ring * outer, ring * outer + up, ring * inner, ring * inner + up])
+    i = np.arange(n)
+    j = (i + 1) % n
+    ob, ot, ib, it = i, n + i, 2 * n + i, 3 * n + i
+    obj, otj, ibj, itj = j, n + j, 2 * n + j, 3 * n + j
+    faces = np.concatenate(
+        [
+            np.stack([ob, obj, otj], 1), np.stack([ob, otj, ot], 1),  # outer wall, facing out
+            np.stack([ib, itj, ibj], 1), np.stack([ib, it, itj], 1),  # inner wall, facing the axis
+            np.stack([ot, otj, itj], 1), np.stack([ot, itj, it], 1),  # top ring, +z
+            np.stack([ob, ibj, obj], 1), np.stack([ob, ib, ibj], 1),  # bottom ring, -z
+        ]
+    )  # fmt: skip
+    return verts, faces
+
+
+def wedge(length=20.0, width=40.0, angle_deg=20.0):
+    """Prism whose cross-section is the right triangle (0,0)-(L,0)-(L, L tan a) in x-z, extruded along y.
+
+    The sharp edge lies on the y axis; the bottom is z = 0 and the slanted top makes angle ``a``
+    with it.
+    """
+    h = length * np.tan(np.radians(angle_deg))
+    verts = np.array(
+        [[0, 0, 0], [length, 0, 0], [length, 0, h], [0, width, 0], [length, width, 0], [length, width, h]],
+        float,
+    )
+    faces = np.array(
+        [
+            [0, 1, 2],  # side y=0, normal -y
+            [3, 5, 4],  # side y=W, +y
+            [0, 4, 1], [0, 3, 4],  # bottom, -z
+            [1, 5, 2], [1, 4, 5],  # end x=L, +x
+            [0, 5, 3], [0, 2, 5],  # slanted top
+        ]
+    )  # fmt: skip
+    return verts, faces
+
+
+def subdivide(vertices, faces, levels=1):
+    """Split every triangle into four at its edge midpoints, ``levels`` times (shared midpoints)."""
+    v, f = np.asarray(vertices, float), np.asarray(faces)
+    for _ in range(levels):
+        edges = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+        key = np.sort(edges, axis=1)
+        unique, inverse = np.unique(key, axis=0, return_inverse=True)
+        mid = len(v) + inverse.reshape(3, -1).T  # (m, 3): midpoints of edges 01, 12, 20
+        v = np.concatenate([v, v[unique].mean(axis=1)])
+        a, b, c = f.T
+        ab, bc, ca = mid.T
+        f = np.concatenate(
+            [
+                np.stack([a, ab, ca], 1),
+                np.stack([ab, b, bc], 1),
+                np.stack([ca, bc, c], 1),
+                np.stack([ab, bc, ca], 1),
+            ]
+        )
+    return v, f

@@ -99,3 +99,44 @@ def test_repair_bad_input_and_bad_option_exit_2(tmp_path):
     assert "request.invalid" in result.output
     result = runner.invoke(app, ["repair", str(DATA / "unit_cube.STL"), str(tmp_path / "o.xyz")])
     assert result.exit_code == 2
+
+
+def _plate(tmp_path, thickness):
+    from makeready import Body, Part, save
+    from tests.meshes import box
+
+    path = tmp_path / f"plate_{thickness}.stl"
+    save(Part((Body("plate", *box((40.0, 30.0, thickness))),), "test", name="plate"), path)
+    return path
+
+
+def test_thickness_table_and_design_rules(tmp_path):
+    result = runner.invoke(app, ["thickness", str(_plate(tmp_path, 0.8)), "--material", "PA12"])
+    assert result.exit_code == 0, result.output
+    assert "t_min" in result.output
+    assert "0.800" in result.output
+    assert "walls thinner than 1 mm" in result.output  # PA12's t_lim_min sets the threshold
+    assert "fails: size_min_chk, t_min_chk" in result.output  # 0.8 mm is also below the 2 mm minimum size
+
+
+def test_thickness_json_with_seed_feasibility(tmp_path):
+    result = runner.invoke(
+        app, ["thickness", str(_plate(tmp_path, 2.0)), "--material", "316L", "--json", "--per-face"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["thickness"]["t_min"] == pytest.approx(2.0, rel=1e-6)
+    assert data["material"] == "316L"
+    assert data["machine"] == "EOS M 290"
+    assert data["feasibility"]["thickness"]["t_min_chk"] is True
+    assert data["feasibility"]["size"]["fits_mac"] is True
+    assert len(data["thickness"]["bodies"][0]["thickness"]) == 12
+
+
+def test_thickness_bad_material_and_file_exit_2(tmp_path):
+    result = runner.invoke(app, ["thickness", str(_plate(tmp_path, 1.0)), "--material", "cheese", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.output)["error"]["code"] == "catalog.not_found"
+    result = runner.invoke(app, ["thickness", str(tmp_path / "missing.stl")])
+    assert result.exit_code == 2
+    assert "file.not_found" in result.output

@@ -26,3 +26,13 @@ def test_analyze_and_repair_example():
     assert "Filling Holes: 1 holes filled" in done.stdout
     assert "repaired=True" in done.stdout
     assert "wrote repaired.stl: 260 triangles" in done.stdout
+
+
+def test_thickness_check_example():
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "thickness_check.py")], capture_output=True, text=True, check=True
+    )
+    assert "bracket: t_min=0.700 mm t_max=3.000 mm gap_min=0.400 mm" in done.stdout
+    assert "thin wall 0.700 mm over 4800 mm2" in done.stdout
+    assert "narrow gap 0.400 mm over 4800 mm2" in done.stdout
+    assert "PA12 on EOS P 396: fails gap_min_chk, t_min_chk" in done.stdout

@@ -2,27 +2,35 @@
 
 The library facade. Read a part with :func:`load` (STL, OBJ, 3MF, PLY, OFF, STEP or a zip of
 them; units converted to mm) and write one with :func:`save`.
-Check it with :func:`analyze` and fix it with :func:`repair`.
+Check it with :func:`analyze` and fix it with :func:`repair`. Measure wall thickness and gaps
+with :func:`measure` and check them against a material with :func:`check_design`.
 """
 
 from makeready.errors import ERROR_CODES, MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
+from makeready.geometry.design_rules import BuildVolume, Feasibility, check_design
 from makeready.geometry.formats import load, save, sniff
 from makeready.geometry.mesh import Body, Part
 from makeready.geometry.repair import RepairReport, repair
+from makeready.geometry.thickness import ThicknessReport, measure
 from makeready.limits import LoadLimits
 
 __all__ = [
     "ERROR_CODES",
     "AnalysisReport",
     "Body",
+    "BuildVolume",
+    "Feasibility",
     "LoadLimits",
     "MakereadyError",
     "Part",
     "RepairReport",
+    "ThicknessReport",
     "__version__",
     "analyze",
+    "check_design",
     "load",
+    "measure",
     "repair",
     "save",
     "sniff",

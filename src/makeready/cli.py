@@ -19,10 +19,18 @@ from rich.table import Table
 from makeready import __version__
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import ALL_TYPES, AnalysisReport, analyze
+from makeready.geometry.design_rules import Feasibility, check_design
 from makeready.geometry.formats import load, save
 from makeready.geometry.mesh import Part
 from makeready.geometry.repair import ALL_ACTIONS, DEFAULT_ACTIONS, RepairReport, repair
-from makeready.views import analysis_json, repair_json
+from makeready.geometry.thickness import (
+    DEFAULT_NARROW_BELOW,
+    DEFAULT_THIN_BELOW,
+    Region,
+    ThicknessReport,
+    measure,
+)
+from makeready.views import analysis_json, feasibility_json, repair_json, thickness_json
 
 app = typer.Typer(
     name="makeready",
@@ -289,6 +297,158 @@ def repair_command(
         print(json.dumps({"output": str(target), **repair_json(report)}, indent=2))
         return
     _print_repair(report, target)
+
+
+def _mm(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.3f}"
+
+
+def _check_mark(ok: bool | None) -> str:
+    return "—" if ok is None else _status(ok)
+
+
+def _print_regions(title: str, regions: tuple[Region, ...], total: int) -> None:
+    if not total:
+        return
+    table = Table(title=f"{title} ({total:,}, worst first)", title_justify="left")
+    for column in ("value mm", "worst point (x, y, z) mm", "area mm²", "faces"):
+        table.add_column(column, justify="right")
+    for region in regions[:10]:
+        table.add_row(
+            f"{region.value:,.3f}",
+            ", ".join(f"{x:,.2f}" for x in region.worst),
+            f"{region.area:,.2f}",
+            f"{len(region.faces):,}",
+        )
+    _out.print(table)
+    if total > 10:
+        _out.print(f"… and {total - 10:,} more (see --json)")
+
+
+def _print_thickness(report: ThicknessReport, feasibility: Feasibility | None, material: str | None) -> None:
+    summary = Table(title="wall thickness and gaps (mm)", title_justify="left", show_header=False)
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    summary.add_row("t_min (thinnest wall)", _mm(report.t_min))
+    summary.add_row("t_max (largest inscribed ball)", _mm(report.t_max))
+    summary.add_row(
+        "gap_min (narrowest gap)", _mm(report.gap_min) if report.gap_min is not None else "no gaps"
+    )
+    summary.add_row("sample points", f"{report.samples:,} ({report.engine} rays)")
+    summary.add_row("confidence", report.confidence if report.confidence == "high" else "[red]low[/]")
+    _out.print(summary)
+    _print_regions(f"walls thinner than {report.thin_below:g} mm", report.thin_walls, report.thin_total)
+    _print_regions(f"gaps narrower than {report.narrow_below:g} mm", report.narrow_gaps, report.narrow_total)
+    for note in report.notes:
+        _out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    if feasibility is None:
+        return
+    checks = Table(title=f"design rules for {escape(material or '')}", title_justify="left")
+    for column in ("check", "measured mm", "limit mm", "ok"):
+        checks.add_column(column, justify="right" if column != "check" else "left")
+    t, g, z = feasibility.thickness, feasibility.gap_size, feasibility.size
+    checks.add_row(
+        "minimum wall (t_min ≥ t_lim_min)", _mm(t.t_min), _mm(t.t_lim_min), _check_mark(t.t_min_chk)
+    )
+    checks.add_row(
+        "thickest section (t_max ≤ t_lim_max)", _mm(t.t_max), _mm(t.t_lim_max), _check_mark(t.t_max_chk)
+    )
+    checks.add_row(
+        "narrowest gap (gap_min ≥ gap_lim_min)",
+        _mm(g.gap_min),
+        _mm(g.gap_lim_min),
+        _check_mark(g.gap_min_chk),
+    )
+    checks.add_row(
+        "smallest size (size_min ≥ size_lim_min)",
+        _mm(z.size_min),
+        _mm(z.size_lim_min),
+        _check_mark(z.size_min_chk),
+    )
+    checks.add_row(
+        "largest size (size_max ≤ size_lim_max)",
+        _mm(z.size_max),
+        _mm(z.size_lim_max),
+        _check_mark(z.size_max_chk),
+    )
+    checks.add_row("fits the machine in some orientation", "", "", _check_mark(z.fits_mac))
+    _out.print(checks)
+    verdict = (
+        "[green]passes the design rules[/]"
+        if feasibility.passed
+        else "[red]fails: " + ", ".join(feasibility.failures) + "[/]"
+    )
+    _out.print(verdict)
+
+
+@app.command(name="thickness")
+def thickness_command(
+    file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    material: Annotated[
+        str | None,
+        typer.Option(
+            help="Check the material's design limits (e.g. 316L, PA12, PLA); see docs/thickness.md."
+        ),
+    ] = None,
+    machine: Annotated[
+        str | None,
+        typer.Option(
+            help="Machine whose build volume the part must fit (default: the material's default machine)."
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(min=1, help="Sample points spread by area (default: every face, coarse faces split)."),
+    ] = None,
+    thin_below: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="List walls thinner than this, mm (default: the material's t_lim_min or 1.0)."
+        ),
+    ] = None,
+    narrow_below: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="List gaps narrower than this, mm (default: the material's gap_lim_min or 0.5)."
+        ),
+    ] = None,
+    per_face: Annotated[
+        bool, typer.Option(help="With --json: include per-face thickness and gap arrays (mm).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Local wall thickness and gaps (mm), the thin places, and the material's design rules."""
+    from makeready import catalog
+
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return
+    try:
+        chosen = catalog.material(material) if material else None
+        mac_name = machine or (chosen.default_machine_name if chosen else None)
+        chosen_machine = catalog.machine(mac_name) if mac_name else None
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return
+    thin = thin_below or (chosen.t_lim_min if chosen and chosen.t_lim_min else DEFAULT_THIN_BELOW)
+    narrow = narrow_below or (chosen.gap_lim_min if chosen and chosen.gap_lim_min else DEFAULT_NARROW_BELOW)
+    if thin <= 0 or narrow <= 0:
+        _fail(MakereadyError("request.invalid", "--thin-below and --narrow-below must be positive"), as_json)
+        return
+    with _err.status("casting rays…", spinner="dots") if not as_json else _nullcontext():
+        report = measure(part, samples=samples, thin_below=thin, narrow_below=narrow)
+        feasibility = check_design(part, report, chosen, chosen_machine) if chosen else None
+    if as_json:
+        out: dict[str, Any] = {"thickness": thickness_json(report, per_face=per_face)}
+        if chosen is not None and feasibility is not None:
+            out["material"] = chosen.mat_name
+            out["machine"] = chosen_machine.mac_name if chosen_machine else None
+            out["feasibility"] = feasibility_json(feasibility)
+        print(json.dumps(out, indent=2))
+        return
+    _out.print(f"[bold]{escape(part.name)}[/]  {part.triangle_count:,} triangles")
+    _print_thickness(report, feasibility, chosen.mat_name if chosen else None)
 
 
 class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status

@@ -39,6 +39,7 @@ ERROR_CODES: dict[str, str] = {
     "step.invalid": "the STEP file could not be read by OpenCascade",
     "step.unavailable": "STEP support needs the optional OpenCascade package (cascadio)",
     "request.invalid": "an option or parameter has a value makeready does not accept",
+    "catalog.not_found": "no material or machine in the catalog has that name",
 }
 
 

@@ -6,6 +6,8 @@
   ``count`` beside them.
 * :func:`mesh_checks_json` — seed 000's ``mesh_checks`` block (manufacturing analysis).
 * :func:`analysis_json` and :func:`repair_json` — everything, for ``--json`` and the API.
+* :func:`feasibility_json` — seed 000's ``feasibility`` block (``gap_size``, ``size``,
+  ``thickness``) and :func:`thickness_json` — the thickness report with located regions.
 
 Positions are in the part's coordinates, mm (seed 003 clients that want cm divide by 10).
 """
@@ -17,11 +19,21 @@ from typing import Any
 import numpy as np
 
 from makeready.geometry.analysis import ALL_TYPES, AnalysisReport
+from makeready.geometry.design_rules import Feasibility
 from makeready.geometry.metrics import Metrics
 from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, Problem
 from makeready.geometry.repair import ACTION_TITLES, RepairReport
+from makeready.geometry.thickness import Region, ThicknessReport
 
-__all__ = ["analysis_json", "mesh_checks_json", "metrics_json", "problems_json", "repair_json"]
+__all__ = [
+    "analysis_json",
+    "feasibility_json",
+    "mesh_checks_json",
+    "metrics_json",
+    "problems_json",
+    "repair_json",
+    "thickness_json",
+]
 
 LOCATION_CAP = 200
 VERTEX_CAP = 600
@@ -246,3 +258,75 @@ def repair_json(report: RepairReport) -> dict[str, Any]:
         "after": analysis_json(report.after),
         "mesh_checks": mesh_checks_json(report.before, report.after, report),
     }
+
+
+def feasibility_json(feasibility: Feasibility) -> dict[str, Any]:
+    """Seed 000's ``feasibility`` block, field for field (mm; a check that cannot be made is null)."""
+    gap, size, thick = feasibility.gap_size, feasibility.size, feasibility.thickness
+    return {
+        "gap_size": {"gap_lim_min": gap.gap_lim_min, "gap_min": gap.gap_min, "gap_min_chk": gap.gap_min_chk},
+        "size": {
+            "fits_mac": size.fits_mac,
+            "size_lim_max": size.size_lim_max,
+            "size_lim_min": size.size_lim_min,
+            "size_max": size.size_max,
+            "size_max_chk": size.size_max_chk,
+            "size_min": size.size_min,
+            "size_min_chk": size.size_min_chk,
+        },
+        "thickness": {
+            "t_lim_min": thick.t_lim_min,
+            "t_max": thick.t_max,
+            "t_max_chk": thick.t_max_chk,
+            "t_min": thick.t_min,
+            "t_min_chk": thick.t_min_chk,
+        },
+    }
+
+
+def _region_json(region: Region) -> dict[str, Any]:
+    bodies = []
+    for body in np.unique(region.faces[:, 0]):
+        ids = region.faces[region.faces[:, 0] == body, 1]
+        bodies.append({"body": int(body), "faces": ids[:LOCATION_CAP].tolist(), "face_count": len(ids)})
+    return {
+        "value": region.value,
+        "worst": _xyz(region.worst),
+        "centre": _xyz(region.centre),
+        "area": region.area,
+        "bodies": bodies,
+    }
+
+
+def _finite_or_none(values: np.ndarray) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+def thickness_json(report: ThicknessReport, *, per_face: bool = False) -> dict[str, Any]:
+    """The thickness report: robust extremes, located regions (faces capped at 200 per body).
+
+    With ``per_face`` the per-face thickness and gap arrays (mm, null where unmeasured) are
+    included per body, for heat maps.
+    """
+    out: dict[str, Any] = {
+        "t_min": report.t_min,
+        "t_max": report.t_max,
+        "gap_min": report.gap_min,
+        "thin_below": report.thin_below,
+        "narrow_below": report.narrow_below,
+        "thin_walls": [_region_json(r) for r in report.thin_walls],
+        "thin_walls_total": report.thin_total,
+        "narrow_gaps": [_region_json(r) for r in report.narrow_gaps],
+        "narrow_gaps_total": report.narrow_total,
+        "samples": report.samples,
+        "measured": report.measured,
+        "confidence": report.confidence,
+        "engine": report.engine,
+        "notes": list(report.notes),
+    }
+    if per_face:
+        out["bodies"] = [
+            {"name": b.name, "thickness": _finite_or_none(b.thickness), "gap": _finite_or_none(b.gap)}
+            for b in report.bodies
+        ]
+    return out

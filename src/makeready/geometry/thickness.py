@@ -1,0 +1,712 @@
+"""``measure(part)``: local wall thickness and gaps, robust extremes, and the thin places.
+
+Method
+------
+Points are sampled on the surface: one at every face centroid, plus a regular subdivision of
+faces much larger than the average so coarse CAD meshes are resolved (or ``samples`` points
+spread by area over a very large mesh). From each point ``p`` on a face with outward unit
+normal ``n``:
+
+* **Thickness** is the diameter of the largest ball that touches the surface at ``p`` from the
+  inside, estimated with rays. A ray along ``m = -n`` finds the opposite wall at ``q`` (the
+  first surface where the ray leaves the material; with overlapping shells, where it leaves
+  all of them). Any surface point ``q`` bounds the ball radius by the chord rule
+  ``r <= |q - p|² / (2 m·(q - p))``; on the normal ray that is half the ray length. Where the
+  opposite wall is not parallel (a wedge, a taper), the ball tangent at ``p`` and to the plane
+  of the wall at ``q`` (radius ``(q - p)·n_q / (1 + m·n_q)``) predicts the contact point; a ray
+  is cast towards it and its hit tightens the bound. Two such steps are exact for planar walls.
+* **Gap** is the distance along ``+n`` to the next wall of the same part the ray enters. Hits
+  on faces that share a vertex with the sample's face (the other side of a concave corner) stop
+  the ray with no gap; hits at grazing angles (more than 80° from the wall's normal) are
+  skipped and the ray continues.
+
+Limits: the ball is only checked along the cast rays, so a feature that pokes into it from the
+side (for instance the rim of a plate, seen from a point on the plate's edge face) is missed and
+the value there is the distance across; corners of sharp convex edges therefore read "thick" on
+the edge faces and correctly thin on the faces meeting at the edge. Rays that leave through a
+hole of an open mesh give no value, and the report is marked low-confidence.
+
+Robust extremes: ``t_min`` is the smallest value ``v`` such that the sample points measuring
+``v`` or less cover at least the area of a disc of diameter ``v`` and count at least three
+points; ``t_max`` and ``gap_min`` use the same rule from the other end (largest ``v`` whose
+points of ``v`` or more cover such a disc; smallest gap). One bad ray, or the narrow rim of a
+plate seen edge-on, cannot define them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from makeready.geometry.mesh import Part
+from makeready.geometry.rays import Engine, RayCaster, cast_until, ray_caster, skip_distance
+from makeready.geometry.tolerance import below_limit
+from makeready.geometry.topology import build_edges
+
+__all__ = [
+    "DEFAULT_NARROW_BELOW",
+    "DEFAULT_THIN_BELOW",
+    "BodyThickness",
+    "Region",
+    "ThicknessReport",
+    "measure",
+    "supported_extreme",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+DEFAULT_THIN_BELOW = 1.0  # mm: common minimum wall for polymer powder bed (Materialise PA12 guide)
+DEFAULT_NARROW_BELOW = 0.5  # mm: interlocking clearance in the same guide
+MIN_DEFAULT_SAMPLES = 20_000  # coarse meshes are subdivided up to about this many points
+MAX_DEFAULT_SAMPLES = 2_000_000  # larger meshes are sampled by area instead of per face
+GRAZING_COS = float(np.cos(np.radians(80.0)))
+_REFINE_STEPS = 3
+_REFINE_TOLERANCE = 1e-3  # relative change below which the ball estimate counts as settled
+_MIN_POINTS = 3
+_T_MAX_TOLERANCE = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A connected place where the walls are too thin or the gaps too narrow.
+
+    Attributes
+    ----------
+    kind : {"thin_wall", "narrow_gap"}
+    value : float, mm
+        The smallest thickness (or gap) measured in the region.
+    worst : (3,) float64, mm
+        Where that smallest value was measured.
+    centre : (3,) float64, mm
+        Area-weighted centre of the region's faces.
+    area : float, mm²
+        Surface area of the region's faces.
+    faces : (k, 2) int64
+        ``(body index, face index)`` of every face in the region.
+
+    """
+
+    kind: Literal["thin_wall", "narrow_gap"]
+    value: float
+    worst: FloatArray
+    centre: FloatArray
+    area: float
+    faces: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class BodyThickness:
+    """Per-face values of one body, for heat maps.
+
+    Attributes
+    ----------
+    name : str
+    thickness : (m,) float64, mm
+        Median over the face's sample points; NaN where no ray found the opposite wall.
+    gap : (m,) float64, mm
+        Median over the face's sample points; NaN where the outward ray meets nothing.
+
+    """
+
+    name: str
+    thickness: FloatArray
+    gap: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class ThicknessReport:
+    """Wall thickness and gaps of a part.
+
+    Attributes
+    ----------
+    t_min, t_max : float or None, mm
+        Robust thinnest and thickest wall (see the module notes); None when nothing was measured.
+    gap_min : float or None, mm
+        Robust narrowest gap; None when no outward ray meets the part again (no gaps).
+    bodies : tuple of BodyThickness
+        Per-face values, one entry per body of the part.
+    thin_walls, narrow_gaps : tuple of Region
+        Connected places below ``thin_below`` / ``narrow_below`` (beyond the limit tolerance of
+        :mod:`makeready.geometry.tolerance`), worst first, at most ``max_regions`` of each.
+    thin_below, narrow_below : float, mm
+        Thresholds used for the regions.
+    thin_total, narrow_total : int
+        Regions found before the cap.
+    samples : int
+        Sample points measured.
+    measured : float
+        Share of the sampled area that has a thickness value (1.0 for a closed part).
+    confidence : {"high", "low"}
+        Low when more than 1 % of the area could not be measured (open mesh, inverted or
+        intersecting shells).
+    engine : str
+        Ray engine used ("embree" or "numpy").
+    notes : tuple of str
+
+    """
+
+    t_min: float | None
+    t_max: float | None
+    gap_min: float | None
+    bodies: tuple[BodyThickness, ...]
+    thin_walls: tuple[Region, ...]
+    narrow_gaps: tuple[Region, ...]
+    thin_below: float
+    narrow_below: float
+    thin_total: int
+    narrow_total: int
+    samples: int
+    measured: float
+    confidence: Literal["high", "low"]
+    engine: str
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class _Samples:
+    points: FloatArray  # (s, 3)
+    face: IntArray  # (s,) global face index
+    weight: FloatArray  # (s,) area each point stands for, mm²
+
+
+def measure(
+    part: Part,
+    *,
+    samples: int | None = None,
+    thin_below: float = DEFAULT_THIN_BELOW,
+    narrow_below: float = DEFAULT_NARROW_BELOW,
+    max_regions: int = 100,
+    engine: Engine = "auto",
+) -> ThicknessReport:
+    """Measure local wall thickness and gaps over the whole surface of ``part``.
+
+    Parameters
+    ----------
+    part : Part
+        All bodies are measured together: a ray from one body can meet another (overlapping
+        bodies count as one solid; a gap between bodies is a gap).
+    samples : int, optional
+        Number of sample points spread by area. Default: every face centroid, with large faces
+        subdivided up to about 20,000 points in all; meshes above 2 M faces get 2 M points.
+    thin_below, narrow_below : float, mm
+        Thresholds for the located thin-wall and narrow-gap regions.
+    max_regions : int
+        Cap on each list of regions.
+    engine : {"auto", "embree", "numpy"}
+        Ray engine; "auto" uses Embree when ``embreex`` is installed.
+
+    Returns
+    -------
+    ThicknessReport
+
+    Raises
+    ------
+    ValueError
+        ``samples``, thresholds or ``max_regions`` out of range.
+
+    """
+    if samples is not None and samples < 1:
+        raise ValueError("samples must be at least 1")
+    if not (thin_below > 0 and narrow_below > 0) or max_regions < 0:
+        raise ValueError("thresholds must be positive and max_regions non-negative")
+    vertices, faces, body_of = _stack(part)
+    m = len(faces)
+    notes: list[str] = []
+    tri = vertices[faces]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    double_area = np.linalg.norm(cross, axis=1)
+    normal = cross / np.where(double_area > 0, double_area, 1.0)[:, None]
+    area = double_area / 2.0
+    caster = ray_caster(vertices, faces, engine, normals=normal)
+    if caster.engine != "embree":
+        notes.append("Embree (embreex) is not installed: rays were cast with the slower numpy grid engine")
+    budget = samples if samples is not None else max(MIN_DEFAULT_SAMPLES, m)
+    pts = _sample(tri, area, budget, every_face=samples is None and m <= MAX_DEFAULT_SAMPLES)
+    if samples is None and m > MAX_DEFAULT_SAMPLES:
+        pts = _sample(tri, area, MAX_DEFAULT_SAMPLES, every_face=False)
+    start = skip_distance(vertices)
+    thickness, hit_face = _thickness(caster, pts, normal, start)
+    gap, gap_face, blocked_back = _gap(caster, pts, faces, normal, start)
+
+    weight = pts.weight
+    sampled_area = float(weight.sum())
+    measured = float(weight[np.isfinite(thickness)].sum() / sampled_area) if sampled_area > 0 else 0.0
+    confidence: Literal["high", "low"] = "high"
+    if m == 0 or measured < 0.99:
+        confidence = "low"
+    if m and measured < 1.0:
+        notes.append(
+            f"{100 * (1 - measured):.2g} % of the surface has no thickness value: the inward ray "
+            "left the part (open mesh, or inverted / intersecting shells)"
+        )
+    back = float(weight[blocked_back].sum() / sampled_area) if sampled_area > 0 else 0.0
+    if back > 0.01:
+        confidence = "low"
+        notes.append(
+            f"{100 * back:.2g} % of the outward rays hit the inside of a wall "
+            "(inverted or intersecting shells)"
+        )
+
+    t_min = supported_extreme(thickness, weight, "min")
+    t_max = _largest_ball(caster, thickness, pts, tri, -normal[pts.face])
+    gap_min = supported_extreme(gap, weight, "min")
+
+    centroid = tri.mean(axis=1)
+    face_thickness = _per_face(pts, thickness, m, centroid)
+    face_gap = _per_face(pts, gap, m, centroid)
+    offsets = np.concatenate([[0], np.cumsum([b.triangle_count for b in part.bodies])])
+    bodies = tuple(
+        BodyThickness(
+            b.name, face_thickness[offsets[i] : offsets[i + 1]], face_gap[offsets[i] : offsets[i + 1]]
+        )
+        for i, b in enumerate(part.bodies)
+    )
+    thin = _regions(
+        "thin_wall", thickness, hit_face, thin_below, pts, faces, area, centroid, body_of, offsets
+    )
+    narrow = _regions("narrow_gap", gap, gap_face, narrow_below, pts, faces, area, centroid, body_of, offsets)
+    return ThicknessReport(
+        t_min=t_min,
+        t_max=t_max,
+        gap_min=gap_min,
+        bodies=bodies,
+        thin_walls=tuple(thin[:max_regions]),
+        narrow_gaps=tuple(narrow[:max_regions]),
+        thin_below=float(thin_below),
+        narrow_below=float(narrow_below),
+        thin_total=len(thin),
+        narrow_total=len(narrow),
+        samples=len(pts.face),
+        measured=measured,
+        confidence=confidence,
+        engine=caster.engine,
+        notes=tuple(notes),
+    )
+
+
+def _stack(part: Part) -> tuple[FloatArray, IntArray, IntArray]:
+    """All bodies as one indexed mesh, plus the body index of every face."""
+    verts = [b.vertices for b in part.bodies]
+    counts = [b.vertex_count for b in part.bodies]
+    shift = np.concatenate([[0], np.cumsum(counts)])[:-1] if counts else np.zeros(0, np.int64)
+    faces = [b.faces + s for b, s in zip(part.bodies, shift, strict=True)]
+    body_of = [np.full(b.triangle_count, i, np.int64) for i, b in enumerate(part.bodies)]
+    if not verts:
+        return np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0, np.int64)
+    return np.concatenate(verts), np.concatenate(faces).astype(np.int64), np.concatenate(body_of)
+
+
+def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool) -> _Samples:
+    """Sample points spread by area: ``n`` points in a face become a regular ``s × s`` split.
+
+    Systematic sampling over the cumulative area gives each face a count proportional to its
+    area; a face with count ``n`` is split into ``floor(sqrt(n))²`` equal sub-triangles whose
+    centroids are the sample points. With ``every_face`` each face gets at least its centroid.
+    """
+    m = len(tri)
+    usable = area > 0
+    total = float(area[usable].sum())
+    if m == 0 or total <= 0:
+        return _Samples(np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0))
+    step = total / budget
+    cum = np.cumsum(np.where(usable, area, 0.0))
+    marks = np.searchsorted(cum, (np.arange(budget) + 0.5) * step, side="right")
+    count = np.bincount(np.minimum(marks, m - 1), minlength=m)
+    if every_face:
+        count = np.maximum(count, usable.astype(np.int64))
+    count[~usable] = 0
+    # floor: a face needs four times the average area before it is split in four.
+    split = np.floor(np.sqrt(count)).astype(np.int64)
+    points, owner, weight = [], [], []
+    for s in np.unique(split[split > 0]):
+        chosen = np.flatnonzero(split == s)
+        bary = _subtriangle_centroids(int(s))  # (s², 3)
+        pts = np.einsum("kc,fcj->fkj", bary, tri[chosen]).reshape(-1, 3)
+        points.append(pts)
+        owner.append(np.repeat(chosen, len(bary)))
+        weight.append(np.repeat(area[chosen] / len(bary), len(bary)))
+    order = np.argsort(np.concatenate(owner), kind="stable")
+    return _Samples(
+        np.concatenate(points)[order], np.concatenate(owner)[order], np.concatenate(weight)[order]
+    )
+
+
+def _subtriangle_centroids(s: int) -> FloatArray:
+    """Barycentric centroids of the ``s²`` triangles of a regular ``s``-split, shape (s², 3)."""
+    i, j = np.meshgrid(np.arange(s), np.arange(s), indexing="ij")
+    up = (i + j) <= s - 1
+    down = (i + j) <= s - 2
+    a = np.concatenate([(i[up] + 1 / 3) / s, (i[down] + 2 / 3) / s])
+    b = np.concatenate([(j[up] + 1 / 3) / s, (j[down] + 2 / 3) / s])
+    return np.stack([1 - a - b, a, b], axis=1)
+
+
+def _thickness(
+    caster: RayCaster, pts: _Samples, normal: FloatArray, start: float
+) -> tuple[FloatArray, IntArray]:
+    """Inscribed-ball diameter at each sample point; NaN where the inward ray escaped."""
+    k = len(pts.face)
+    inward = -normal[pts.face]
+    depth = np.ones(k, np.int64)
+
+    def leaves_material(rays: IntArray, hit: IntArray, _t: FloatArray) -> BoolArray:
+        # Count shells entered and left so overlapping shells measure as one solid.
+        slope = np.einsum("ij,ij->i", normal[hit], inward[rays])
+        own = hit == pts.face[rays]
+        exits = (slope > 1e-9) & ~own
+        enters = (slope < -1e-9) & ~own
+        depth[rays[enters]] += 1
+        depth[rays[exits]] -= 1
+        result: BoolArray = exits & (depth[rays] <= 0)
+        return result
+
+    hits = cast_until(caster, pts.points, inward, leaves_material, start=start, rounds=8)
+    found = hits.face >= 0
+    radius = np.where(found, hits.distance / 2.0, np.nan)
+    # Tangent-plane refinement where the opposite wall is not parallel.
+    plane_face = hits.face.copy()
+    plane_point = pts.points + np.where(found, hits.distance, 0.0)[:, None] * inward
+    live = np.flatnonzero(found)
+    for _ in range(_REFINE_STEPS):
+        if not len(live):
+            break
+        p, m_dir = pts.points[live], inward[live]
+        n_q = normal[plane_face[live]]
+        along = np.einsum("ij,ij->i", plane_point[live] - p, n_q)
+        denom = 1.0 + np.einsum("ij,ij->i", m_dir, n_q)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_plane = along / denom
+        r_now = radius[live]
+        shrink = (denom > 1e-6) & (r_plane > 0) & (r_plane < r_now * (1 - _REFINE_TOLERANCE))
+        live = live[shrink]
+        if not len(live):
+            break
+        p, m_dir, r_plane = p[shrink], m_dir[shrink], r_plane[shrink]
+        contact = p + r_plane[:, None] * (m_dir + n_q[shrink])
+        reach = np.linalg.norm(contact - p, axis=1)
+        direction = (contact - p) / reach[:, None]
+        probe = cast_until(
+            caster,
+            p,
+            direction,
+            _not_on(pts.face[live]),
+            start=start,
+            rounds=2,
+            max_distance=reach * (1 + 1e-6) + 2 * start,
+        )
+        got = probe.face >= 0
+        cos = np.einsum("ij,ij->i", direction, m_dir)
+        bound = probe.distance / (2.0 * cos)
+        better = got & (bound < r_now[shrink])
+        idx = live[better]
+        radius[idx] = bound[better]
+        plane_face[idx] = probe.face[better]
+        plane_point[idx] = p[better] + probe.distance[better][:, None] * direction[better]
+        live = idx
+    return 2.0 * radius, np.where(found, hits.face, -1)
+
+
+def _not_on(own_face: IntArray) -> Callable[[IntArray, IntArray, FloatArray], BoolArray]:
+    """A hit filter for :func:`cast_until` that skips each ray's own face."""
+
+    def accept(rays: IntArray, hit: IntArray, _t: FloatArray) -> BoolArray:
+        result: BoolArray = hit != own_face[rays]
+        return result
+
+    return accept
+
+
+def _gap(
+    caster: RayCaster, pts: _Samples, faces: IntArray, normal: FloatArray, start: float
+) -> tuple[FloatArray, IntArray, BoolArray]:
+    """Clearance along the outward normal; also which rays met the inside of a wall first."""
+    k = len(pts.face)
+    outward = normal[pts.face]
+    own_corners = faces[pts.face]
+    blocked = np.zeros(k, bool)
+
+    def next_wall(rays: IntArray, hit: IntArray, _t: FloatArray) -> BoolArray:
+        slope = np.einsum("ij,ij->i", normal[hit], outward[rays])
+        corners = faces[hit]
+        mine = own_corners[rays]
+        neighbour = (corners[:, :, None] == mine[:, None, :]).any(axis=(1, 2))
+        grazing = np.abs(slope) < GRAZING_COS
+        # Entering a neighbour means the ray went into the far side of a concave corner: no gap.
+        stop: BoolArray = ~grazing & ((slope < 0) | ~neighbour)
+        blocked[rays[stop & (slope > 0)]] = True
+        blocked[rays[stop & neighbour]] = True
+        return stop
+
+    hits = cast_until(caster, pts.points, outward, next_wall, start=start, rounds=8)
+    valid = (hits.face >= 0) & ~blocked
+    gap = np.where(valid, hits.distance, np.nan)
+    # Only a ray that meets the back of a wall it does not share a vertex with hints at a bad mesh.
+    back = np.zeros(k, bool)
+    hit = hits.face >= 0
+    if hit.any():
+        idx = np.flatnonzero(hit)
+        slope = np.einsum("ij,ij->i", normal[hits.face[idx]], outward[idx])
+        back[idx] = slope > 0
+    return gap, np.where(valid, hits.face, -1), back
+
+
+def _largest_ball(
+    caster: RayCaster, values: FloatArray, pts: _Samples, tri: FloatArray, inward: FloatArray
+) -> float | None:
+    """Diameter of the largest ball inside the part, robustly (the third largest candidate).
+
+    Every sample's ball (centre ``c = p + r m``, ``r`` = half its thickness) is a candidate.
+    Rays from ``c`` in 26 directions find the faces around it; the nearest point of those faces
+    bounds the radius of the ball that really fits at ``c``. This drops balls that a ray saw
+    only one way and that poke out sideways (the rim of a plate seen edge-on reads as the
+    plate's width). Candidates are checked from the largest value down, in growing batches,
+    until the unchecked ones could not raise the answer by more than 2 % (faceted curved walls
+    sit about 1 % inside the ray estimate, so a tighter stop would check every sample).
+    """
+    finite = np.flatnonzero(np.isfinite(values))
+    if not len(finite):
+        return None
+    order = finite[np.argsort(-values[finite], kind="stable")]
+    fitted = np.zeros(0)
+    batch = 4096
+    done = 0
+    while True:
+        new = order[done : done + batch]
+        done += len(new)
+        radius = values[new] / 2.0
+        centre = pts.points[new] + radius[:, None] * inward[new]
+        fitted = np.concatenate([fitted, 2.0 * _fitting_radius(caster, tri, centre, radius)])
+        best = float(np.sort(fitted)[-min(_MIN_POINTS, len(fitted))])
+        if done == len(order) or best >= float(values[order[done]]) * (1 - _T_MAX_TOLERANCE):
+            return best
+        batch *= 2
+
+
+def _fitting_radius(caster: RayCaster, tri: FloatArray, centre: FloatArray, radius: FloatArray) -> FloatArray:
+    """Radius of the ball that fits at each centre, at most ``radius`` (mm); see ``_largest_ball``."""
+    k = len(centre)
+    n_dir = len(_PROBES)
+    origins = np.repeat(centre, n_dir, axis=0)
+    hits = caster.cast(origins, np.tile(_PROBES, (k, 1)), np.repeat(radius * (1 + 1e-9), n_dir))
+    got = np.flatnonzero(hits.face >= 0)
+    dist = np.full(k * n_dir, np.inf)
+    dist[got] = np.linalg.norm(closest_points(tri[hits.face[got]], origins[got]) - origins[got], axis=1)
+    result: FloatArray = np.minimum(radius, dist.reshape(k, n_dir).min(axis=1))
+    return result
+
+
+def _probe_directions() -> FloatArray:
+    """The 26 unit directions to the neighbours of a cell in a 3 x 3 x 3 block."""
+    grid = np.stack(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij"), -1).reshape(-1, 3)
+    grid = grid[np.abs(grid).sum(axis=1) > 0].astype(np.float64)
+    result: FloatArray = grid / np.linalg.norm(grid, axis=1)[:, None]
+    return result
+
+
+_PROBES = _probe_directions()
+
+
+def closest_points(tri: FloatArray, points: FloatArray) -> FloatArray:
+    """Closest point of each triangle to each point (Ericson 2005, section 5.1.5), vectorised.
+
+    Parameters
+    ----------
+    tri : (k, 3, 3) float64, mm
+        Triangle corners.
+    points : (k, 3) float64, mm
+        One query point per triangle.
+
+    Returns
+    -------
+    (k, 3) float64, mm
+
+    """
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    ab, ac, ap = b - a, c - a, points - a
+    d1, d2 = _dot(ab, ap), _dot(ac, ap)
+    bp = points - b
+    d3, d4 = _dot(ab, bp), _dot(ac, bp)
+    cp = points - c
+    d5, d6 = _dot(ab, cp), _dot(ac, cp)
+    va = d3 * d6 - d5 * d4
+    vb = d5 * d2 - d1 * d6
+    vc = d1 * d4 - d3 * d2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = va + vb + vc
+        v_in = vb / denom
+        w_in = vc / denom
+        t_ab = d1 / (d1 - d3)
+        t_ac = d2 / (d2 - d6)
+        t_bc = (d4 - d3) / ((d4 - d3) + (d5 - d6))
+    result = a + v_in[:, None] * ab + w_in[:, None] * ac  # inside the face
+    # Regions are tested from the most specific (vertices) to edges; later masks win.
+    cases = [
+        ((va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0), b + t_bc[:, None] * (c - b)),
+        ((vb <= 0) & (d2 >= 0) & (d6 <= 0), a + t_ac[:, None] * ac),
+        ((vc <= 0) & (d1 >= 0) & (d3 <= 0), a + t_ab[:, None] * ab),
+        ((d6 >= 0) & (d5 <= d6), c),
+        ((d3 >= 0) & (d4 <= d3), b),
+        ((d1 <= 0) & (d2 <= 0), a),
+    ]
+    for mask, value in cases:
+        result = np.where(mask[:, None], value, result)
+    bad = ~np.isfinite(result).all(axis=1)  # degenerate triangle: fall back to its nearest corner
+    if bad.any():
+        corners = tri[bad]
+        nearest = np.argmin(np.linalg.norm(corners - points[bad][:, None], axis=2), axis=1)
+        result[bad] = corners[np.arange(len(corners)), nearest]
+    out: FloatArray = result
+    return out
+
+
+def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
+    result: FloatArray = np.einsum("ij,ij->i", a, b)
+    return result
+
+
+def supported_extreme(values: FloatArray, weight: FloatArray, end: Literal["min", "max"]) -> float | None:
+    """Robust minimum or maximum of sampled values (see the module notes).
+
+    Parameters
+    ----------
+    values : (s,) float64, mm
+        NaN entries are ignored.
+    weight : (s,) float64, mm²
+        Surface area each sample stands for.
+    end : {"min", "max"}
+        Which end of the distribution.
+
+    Returns
+    -------
+    float or None
+        None when no sample has a value.
+
+    """
+    ok = np.isfinite(values)
+    v, w = values[ok], weight[ok]
+    if not len(v):
+        return None
+    order = np.argsort(v if end == "min" else -v, kind="stable")
+    v, w = v[order], w[order]
+    cover = np.cumsum(w)
+    # Ties share one cumulative area: a value counts with all samples equal to it.
+    last_of_value = np.searchsorted(v if end == "min" else -v, v if end == "min" else -v, side="right") - 1
+    cover = cover[last_of_value]
+    count = last_of_value + 1
+    enough = (cover >= np.pi * v**2 / 4.0) & (count >= min(_MIN_POINTS, len(v)))
+    if not enough.any():
+        return float(v[-1])
+    return float(v[int(np.argmax(enough))])
+
+
+def _per_face(pts: _Samples, values: FloatArray, m: int, centroid: FloatArray) -> FloatArray:
+    """Median of each face's samples; faces without samples take the nearest sample's value."""
+    out = np.full(m, np.nan)
+    if not len(pts.face):
+        return out
+    starts = np.flatnonzero(np.r_[True, pts.face[1:] != pts.face[:-1]])
+    owner = pts.face[starts]
+    counts = np.diff(np.append(starts, len(pts.face)))
+    single = counts == 1
+    out[owner[single]] = values[starts[single]]
+    for c in np.unique(counts[~single]):
+        group = counts == c
+        rows = starts[group][:, None] + np.arange(c)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN faces stay NaN
+            out[owner[group]] = np.nanmedian(values[rows], axis=1)
+    missing = np.ones(m, bool)
+    missing[owner] = False
+    if missing.any():
+        _, nearest = cKDTree(pts.points).query(centroid[missing])
+        out[missing] = values[nearest]
+    return out
+
+
+def _edge_neighbours(faces: IntArray) -> tuple[IntArray, IntArray]:
+    """Pairs of faces (indices into ``faces``) that share an edge."""
+    topo = build_edges(faces)
+    run_len = topo.face_count[topo.face_count >= 2] - 1
+    run_first = topo.first[topo.face_count >= 2]
+    pos = np.repeat(run_first, run_len) + (
+        np.arange(int(run_len.sum())) - np.repeat(np.cumsum(run_len) - run_len, run_len)
+    )
+    return topo.order[pos] // 3, topo.order[pos + 1] // 3
+
+
+def _regions(
+    kind: Literal["thin_wall", "narrow_gap"],
+    values: FloatArray,
+    hit_face: IntArray,
+    below: float,
+    pts: _Samples,
+    faces: IntArray,
+    area: FloatArray,
+    centroid: FloatArray,
+    body_of: IntArray,
+    offsets: IntArray,
+) -> list[Region]:
+    """Connected faces with a sample below ``below``, joined across the wall their rays crossed."""
+    low = np.isfinite(values) & (values < below_limit(below))
+    if not low.any():
+        return []
+    m = len(faces)
+    face_value = np.full(m, np.inf)
+    np.minimum.at(face_value, pts.face[low], values[low])
+    flagged = np.flatnonzero(np.isfinite(face_value))
+    local = np.full(m, -1, np.int64)
+    local[flagged] = np.arange(len(flagged))
+    rows, cols = _edge_neighbours(faces[flagged])
+    across_src = local[pts.face[low]]
+    across_dst = np.where(hit_face[low] >= 0, local[np.maximum(hit_face[low], 0)], -1)
+    keep = across_dst >= 0
+    rows = np.concatenate([rows, across_src[keep]])
+    cols = np.concatenate([cols, across_dst[keep]])
+    k = len(flagged)
+    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(k, k)).tocsr()
+    count, label = connected_components(graph, directed=False)
+    region_value = np.full(count, np.inf)
+    np.minimum.at(region_value, label, face_value[flagged])
+    low_idx = np.flatnonzero(low)
+    worst_sample = np.full(count, -1, np.int64)
+    sample_label = label[local[pts.face[low_idx]]]
+    order = np.lexsort((values[low_idx], sample_label))
+    first = np.flatnonzero(np.r_[True, sample_label[order][1:] != sample_label[order][:-1]])
+    worst_sample[sample_label[order][first]] = low_idx[order][first]
+    face_area = area[flagged]
+    region_area = np.bincount(label, weights=face_area, minlength=count)
+    centre = (
+        np.stack(
+            [np.bincount(label, weights=face_area * centroid[flagged, i], minlength=count) for i in range(3)],
+            axis=1,
+        )
+        / np.where(region_area > 0, region_area, 1.0)[:, None]
+    )
+    ranking = np.argsort(region_value, kind="stable")
+    by_label = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[by_label], np.arange(count + 1))
+    regions = []
+    for r in ranking:
+        members = flagged[by_label[bounds[r] : bounds[r + 1]]]
+        body = body_of[members]
+        regions.append(
+            Region(
+                kind=kind,
+                value=float(region_value[r]),
+                worst=pts.points[worst_sample[r]].copy(),
+                centre=centre[r].copy(),
+                area=float(region_area[r]),
+                faces=np.stack([body, members - offsets[body]], axis=1),
+            )
+        )
+    return regions
