@@ -33,12 +33,14 @@ fuzz: $(STAMP)
 	MAKEREADY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/test_fuzz_readers.py
 
 # Side-by-side benchmarks against peers; results land in benchmarks/results/.
-# Peers (admesh from Debian, pymeshfix from PyPI, AGPL) are installed for the benchmark only.
+# Peers (admesh from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness)
+# are installed for the benchmark only.
 bench: $(STAMP)
-	$(PY) -m pip install --quiet pymeshfix
+	$(PY) -m pip install --quiet pymeshfix rtree
 	command -v admesh >/dev/null || (apt-get install -y admesh >/dev/null 2>&1 || echo "admesh not installed: its rows will fail")
 	$(PY) benchmarks/run.py
 	cd benchmarks && ../$(PY) analysis.py
+	cd benchmarks && ../$(PY) thickness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -112,9 +113,9 @@ class BodyThickness:
     ----------
     name : str
     thickness : (m,) float64, mm
-        Median over the face's sample points; NaN where no ray found the opposite wall.
+        Mean over the face's sample points; NaN where no ray found the opposite wall.
     gap : (m,) float64, mm
-        Median over the face's sample points; NaN where the outward ray meets nothing.
+        Mean over the face's sample points; NaN where the outward ray meets nothing.
 
     """
 
@@ -227,13 +228,20 @@ def measure(
     double_area = np.linalg.norm(cross, axis=1)
     normal = cross / np.where(double_area > 0, double_area, 1.0)[:, None]
     area = double_area / 2.0
-    caster = ray_caster(vertices, faces, engine, normals=normal)
+    # The ray engine's acceleration structure builds (largely outside the GIL) while the
+    # sample points are placed.
+    with ThreadPoolExecutor(1) as pool:
+        building = pool.submit(ray_caster, vertices, faces, engine, normal)
+        every_face = samples is None and m <= MAX_DEFAULT_SAMPLES
+        budget = (
+            samples
+            if samples is not None
+            else (max(MIN_DEFAULT_SAMPLES, m) if every_face else MAX_DEFAULT_SAMPLES)
+        )
+        pts = _sample(tri, area, budget, every_face=every_face)
+        caster = building.result()
     if caster.engine != "embree":
         notes.append("Embree (embreex) is not installed: rays were cast with the slower numpy grid engine")
-    budget = samples if samples is not None else max(MIN_DEFAULT_SAMPLES, m)
-    pts = _sample(tri, area, budget, every_face=samples is None and m <= MAX_DEFAULT_SAMPLES)
-    if samples is None and m > MAX_DEFAULT_SAMPLES:
-        pts = _sample(tri, area, MAX_DEFAULT_SAMPLES, every_face=False)
     start = skip_distance(vertices)
     thickness, hit_face = _thickness(caster, pts, normal, start)
     gap, gap_face, blocked_back = _gap(caster, pts, faces, normal, start)
@@ -309,9 +317,10 @@ def _stack(part: Part) -> tuple[FloatArray, IntArray, IntArray]:
 def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool) -> _Samples:
     """Sample points spread by area: ``n`` points in a face become a regular ``s × s`` split.
 
-    Systematic sampling over the cumulative area gives each face a count proportional to its
-    area; a face with count ``n`` is split into ``floor(sqrt(n))²`` equal sub-triangles whose
-    centroids are the sample points. With ``every_face`` each face gets at least its centroid.
+    Each face gets a count proportional to its area (systematic sampling over the cumulative
+    area, or ``floor(area / step)`` but at least one with ``every_face``); a face with count
+    ``n`` is split into ``floor(sqrt(n))²`` equal sub-triangles whose centroids are the sample
+    points.
     """
     m = len(tri)
     usable = area > 0
@@ -319,11 +328,12 @@ def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool)
     if m == 0 or total <= 0:
         return _Samples(np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0))
     step = total / budget
-    cum = np.cumsum(np.where(usable, area, 0.0))
-    marks = np.searchsorted(cum, (np.arange(budget) + 0.5) * step, side="right")
-    count = np.bincount(np.minimum(marks, m - 1), minlength=m)
     if every_face:
-        count = np.maximum(count, usable.astype(np.int64))
+        count = np.maximum(np.floor(area / step).astype(np.int64), usable.astype(np.int64))
+    else:
+        cum = np.cumsum(np.where(usable, area, 0.0))
+        marks = np.searchsorted(cum, (np.arange(budget) + 0.5) * step, side="right")
+        count = np.bincount(np.minimum(marks, m - 1), minlength=m)
     count[~usable] = 0
     # floor: a face needs four times the average area before it is split in four.
     split = np.floor(np.sqrt(count)).astype(np.int64)
@@ -335,6 +345,8 @@ def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool)
         points.append(pts)
         owner.append(np.repeat(chosen, len(bary)))
         weight.append(np.repeat(area[chosen] / len(bary), len(bary)))
+    if len(owner) == 1:  # one split level: already in face order
+        return _Samples(points[0], owner[0], weight[0])
     order = np.argsort(np.concatenate(owner), kind="stable")
     return _Samples(
         np.concatenate(points)[order], np.concatenate(owner)[order], np.concatenate(weight)[order]
@@ -476,18 +488,20 @@ def _largest_ball(
     finite = np.flatnonzero(np.isfinite(values))
     if not len(finite):
         return None
-    order = finite[np.argsort(-values[finite], kind="stable")]
     fitted = np.zeros(0)
     batch = 4096
     done = 0
+    order = finite[_smallest(-values[finite], min(len(finite), 4 * batch))]
     while True:
+        if done + batch > len(order) and len(order) < len(finite):
+            order = finite[_smallest(-values[finite], min(len(finite), 4 * (done + batch)))]
         new = order[done : done + batch]
         done += len(new)
         radius = values[new] / 2.0
         centre = pts.points[new] + radius[:, None] * inward[new]
         fitted = np.concatenate([fitted, 2.0 * _fitting_radius(caster, tri, centre, radius)])
         best = float(np.sort(fitted)[-min(_MIN_POINTS, len(fitted))])
-        if done == len(order) or best >= float(values[order[done]]) * (1 - _T_MAX_TOLERANCE):
+        if done == len(finite) or best >= float(values[order[done]]) * (1 - _T_MAX_TOLERANCE):
             return best
         batch *= 2
 
@@ -593,24 +607,41 @@ def supported_extreme(values: FloatArray, weight: FloatArray, end: Literal["min"
 
     """
     ok = np.isfinite(values)
-    v, w = values[ok], weight[ok]
-    if not len(v):
+    v_all, w_all = values[ok], weight[ok]
+    if not len(v_all):
         return None
-    order = np.argsort(v if end == "min" else -v, kind="stable")
-    v, w = v[order], w[order]
-    cover = np.cumsum(w)
-    # Ties share one cumulative area: a value counts with all samples equal to it.
-    last_of_value = np.searchsorted(v if end == "min" else -v, v if end == "min" else -v, side="right") - 1
-    cover = cover[last_of_value]
-    count = last_of_value + 1
-    enough = (cover >= np.pi * v**2 / 4.0) & (count >= min(_MIN_POINTS, len(v)))
-    if not enough.any():
-        return float(v[-1])
-    return float(v[int(np.argmax(enough))])
+    key_all = v_all if end == "min" else -v_all
+    n = len(key_all)
+    k = min(n, max(4096, n // 100))
+    while True:  # usually settled within the first percent; sort more only when it is not
+        order = _smallest(key_all, k)
+        key, v, w = key_all[order], v_all[order], w_all[order]
+        # Ties share one cumulative area: a value counts with all samples equal to it.
+        last_of_value = np.searchsorted(key, key, side="right") - 1
+        cover = np.cumsum(w)[last_of_value]
+        enough = (cover >= np.pi * v**2 / 4.0) & (last_of_value + 1 >= min(_MIN_POINTS, n))
+        if enough.any():
+            first = int(np.argmax(enough))
+            if k == n or key[first] < key[-1]:  # a tie at the cut could hide more support
+                return float(v[first])
+        elif k == n:
+            return float(v[-1])
+        k = min(n, 8 * k)
+
+
+def _smallest(key: FloatArray, k: int) -> IntArray:
+    """Indices of the ``k`` smallest keys, sorted (stable); all of them when ``k`` is the length."""
+    if k >= len(key):
+        result: IntArray = np.argsort(key, kind="stable")
+        return result
+    part = np.argpartition(key, k - 1)[:k]
+    part.sort()  # keep equal keys in index order, as a stable sort would
+    out: IntArray = part[np.argsort(key[part], kind="stable")]
+    return out
 
 
 def _per_face(pts: _Samples, values: FloatArray, m: int, centroid: FloatArray) -> FloatArray:
-    """Median of each face's samples; faces without samples take the nearest sample's value."""
+    """Mean of each face's samples (equal areas); faces without samples take the nearest sample's value."""
     out = np.full(m, np.nan)
     if not len(pts.face):
         return out
@@ -624,7 +655,7 @@ def _per_face(pts: _Samples, values: FloatArray, m: int, centroid: FloatArray) -
         rows = starts[group][:, None] + np.arange(c)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN faces stay NaN
-            out[owner[group]] = np.nanmedian(values[rows], axis=1)
+            out[owner[group]] = np.nanmean(values[rows], axis=1)
     missing = np.ones(m, bool)
     missing[owner] = False
     if missing.any():
