@@ -26,11 +26,12 @@ the value there is the distance across; corners of sharp convex edges therefore 
 the edge faces and correctly thin on the faces meeting at the edge. Rays that leave through a
 hole of an open mesh give no value, and the report is marked low-confidence.
 
-Robust extremes: ``t_min`` is the smallest value ``v`` such that the sample points measuring
-``v`` or less cover at least the area of a disc of diameter ``v`` and count at least three
-points; ``t_max`` and ``gap_min`` use the same rule from the other end (largest ``v`` whose
-points of ``v`` or more cover such a disc; smallest gap). One bad ray, or the narrow rim of a
-plate seen edge-on, cannot define them.
+Robust extremes: ``t_min`` (and ``gap_min``) is the smallest value ``v`` such that the sample
+points measuring ``v`` or less cover at least the area of a disc of diameter ``v`` and number at
+least three: one bad ray cannot define it. ``t_max`` is the diameter of the largest ball that
+fits inside the part: each sample's ball centre is checked with 26 rays for the nearest surface
+around it (so the plate edge that reads as the plate's width is cut to what fits), and the third
+largest fitted ball, within 2 %, is reported.
 """
 
 from __future__ import annotations
