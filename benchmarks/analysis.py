@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from run import RESULTS, TESTDATA, WORK, write_knot
+from run import RESULTS, TESTDATA, WORK, whole_process, write_knot
 
 REPEATS = 3
 BROKEN = [
@@ -53,15 +52,6 @@ def write_sphere(path: Path) -> None:
 
     s = trimesh.creation.icosphere(subdivisions=8, radius=50.0)
     makeready.save(makeready.Part((makeready.Body("sphere", s.vertices, s.faces),), "generated"), path, "stl")
-
-
-def whole_process(cmd: list[str], path: Path) -> float:
-    walls = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        subprocess.run([c.replace("{path}", str(path)) for c in cmd], capture_output=True, check=False)
-        walls.append(time.perf_counter() - t0)
-    return statistics.median(walls)
 
 
 def obb_time(path: Path) -> float:

@@ -77,6 +77,16 @@ def write_knot(path: Path) -> None:
     makeready.save(part, path, "stl")
 
 
+def whole_process(cmd: list[str], path: Path, repeats: int = 3, *, check: bool = False) -> float:
+    """Median wall time (s) of running ``cmd`` with ``{path}`` replaced, in a fresh process each time."""
+    walls = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([c.replace("{path}", str(path)) for c in cmd], capture_output=True, check=check)
+        walls.append(time.perf_counter() - t0)
+    return statistics.median(walls)
+
+
 def measure(code: str, path: Path) -> dict[str, float]:
     walls, peaks, count = [], [], 0
     for _ in range(REPEATS):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from run import RESULTS, WORK, write_knot
+from run import RESULTS, WORK, whole_process, write_knot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.meshes import box, merged, subdivide, tube, wedge
@@ -42,15 +41,6 @@ t0 = time.perf_counter()
 r = trimesh.proximity.thickness(m, m.triangles_center[idx], normals=m.face_normals[idx], method=method)
 print(time.perf_counter() - t0, float(np.nanmedian(r)))
 """
-
-
-def whole_process(cmd: list[str], path: Path, repeats: int = REPEATS) -> float:
-    walls = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([c.replace("{path}", str(path)) for c in cmd], check=True, capture_output=True)
-        walls.append(time.perf_counter() - start)
-    return statistics.median(walls)
 
 
 def trimesh_rate(path: Path, points: int, method: str) -> dict[str, float]:
@@ -141,7 +131,7 @@ def main() -> None:
         "knot_triangles": faces,
         "target": "<= 3 s whole process for thickness and gap on 1 M faces; >= 10x faster per point than trimesh",
     }
-    ours = whole_process(OURS, knot)
+    ours = whole_process(OURS, knot, REPEATS, check=True)
     load_only = whole_process(
         [PY, "-c", "import sys, makeready; makeready.load(sys.argv[1])", "{path}"], knot
     )
