@@ -141,7 +141,7 @@ def main() -> None:
     if not sphere.exists():
         write_sphere(sphere)
     timing = {
-        label: {name: whole_process(cmd, path) for name, cmd in ANALYZE_CASES.items()}
+        label: {name: whole_process(cmd, path, REPEATS) for name, cmd in ANALYZE_CASES.items()}
         for label, path in (("knot 1.02 M", knot), ("sphere 1.31 M", sphere))
     }
     obb = {"knot 1.02 M": obb_time(knot), "sphere 1.31 M": obb_time(sphere)}
