@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	cd benchmarks && ../$(PY) analysis.py
 	cd benchmarks && ../$(PY) thickness.py
+	cd benchmarks && ../$(PY) orientation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

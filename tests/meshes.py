@@ -154,3 +154,26 @@ def subdivide(vertices, faces, levels=1):
             ]
         )
     return v, f
+
+
+def boxes_union(*boxes):
+    """The union of axis-aligned boxes ``(size, corner)`` as one closed mesh (manifold3d)."""
+    import manifold3d
+
+    solid = None
+    for size, corner in boxes:
+        cube = manifold3d.Manifold.cube(size, False).translate(corner)
+        solid = cube if solid is None else solid + cube
+    mesh = solid.to_mesh()
+    return np.asarray(mesh.vert_properties, float)[:, :3], np.asarray(mesh.tri_verts, np.int64)
+
+
+def intersection_volume(a, b):
+    """Volume shared by two closed meshes (manifold3d boolean), mm³."""
+    import manifold3d
+
+    def solid(mesh):
+        v, f = mesh
+        return manifold3d.Manifold(manifold3d.Mesh(np.asarray(v, np.float32), np.asarray(f, np.uint32)))
+
+    return (solid(a) ^ solid(b)).volume()

@@ -140,3 +140,52 @@ def test_thickness_bad_material_and_file_exit_2(tmp_path):
     result = runner.invoke(app, ["thickness", str(tmp_path / "missing.stl")])
     assert result.exit_code == 2
     assert "file.not_found" in result.output
+
+
+def _t_shape(tmp_path):
+    from makeready import Body, Part, save
+    from tests.meshes import boxes_union
+    from tests.test_supports import T_SHAPE
+
+    path = tmp_path / "t.stl"
+    save(Part((Body("t", *boxes_union(*T_SHAPE)),), "test", name="t"), path)
+    return path
+
+
+def test_orient_json_and_table(tmp_path):
+    path = _t_shape(tmp_path)
+    result = runner.invoke(app, ["orient", str(path), "--process", "fdm", "--json", "--keep", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    best = data["orientations"][0]
+    assert set(best["rot_cost_euler"]) == {"x", "y", "z"}
+    assert best["sup_vol_full"] == pytest.approx(0.0, abs=1e-6)
+    assert best["bld_h"] == pytest.approx(10.0)
+    assert len(data["orientations"]) == 3
+    table = runner.invoke(app, ["orient", str(path), "--process", "sla", "--material", "Standard Resin"])
+    assert table.exit_code == 0, table.output
+    assert "best first" in table.output
+
+
+def test_supports_writes_closed_meshes(tmp_path):
+    from makeready import analyze, load
+
+    path = _t_shape(tmp_path)
+    out = tmp_path / "supports.stl"
+    result = runner.invoke(app, ["supports", str(path), "--process", "fdm", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["sup_vol_full"] == pytest.approx(4000.0, rel=0.02)
+    assert data["output"] == str(out)
+    assert analyze(load(out), self_intersections=False).watertight
+    oriented = runner.invoke(app, ["supports", str(path), "--orient", "--out", str(tmp_path / "none.stl")])
+    assert oriented.exit_code == 0, oriented.output
+    assert "nothing needs support" in oriented.output
+
+
+def test_orient_and_supports_bad_process_exit_2(tmp_path):
+    path = _t_shape(tmp_path)
+    for command in ("orient", "supports"):
+        result = runner.invoke(app, [command, str(path), "--process", "lathe", "--json"])
+        assert result.exit_code == 2
+        assert json.loads(result.output)["error"]["code"] == "request.invalid"

@@ -36,3 +36,12 @@ def test_thickness_check_example():
     assert "thin wall 0.700 mm over 4800 mm2" in done.stdout
     assert "narrow gap 0.400 mm over 4800 mm2" in done.stdout
     assert "PA12 on EOS P 396: fails gap_min_chk, t_min_chk" in done.stdout
+
+
+def test_orient_and_support_example():
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "orient_and_support.py")], capture_output=True, text=True, check=True
+    )
+    assert "t-bracket as uploaded: support 4000 mm3, height 25.0 mm" in done.stdout
+    assert "support 0 mm3, height 10.0 mm, 50 layers" in done.stdout
+    assert "wrote supports.stl: 600 triangles" in done.stdout

@@ -30,7 +30,14 @@ from makeready.geometry.thickness import (
     ThicknessReport,
     measure,
 )
-from makeready.views import analysis_json, feasibility_json, repair_json, thickness_json
+from makeready.views import (
+    analysis_json,
+    feasibility_json,
+    orientation_json,
+    repair_json,
+    support_plan_json,
+    thickness_json,
+)
 
 app = typer.Typer(
     name="makeready",
@@ -449,6 +456,160 @@ def thickness_command(
         return
     _out.print(f"[bold]{escape(part.name)}[/]  {part.triangle_count:,} triangles")
     _print_thickness(report, feasibility, chosen.mat_name if chosen else None)
+
+
+_PROCESS_HELP = "Process: slm, ebm, fdm, sla, dlp (supported) or sls, mjf, bj (self-supporting)."
+
+
+def _density(material: str | None, as_json: bool) -> tuple[float | None, bool]:
+    """Material density (g/cm³) from the catalog; the flag is False when the name was bad."""
+    if material is None:
+        return None, True
+    from makeready import catalog
+
+    try:
+        return catalog.material(material).mat_rho, True
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return None, False
+
+
+def _plan_rows(table: Table, plan: Any) -> None:
+    table.add_row("build height bld_h mm", f"{plan.bld_h:,.3f}")
+    table.add_row("layers n_lyr", f"{plan.n_lyr:,}")
+    table.add_row("overhang area mm²", f"{plan.overhang_area:,.2f}")
+    table.add_row("support volume full / real mm³", f"{plan.sup_vol_full:,.2f} / {plan.sup_vol_real:,.2f}")
+    if plan.sup_mass is not None:
+        table.add_row("support mass g", f"{plan.sup_mass:,.3f}")
+
+
+@app.command(name="orient")
+def orient_command(
+    file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
+    process: Annotated[str, typer.Option(help=_PROCESS_HELP)] = "fdm",
+    objective: Annotated[
+        str,
+        typer.Option(help="balanced, support (volume mm³), height (mm), contact (mm²) or footprint (mm²)."),
+    ] = "balanced",
+    keep: Annotated[int, typer.Option(min=1, max=50, help="How many distinct orientations to list.")] = 5,
+    material: Annotated[str | None, typer.Option(help="Material for the support mass (density).")] = None,
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Rank build orientations by support volume, height and more (Euler angles in degrees)."""
+    from makeready.geometry.orientation import orient
+
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return
+    density, ok = _density(material, as_json)
+    if not ok:
+        return
+    try:
+        with _err.status("searching orientations…", spinner="dots") if not as_json else _nullcontext():
+            ranked = orient(part, process, objective=objective, keep=keep, density=density)  # type: ignore[arg-type]
+    except ValueError as error:
+        _fail(MakereadyError("request.invalid", str(error)), as_json)
+        return
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "process": process,
+                    "objective": objective,
+                    "orientations": [orientation_json(o) for o in ranked],
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(
+        title=f"{escape(part.name)}: orientations for {escape(process)} ({objective}), best first",
+        title_justify="left",
+    )
+    for column in (
+        "#",
+        "euler x y z °",
+        "down",
+        "bld_h mm",
+        "layers",
+        "support full mm³",
+        "overhang mm²",
+        "score",
+    ):
+        table.add_column(column, justify="right")
+    for i, o in enumerate(ranked, 1):
+        table.add_row(
+            str(i),
+            " ".join(f"{a:.1f}" for a in o.euler_xyz),
+            " ".join(f"{a:+.2f}" for a in o.down),
+            f"{o.plan.bld_h:,.2f}",
+            f"{o.plan.n_lyr:,}",
+            f"{o.plan.sup_vol_full:,.1f}",
+            f"{o.plan.overhang_area:,.1f}",
+            f"{o.score:,.1f}",
+        )
+    _out.print(table)
+    _out.print(
+        "Angles: extrinsic rotations about machine x, then y, then z. Row 1 is evaluated on the full mesh."
+    )
+
+
+@app.command(name="supports")
+def supports_command(
+    file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the support structures here (.stl, .obj or .3mf).")
+    ] = None,
+    process: Annotated[str, typer.Option(help=_PROCESS_HELP)] = "fdm",
+    reorient: Annotated[
+        bool, typer.Option("--orient", help="Use the best orientation first (default: the part as uploaded).")
+    ] = False,
+    material: Annotated[str | None, typer.Option(help="Material for the support mass (density).")] = None,
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Support volume, area, mass, build height and layers; optionally the support meshes."""
+    from makeready.geometry.orientation import orient
+    from makeready.geometry.supports import plan_supports, support_geometry
+
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return
+    density, ok = _density(material, as_json)
+    if not ok:
+        return
+    try:
+        with _err.status("planning supports…", spinner="dots") if not as_json else _nullcontext():
+            rotation = orient(part, process, keep=1, density=density)[0].rotation if reorient else None
+            plan = plan_supports(part, rotation, process, density=density)
+            supports = support_geometry(part, rotation, process) if out is not None else None
+            if supports is not None and out is not None and supports.triangle_count:
+                save(supports, out)
+    except ValueError as error:
+        _fail(MakereadyError("request.invalid", str(error)), as_json)
+        return
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return
+    result: dict[str, Any] = {"process": process, **support_plan_json(plan)}
+    if supports is not None:
+        result["output"] = str(out) if supports.triangle_count else None
+        result["support_triangles"] = supports.triangle_count
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    table = Table(
+        title=f"{escape(part.name)}: supports for {escape(process)}", title_justify="left", show_header=False
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    _plan_rows(table, plan)
+    _out.print(table)
+    if supports is not None and supports.triangle_count:
+        _out.print(f"wrote {escape(str(out))}: {supports.triangle_count:,} triangles of supports")
+    elif supports is not None:
+        _out.print("nothing needs support: no file written")
 
 
 class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status

@@ -21,8 +21,10 @@ import numpy as np
 from makeready.geometry.analysis import ALL_TYPES, AnalysisReport
 from makeready.geometry.design_rules import Feasibility
 from makeready.geometry.metrics import Metrics
+from makeready.geometry.orientation import Orientation
 from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, Problem
 from makeready.geometry.repair import ACTION_TITLES, RepairReport
+from makeready.geometry.supports import SupportPlan
 from makeready.geometry.thickness import Region, ThicknessReport
 
 __all__ = [
@@ -30,8 +32,10 @@ __all__ = [
     "feasibility_json",
     "mesh_checks_json",
     "metrics_json",
+    "orientation_json",
     "problems_json",
     "repair_json",
+    "support_plan_json",
     "thickness_json",
 ]
 
@@ -330,3 +334,38 @@ def thickness_json(report: ThicknessReport, *, per_face: bool = False) -> dict[s
             for b in report.bodies
         ]
     return out
+
+
+def support_plan_json(plan: SupportPlan) -> dict[str, Any]:
+    """Seed 000's support and build figures for one orientation (mm, mm², mm³, g)."""
+    return {
+        "bld_h": plan.bld_h,
+        "n_lyr": plan.n_lyr,
+        "or_bb_x": float(plan.extents[0]),
+        "or_bb_y": float(plan.extents[1]),
+        "or_bb_z": float(plan.extents[2]),
+        "sup_vol_full": plan.sup_vol_full,
+        "sup_vol_real": plan.sup_vol_real,
+        "sup_srf_area": plan.sup_srf_area,
+        "sup_mass": plan.sup_mass,
+        "overhang_area": plan.overhang_area,
+        "rotation": plan.rotation.tolist(),
+    }
+
+
+def orientation_json(orientation: Orientation) -> dict[str, Any]:
+    """One orientation: seed 000's ``rot_cost_euler`` (extrinsic x, y, z, degrees) and plan figures.
+
+    ``rot_x_cost`` … are the same angles in [0, 360); the seed does not define them further.
+    """
+    x, y, z = (float(a) for a in orientation.euler_xyz)
+    return {
+        "rot_cost_euler": {"x": x, "y": y, "z": z},
+        "rot_x_cost": x % 360.0,
+        "rot_y_cost": y % 360.0,
+        "rot_z_cost": z % 360.0,
+        **support_plan_json(orientation.plan),
+        "down": _xyz(orientation.down),
+        "score": orientation.score,
+        "full_mesh": orientation.full_mesh,
+    }

@@ -8,7 +8,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import ConvexHull, QhullError
 
-__all__ = ["Metrics", "OrientedBox", "convex_hull", "mesh_metrics", "oriented_box", "winding_numbers"]
+__all__ = [
+    "Metrics",
+    "OrientedBox",
+    "convex_hull",
+    "mesh_metrics",
+    "min_rectangle_frame",
+    "oriented_box",
+    "winding_numbers",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -206,7 +214,7 @@ def oriented_box(points: FloatArray, hull_pts: FloatArray | None = None) -> Orie
     best = np.argsort(volumes)[:8]
     candidates = [stacked[i] for i in best]
     for axis in stacked[best, 0]:
-        refined = _min_rectangle_frame(pts, axis)
+        refined = min_rectangle_frame(pts, axis)
         if refined is not None:
             candidates.append(refined)
     cand = np.stack(candidates)
@@ -244,7 +252,7 @@ def _principal_axes(points: FloatArray) -> FloatArray:
     return result
 
 
-def _min_rectangle_frame(points: FloatArray, axis: FloatArray) -> FloatArray | None:
+def min_rectangle_frame(points: FloatArray, axis: FloatArray) -> FloatArray | None:
     """Frame (axis, u, v) whose (u, v) rectangle around the projected points has minimum area."""
     axis = axis / np.linalg.norm(axis)
     helper = np.array([1.0, 0.0, 0.0]) if abs(axis[0]) < 0.9 else np.array([0.0, 1.0, 0.0])

@@ -38,6 +38,7 @@ __all__ = [
     "Hits",
     "RayCaster",
     "cast_until",
+    "not_on",
     "ray_caster",
     "skip_distance",
     "unit_normals",
@@ -472,6 +473,16 @@ def cast_until(
         face[todo[ok]] = faces_hit[ok]
         todo, offset = todo[~ok], offset[~ok] + start
     return Hits(distance, face)
+
+
+def not_on(own_face: IntArray) -> Callable[[IntArray, IntArray, FloatArray], BoolArray]:
+    """A hit filter for :func:`cast_until` that skips each ray's own face ``own_face[ray]``."""
+
+    def accept(rays: IntArray, hit: IntArray, _t: FloatArray) -> BoolArray:
+        result: BoolArray = hit != own_face[rays]
+        return result
+
+    return accept
 
 
 def skip_distance(vertices: FloatArray) -> float:

@@ -37,7 +37,6 @@ largest fitted ball, within 2 %, is reported.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -49,7 +48,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from makeready.geometry.mesh import Part
-from makeready.geometry.rays import Engine, RayCaster, cast_until, ray_caster, skip_distance
+from makeready.geometry.rays import Engine, RayCaster, cast_until, not_on, ray_caster, skip_distance
 from makeready.geometry.tolerance import below_limit
 from makeready.geometry.topology import build_edges
 
@@ -58,8 +57,11 @@ __all__ = [
     "DEFAULT_THIN_BELOW",
     "BodyThickness",
     "Region",
+    "SurfaceSamples",
     "ThicknessReport",
     "measure",
+    "sample_surface",
+    "stack_bodies",
     "supported_extreme",
 ]
 
@@ -175,10 +177,22 @@ class ThicknessReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Samples:
-    points: FloatArray  # (s, 3)
-    face: IntArray  # (s,) global face index
-    weight: FloatArray  # (s,) area each point stands for, mm²
+class SurfaceSamples:
+    """Points spread over a surface by area.
+
+    Attributes
+    ----------
+    points : (s, 3) float64, mm
+    face : (s,) int64
+        Face each point lies on, ascending.
+    weight : (s,) float64, mm²
+        Area each point stands for.
+
+    """
+
+    points: FloatArray
+    face: IntArray
+    weight: FloatArray
 
 
 def measure(
@@ -221,7 +235,7 @@ def measure(
         raise ValueError("samples must be at least 1")
     if not (thin_below > 0 and narrow_below > 0) or max_regions < 0:
         raise ValueError("thresholds must be positive and max_regions non-negative")
-    vertices, faces, body_of = _stack(part)
+    vertices, faces, body_of = stack_bodies(part)
     m = len(faces)
     notes: list[str] = []
     tri = vertices[faces]
@@ -239,7 +253,7 @@ def measure(
             if samples is not None
             else (max(MIN_DEFAULT_SAMPLES, m) if every_face else MAX_DEFAULT_SAMPLES)
         )
-        pts = _sample(tri, area, budget, every_face=every_face)
+        pts = sample_surface(tri, area, budget, every_face=every_face)
         caster = building.result()
     if caster.engine != "embree":
         notes.append("Embree (embreex) is not installed: rays were cast with the slower numpy grid engine")
@@ -303,7 +317,7 @@ def measure(
     )
 
 
-def _stack(part: Part) -> tuple[FloatArray, IntArray, IntArray]:
+def stack_bodies(part: Part) -> tuple[FloatArray, IntArray, IntArray]:
     """All bodies as one indexed mesh, plus the body index of every face."""
     verts = [b.vertices for b in part.bodies]
     counts = [b.vertex_count for b in part.bodies]
@@ -315,7 +329,7 @@ def _stack(part: Part) -> tuple[FloatArray, IntArray, IntArray]:
     return np.concatenate(verts), np.concatenate(faces).astype(np.int64), np.concatenate(body_of)
 
 
-def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool) -> _Samples:
+def sample_surface(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool) -> SurfaceSamples:
     """Sample points spread by area: ``n`` points in a face become a regular ``s × s`` split.
 
     Each face gets a count proportional to its area (systematic sampling over the cumulative
@@ -327,7 +341,7 @@ def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool)
     usable = area > 0
     total = float(area[usable].sum())
     if m == 0 or total <= 0:
-        return _Samples(np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0))
+        return SurfaceSamples(np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0))
     step = total / budget
     if every_face:
         count = np.maximum(np.floor(area / step).astype(np.int64), usable.astype(np.int64))
@@ -347,9 +361,9 @@ def _sample(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool)
         owner.append(np.repeat(chosen, len(bary)))
         weight.append(np.repeat(area[chosen] / len(bary), len(bary)))
     if len(owner) == 1:  # one split level: already in face order
-        return _Samples(points[0], owner[0], weight[0])
+        return SurfaceSamples(points[0], owner[0], weight[0])
     order = np.argsort(np.concatenate(owner), kind="stable")
-    return _Samples(
+    return SurfaceSamples(
         np.concatenate(points)[order], np.concatenate(owner)[order], np.concatenate(weight)[order]
     )
 
@@ -365,7 +379,7 @@ def _subtriangle_centroids(s: int) -> FloatArray:
 
 
 def _thickness(
-    caster: RayCaster, pts: _Samples, normal: FloatArray, start: float
+    caster: RayCaster, pts: SurfaceSamples, normal: FloatArray, start: float
 ) -> tuple[FloatArray, IntArray]:
     """Inscribed-ball diameter at each sample point; NaN where the inward ray escaped."""
     k = len(pts.face)
@@ -412,7 +426,7 @@ def _thickness(
             caster,
             p,
             direction,
-            _not_on(pts.face[live]),
+            not_on(pts.face[live]),
             start=start,
             rounds=2,
             max_distance=reach * (1 + 1e-6) + 2 * start,
@@ -429,18 +443,8 @@ def _thickness(
     return 2.0 * radius, np.where(found, hits.face, -1)
 
 
-def _not_on(own_face: IntArray) -> Callable[[IntArray, IntArray, FloatArray], BoolArray]:
-    """A hit filter for :func:`cast_until` that skips each ray's own face."""
-
-    def accept(rays: IntArray, hit: IntArray, _t: FloatArray) -> BoolArray:
-        result: BoolArray = hit != own_face[rays]
-        return result
-
-    return accept
-
-
 def _gap(
-    caster: RayCaster, pts: _Samples, faces: IntArray, normal: FloatArray, start: float
+    caster: RayCaster, pts: SurfaceSamples, faces: IntArray, normal: FloatArray, start: float
 ) -> tuple[FloatArray, IntArray, BoolArray]:
     """Clearance along the outward normal; also which rays met the inside of a wall first."""
     k = len(pts.face)
@@ -474,7 +478,7 @@ def _gap(
 
 
 def _largest_ball(
-    caster: RayCaster, values: FloatArray, pts: _Samples, tri: FloatArray, inward: FloatArray
+    caster: RayCaster, values: FloatArray, pts: SurfaceSamples, tri: FloatArray, inward: FloatArray
 ) -> float | None:
     """Diameter of the largest ball inside the part, robustly (the third largest candidate).
 
@@ -641,7 +645,7 @@ def _smallest(key: FloatArray, k: int) -> IntArray:
     return out
 
 
-def _per_face(pts: _Samples, values: FloatArray, m: int, centroid: FloatArray) -> FloatArray:
+def _per_face(pts: SurfaceSamples, values: FloatArray, m: int, centroid: FloatArray) -> FloatArray:
     """Mean of each face's samples (equal areas); faces without samples take the nearest sample's value."""
     out = np.full(m, np.nan)
     if not len(pts.face):
@@ -681,7 +685,7 @@ def _regions(
     values: FloatArray,
     hit_face: IntArray,
     below: float,
-    pts: _Samples,
+    pts: SurfaceSamples,
     faces: IntArray,
     area: FloatArray,
     centroid: FloatArray,
