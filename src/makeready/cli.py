@@ -461,17 +461,20 @@ def thickness_command(
 _PROCESS_HELP = "Process: slm, ebm, fdm, sla, dlp (supported) or sls, mjf, bj (self-supporting)."
 
 
-def _density(material: str | None, as_json: bool) -> tuple[float | None, bool]:
-    """Material density (g/cm³) from the catalog; the flag is False when the name was bad."""
-    if material is None:
-        return None, True
+def _part_with_density(
+    file: Path, units: str | None, material: str | None, as_json: bool
+) -> tuple[Part, float | None] | None:
+    """The part and its material's density (g/cm³, None without a material); None after a failure."""
     from makeready import catalog
 
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return None
     try:
-        return catalog.material(material).mat_rho, True
+        return part, (catalog.material(material).mat_rho if material else None)
     except MakereadyError as error:
         _fail(error, as_json)
-        return None, False
+        return None
 
 
 def _plan_rows(table: Table, plan: Any) -> None:
@@ -499,12 +502,10 @@ def orient_command(
     """Rank build orientations by support volume, height and more (Euler angles in degrees)."""
     from makeready.geometry.orientation import orient
 
-    part = _load_or_fail(file, units, as_json)
-    if part is None:
+    loaded = _part_with_density(file, units, material, as_json)
+    if loaded is None:
         return
-    density, ok = _density(material, as_json)
-    if not ok:
-        return
+    part, density = loaded
     try:
         with _err.status("searching orientations…", spinner="dots") if not as_json else _nullcontext():
             ranked = orient(part, process, objective=objective, keep=keep, density=density)  # type: ignore[arg-type]
@@ -573,12 +574,10 @@ def supports_command(
     from makeready.geometry.orientation import orient
     from makeready.geometry.supports import plan_supports, support_geometry
 
-    part = _load_or_fail(file, units, as_json)
-    if part is None:
+    loaded = _part_with_density(file, units, material, as_json)
+    if loaded is None:
         return
-    density, ok = _density(material, as_json)
-    if not ok:
-        return
+    part, density = loaded
     try:
         with _err.status("planning supports…", spinner="dots") if not as_json else _nullcontext():
             rotation = orient(part, process, keep=1, density=density)[0].rotation if reorient else None
