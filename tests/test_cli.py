@@ -74,7 +74,8 @@ def test_analyze_table_and_json():
     result = runner.invoke(app, ["analyze", str(DATA / "unit_cube.STL"), "--json"])
     data = json.loads(result.output)
     assert data["watertight"]
-    assert data["metrics"]["part_vol"] == pytest.approx(1.0)
+    assert data["metrics"]["part_vol"] == pytest.approx(0.001)  # seed 000 unit: cm³
+    assert data["metrics"]["volume_mm3"] == pytest.approx(1.0)
     assert data["mesh_checks"]["upload_file"]["Watertight"]["check_passed"] is True
 
 
@@ -159,7 +160,7 @@ def test_orient_json_and_table(tmp_path):
     data = json.loads(result.output)
     best = data["orientations"][0]
     assert set(best["rot_cost_euler"]) == {"x", "y", "z"}
-    assert best["sup_vol_full"] == pytest.approx(0.0, abs=1e-6)
+    assert best["sup_vol_full_mm3"] == pytest.approx(0.0, abs=1e-6)
     assert best["bld_h"] == pytest.approx(10.0)
     assert len(data["orientations"]) == 3
     table = runner.invoke(app, ["orient", str(path), "--process", "sla", "--material", "Standard Resin"])
@@ -175,7 +176,7 @@ def test_supports_writes_closed_meshes(tmp_path):
     result = runner.invoke(app, ["supports", str(path), "--process", "fdm", "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["sup_vol_full"] == pytest.approx(4000.0, rel=0.02)
+    assert data["sup_vol_full"] == pytest.approx(4.0, rel=0.02)  # cm³, as seed 000
     assert data["output"] == str(out)
     assert analyze(load(out), self_intersections=False).watertight
     oriented = runner.invoke(app, ["supports", str(path), "--orient", "--out", str(tmp_path / "none.stl")])

@@ -189,11 +189,18 @@ def mesh_checks_json(
 
 
 def metrics_json(metrics: Metrics) -> dict[str, Any]:
-    """Metrics with the seed 000 field names where they exist (mm, mm², mm³)."""
+    """Metrics with the seed 000 field names where they exist.
+
+    Seed 000 gives lengths in mm but ``part_vol`` in cm³ and ``part_srf_area`` in cm² (its
+    sample part: an 86 × 110 × 91 mm box, part_vol 245, part_mass 1949 g of 316L); the same
+    values in mm³ / mm² are in ``volume_mm3`` / ``area_mm2``.
+    """
     box = metrics.oriented_box
     return {
-        "part_vol": metrics.volume,
-        "part_srf_area": metrics.area,
+        "part_vol": metrics.volume / 1000.0,
+        "part_srf_area": metrics.area / 100.0,
+        "volume_mm3": metrics.volume,
+        "area_mm2": metrics.area,
         "bb_x": float(metrics.extents[0]),
         "bb_y": float(metrics.extents[1]),
         "bb_z": float(metrics.extents[2]),
@@ -337,18 +344,24 @@ def thickness_json(report: ThicknessReport, *, per_face: bool = False) -> dict[s
 
 
 def support_plan_json(plan: SupportPlan) -> dict[str, Any]:
-    """Seed 000's support and build figures for one orientation (mm, mm², mm³, g)."""
+    """Seed 000's support and build figures for one orientation.
+
+    Seed units: lengths mm, ``sup_vol_*`` cm³, ``sup_srf_area`` cm², ``sup_mass`` g (its sample:
+    sup_vol_real 3.03 × 7.98 g/cm³ = sup_mass 24.1 g); ``*_mm3`` / ``*_mm2`` repeat them in mm.
+    """
     return {
         "bld_h": plan.bld_h,
         "n_lyr": plan.n_lyr,
         "or_bb_x": float(plan.extents[0]),
         "or_bb_y": float(plan.extents[1]),
         "or_bb_z": float(plan.extents[2]),
-        "sup_vol_full": plan.sup_vol_full,
-        "sup_vol_real": plan.sup_vol_real,
-        "sup_srf_area": plan.sup_srf_area,
+        "sup_vol_full": plan.sup_vol_full / 1000.0,
+        "sup_vol_real": plan.sup_vol_real / 1000.0,
+        "sup_srf_area": plan.sup_srf_area / 100.0,
         "sup_mass": plan.sup_mass,
-        "overhang_area": plan.overhang_area,
+        "sup_vol_full_mm3": plan.sup_vol_full,
+        "sup_vol_real_mm3": plan.sup_vol_real,
+        "overhang_area_mm2": plan.overhang_area,
         "rotation": plan.rotation.tolist(),
     }
 
