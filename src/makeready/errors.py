@@ -39,7 +39,8 @@ ERROR_CODES: dict[str, str] = {
     "step.invalid": "the STEP file could not be read by OpenCascade",
     "step.unavailable": "STEP support needs the optional OpenCascade package (cascadio)",
     "request.invalid": "an option or parameter has a value makeready does not accept",
-    "catalog.not_found": "no material or machine in the catalog has that name",
+    "catalog.not_found": "no material, machine or process in the catalog has that name",
+    "catalog.invalid": "a catalog record or override has an unknown field or a bad value",
 }
 
 

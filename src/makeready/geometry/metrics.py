@@ -12,6 +12,7 @@ __all__ = [
     "Metrics",
     "OrientedBox",
     "convex_hull",
+    "hull_volume",
     "mesh_metrics",
     "min_rectangle_frame",
     "oriented_box",
@@ -117,11 +118,11 @@ def mesh_metrics(
     else:
         centroid = center
     hull_pts, exact = convex_hull_points(points)
-    hull_volume = _hull_volume(hull_pts)
+    hull_vol = hull_volume(hull_pts)
     box = oriented_box(points, hull_pts)
     euler = len(used) - edge_count + len(faces)
     genus = (2 * shells - euler) // 2 if closed else None
-    return Metrics(volume, area, bounds, box, hull_volume, exact, centroid, int(euler), genus)
+    return Metrics(volume, area, bounds, box, hull_vol, exact, centroid, int(euler), genus)
 
 
 def convex_hull_points(points: FloatArray) -> tuple[FloatArray, bool]:
@@ -172,7 +173,8 @@ def _thin(points: FloatArray, bins: int) -> FloatArray:
     return result
 
 
-def _hull_volume(hull_pts: FloatArray) -> float:
+def hull_volume(hull_pts: FloatArray) -> float:
+    """Volume of the convex hull of the points (k, 3), mm³; 0 for flat or too few points."""
     try:
         return float(ConvexHull(hull_pts).volume)
     except (QhullError, ValueError):

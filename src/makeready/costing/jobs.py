@@ -1,0 +1,61 @@
+"""Parts per build job, from bounding boxes (until the packing step of the tray issue exists).
+
+* ``plate`` processes (LPBF, EBM, FDM, SLA, DLP): parts stand side by side on the plate, a
+  grid of footprint boxes plus spacing, in whichever of the two turns about z fits more; a
+  cylindrical plate offers its inscribed square.
+* ``volume`` processes (SLS, MJF, binder jetting): boxes stacked in the powder bed, capped by
+  the process's packing density (share of the build volume taken by parts, 5-15 %).
+* ``single``: conventional routes make one part per cycle.
+"""
+
+from __future__ import annotations
+
+import math
+
+from makeready.catalog import Machine, Process
+from makeready.costing.features import PartFeatures
+
+__all__ = ["parts_per_job", "stack_levels"]
+
+
+def _usable(machine: Machine) -> tuple[float, float, float]:
+    if machine.bld_shape == "cylindrical":
+        side = machine.bld_size_x / math.sqrt(2.0)
+        return side, side, machine.bld_size_z
+    return machine.bld_size_x, machine.bld_size_y, machine.bld_size_z
+
+
+def _grid(a: float, b: float, x: float, y: float, spacing: float) -> int:
+    def fit(length: float, size: float) -> int:
+        if size > length + 1e-9:
+            return 0
+        return max(1, int((length + spacing) // (size + spacing)))
+
+    return max(fit(x, a) * fit(y, b), fit(x, b) * fit(y, a))
+
+
+def parts_per_job(features: PartFeatures, machine: Machine, process: Process) -> int:
+    """How many copies of the part one job holds (0 when it does not fit as oriented)."""
+    x, y, z = _usable(machine)
+    ex, ey, ez = (float(v) for v in features.extents)
+    if process.packing == "single":
+        return 1
+    if ez > z + 1e-9:
+        return 0
+    per_level = _grid(ex, ey, x, y, process.part_spacing)
+    if process.packing == "plate" or per_level == 0:
+        return per_level
+    levels = max(1, int((z + process.part_spacing) // (ez + process.part_spacing)))
+    by_density = int(process.packing_density * x * y * z // max(features.volume, 1e-9))
+    return max(1, min(per_level * levels, by_density))
+
+
+def stack_levels(parts: int, features: PartFeatures, machine: Machine, process: Process) -> int:
+    """Levels of parts a volume job needs for ``parts`` copies (1 for plate processes)."""
+    if process.packing != "volume":
+        return 1
+    x, y, _ = _usable(machine)
+    per_level = max(
+        1, _grid(float(features.extents[0]), float(features.extents[1]), x, y, process.part_spacing)
+    )
+    return max(1, math.ceil(parts / per_level))

@@ -1,0 +1,31 @@
+"""Investment casting (cost-models.md 4.6).
+
+Per part: poured metal ``m / casting_yield`` at the metal price, a wax pattern, a ceramic
+shell by surface area, fettling labour (a post step of the process). The wax die, scaled by
+the part volume, is the lot's tooling.
+"""
+
+from __future__ import annotations
+
+from makeready.costing.model import JobContext, JobEstimate
+
+
+def job(ctx: JobContext, parts: int) -> JobEstimate:
+    """A casting batch of ``parts``."""
+    f, mat, prc, cfg = ctx.features, ctx.material, ctx.process, ctx.config
+    props = mat.properties_casting
+    kg_part = f.volume * mat.mat_rho * 1e-6
+    poured = parts * kg_part / float(props.get("casting_yield") or 0.45)
+    per_part = (
+        float(props.get("pattern_cost") or 4.0)
+        + float(props.get("shell_cost_per_cm2") or 0.03) * f.area / 100.0
+    )
+    material = poured * mat.raw_mat_cost + parts * per_part
+    die = (
+        float(props.get("wax_die_base") or 3000.0)
+        + float(props.get("wax_die_per_cm3") or 2.0) * f.volume / 1000.0
+    )
+    melt_h = parts * 0.05
+    return JobEstimate(
+        parts, melt_h, melt_h, melt_h, material, poured, 0.0, die + prc.data_prep_h * cfg.designer_hr
+    )

@@ -1,0 +1,482 @@
+"""``run_analysis``: a part in, seed 000's ``analysis_report`` out.
+
+Stages (one progress callback reports each): mesh checks → wall thickness → for every process
+chain of the material's group (the requested one first): build orientation and supports (AM),
+design rules, cost model → conventional baseline, savings and break-even → the report.
+
+Chains: the requested ``(material, process)`` is the primary chain; every other process that
+offers a material of the same group (``mat_lvl_2_name``, e.g. "stainless steel") is costed
+with that material on its default machine (or the first one the part fits). The cheapest
+feasible conventional chain is the baseline (``current_cost``, ``current_leadtime``,
+``current_technology``).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from makeready.catalog import Catalog, Machine, Material, Process
+from makeready.costing.chain import ChainEstimate, estimate_chain
+from makeready.costing.features import PartFeatures, part_features
+from makeready.errors import MakereadyError
+from makeready.geometry.analysis import AnalysisReport, analyze
+from makeready.geometry.design_rules import Feasibility, check_design
+from makeready.geometry.mesh import Part
+from makeready.geometry.orientation import Orientation, orient
+from makeready.geometry.supports import PROCESSES, SupportPlan, plan_supports
+from makeready.geometry.thickness import ThicknessReport, measure
+from makeready.views import feasibility_json, mesh_checks_json, metrics_json
+
+__all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "simplified"]
+
+BREAK_EVEN_LOTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+Progress = Callable[[str, float], None]
+_NAMESPACE = uuid.UUID("6f1d3c1e-5d0b-4c53-9e55-2f2b8b3a9d10")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainResult:
+    """One costed process chain with the geometry it was costed on."""
+
+    chain_id: str
+    process: Process
+    material: Material
+    machine: Machine
+    estimate: ChainEstimate
+    initial: ChainEstimate
+    plan: SupportPlan
+    orientation: Orientation | None
+    feasibility: Feasibility
+    features: PartFeatures
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """Everything ``run_analysis`` found; ``report`` is seed 000's ``analysis_report``."""
+
+    report: dict[str, Any]
+    chains: tuple[ChainResult, ...]
+    analysis: AnalysisReport
+    thickness: ThicknessReport
+
+
+def _id(*parts: str) -> str:
+    return uuid.uuid5(_NAMESPACE, "/".join(parts)).hex
+
+
+def _hhmm(hours: float) -> str:
+    if not math.isfinite(hours):
+        return "00:00"
+    minutes = round(hours * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def run_analysis(
+    part: Part,
+    material: str = "316L",
+    process: str = "slm",
+    lot_size: int = 1,
+    *,
+    catalog: Catalog | None = None,
+    part_id: str | None = None,
+    name: str | None = None,
+    creator: str = "",
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Analyse, orient, check and cost a part on every process chain of its material group.
+
+    Parameters
+    ----------
+    part : Part
+        The part as uploaded.
+    material : str
+        Material name of the primary chain (e.g. "316L").
+    process : str
+        Process acronym of the primary chain (e.g. "slm").
+    lot_size : int
+        Parts ordered.
+    catalog : Catalog, optional
+        Records to use (with an owner's overrides); default: the shipped catalog.
+    part_id, name, creator : str, optional
+        Identity fields of the report.
+    progress : callable, optional
+        ``progress(stage, fraction)`` after each stage.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    MakereadyError
+        ``catalog.not_found`` for an unknown material or process (the message lists valid
+        names), ``request.invalid`` when the material is not offered for the process or the
+        lot size is below 1.
+
+    """
+    cat = catalog or Catalog.default()
+    if lot_size < 1:
+        raise MakereadyError("request.invalid", "lot_size must be at least 1")
+    primary_process = cat.process(process)
+    primary_material = cat.material(material)
+    if not primary_material.serves(primary_process.prc_acronym):
+        offered = ", ".join(m.mat_name for m in cat.materials_for(primary_process.prc_acronym))
+        raise MakereadyError(
+            "request.invalid",
+            f"{primary_material.mat_name} is not offered for {primary_process.prc_acronym}; "
+            f"choose from {offered}",
+        )
+    report_progress = progress or (lambda _stage, _fraction: None)
+    analysis = analyze(part, self_intersections=False)
+    report_progress("mesh checks", 0.15)
+    thickness = measure(
+        part, thin_below=primary_material.t_lim_min or 1.0, narrow_below=primary_material.gap_lim_min or 0.5
+    )
+    report_progress("wall thickness", 0.35)
+    pid = part_id or uuid.uuid4().hex
+    pairs = _chains(cat, primary_material, primary_process)
+    results = []
+    for i, (prc, mat) in enumerate(pairs):
+        results.append(_cost_chain(part, pid, cat, prc, mat, lot_size, thickness, analysis))
+        report_progress(f"chain {prc.prc_acronym}", 0.35 + 0.6 * (i + 1) / len(pairs))
+    report = _report(part, pid, name, creator, lot_size, analysis, thickness, results, cat)
+    report_progress("report", 1.0)
+    return AnalysisResult(report, tuple(results), analysis, thickness)
+
+
+def _chains(cat: Catalog, material: Material, process: Process) -> list[tuple[Process, Material]]:
+    pairs = [(process, material)]
+    for prc in cat.processes.values():
+        if prc.prc_acronym == process.prc_acronym:
+            continue
+        same_group = [
+            m for m in cat.materials_for(prc.prc_acronym) if m.mat_lvl_2_name == material.mat_lvl_2_name
+        ]
+        if same_group:
+            pairs.append((prc, same_group[0]))
+    return pairs
+
+
+def _machine_for(cat: Catalog, process: Process, material: Material, features: PartFeatures) -> Machine:
+    from makeready.costing.jobs import parts_per_job
+
+    candidates = cat.machines_for(process.prc_acronym)
+    if not candidates:
+        raise MakereadyError("catalog.not_found", f"no machine for process {process.prc_acronym}")
+    default = [m for m in candidates if m.mac_name == material.default_machine_name]
+    ordered = default + [m for m in candidates if m not in default]
+    for machine in ordered:
+        if parts_per_job(features, machine, process) > 0:
+            return machine
+    return ordered[0]
+
+
+def _cost_chain(
+    part: Part,
+    part_id: str,
+    cat: Catalog,
+    process: Process,
+    material: Material,
+    lot_size: int,
+    thickness: ThicknessReport,
+    analysis: AnalysisReport,
+) -> ChainResult:
+    acronym = process.prc_acronym
+    support_process = PROCESSES.get(acronym, PROCESSES["sls"])  # conventional: no supports
+    orientation = None
+    if process.tech == "additive_manufacturing":
+        orientation = orient(part, support_process, keep=1, density=material.mat_rho)[0]
+        plan = orientation.plan
+        initial_plan = plan_supports(part, None, support_process, density=material.mat_rho)
+    else:
+        flat = analysis.metrics.oriented_box.rotation[::-1].copy()  # longest edge along x, thinnest up
+        if np.linalg.det(flat) < 0:
+            flat[2] *= -1.0
+        plan = initial_plan = plan_supports(part, flat, support_process)
+    features = part_features(part, plan, wall=thickness.t_max)
+    initial_features = part_features(part, initial_plan, wall=thickness.t_max)
+    machine = _machine_for(cat, process, material, features)
+    estimate = estimate_chain(features, material, machine, process, cat.config, lot_size, layers=plan.n_lyr)
+    initial = estimate_chain(
+        initial_features, material, machine, process, cat.config, lot_size, layers=initial_plan.n_lyr
+    )
+    feasibility = check_design(part, thickness, material, machine, box=analysis.metrics.oriented_box)
+    chain_id = _id(part_id, acronym, material.mat_name, machine.mac_name)
+    return ChainResult(
+        chain_id, process, material, machine, estimate, initial, plan, orientation, feasibility, features
+    )
+
+
+def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> dict[str, float]:
+    """Scores 0-100 (makeready's definitions; the seed gives none).
+
+    technical: share of the design checks that pass (a chain that does not fit scores 0);
+    economic: baseline cost / chain cost, capped at 100; leadtime: baseline lead time / chain
+    lead time, capped; overall: their mean (the seed sample's overall is the mean of its three).
+    """
+    f = result.feasibility
+    checks = [
+        f.thickness.t_min_chk,
+        f.thickness.t_max_chk,
+        f.gap_size.gap_min_chk,
+        f.size.size_min_chk,
+        f.size.size_max_chk,
+        f.size.fits_mac,
+    ]
+    made = [c for c in checks if c is not None]
+    technical = 100.0 * sum(bool(c) for c in made) / len(made) if made else 100.0
+    if not result.estimate.feasible:
+        technical = 0.0
+    economic = leadtime = 100.0
+    if baseline is not None and result.estimate.feasible and baseline.estimate.feasible:
+        economic = 100.0 * min(1.0, baseline.estimate.cost_pp / result.estimate.cost_pp)
+        leadtime = 100.0 * min(1.0, baseline.estimate.leadtime_days / result.estimate.leadtime_days)
+    elif not result.estimate.feasible:
+        economic = leadtime = 0.0
+    return {
+        "economic": economic,
+        "leadtime": leadtime,
+        "overall": (economic + leadtime + technical) / 3.0,
+        "technical": technical,
+    }
+
+
+def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog) -> dict[str, Any]:
+    """Cost per part of the chain and of the baseline over lot sizes.
+
+    The first lot where the baseline is no dearer is the break-even (None when AM stays cheaper
+    over the whole sweep).
+    """
+    if baseline is None or not primary.estimate.feasible or not baseline.estimate.feasible:
+        return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
+    am, conv = [], []
+    for lot in BREAK_EVEN_LOTS:
+        am.append(
+            estimate_chain(
+                primary.features,
+                primary.material,
+                primary.machine,
+                primary.process,
+                cat.config,
+                lot,
+                layers=primary.plan.n_lyr,
+            ).cost_pp
+        )
+        conv.append(
+            estimate_chain(
+                baseline.features,
+                baseline.material,
+                baseline.machine,
+                baseline.process,
+                cat.config,
+                lot,
+                layers=baseline.plan.n_lyr,
+            ).cost_pp
+        )
+    crossing = next((lot for lot, a, c in zip(BREAK_EVEN_LOTS, am, conv, strict=True) if c <= a), None)
+    return {
+        "lot_sizes": list(BREAK_EVEN_LOTS),
+        "cost_pp": am,
+        "cost_pp_conventional": conv,
+        "conventional_technology": baseline.process.prc,
+        "break_even_lot": crossing,
+    }
+
+
+def _chain_json(
+    result: ChainResult, baseline: ChainResult | None, cat: Catalog, primary: bool
+) -> dict[str, Any]:
+    e, plan, mac = result.estimate, result.plan, result.machine
+    euler = result.orientation.euler_xyz if result.orientation is not None else np.zeros(3)
+    x, y, z = (float(a) for a in euler)
+    box = sorted(float(v) for v in result.features.min_box)
+    market = {
+        "market_price_pj": {"calculated": _finite(e.market_price_pj), "user": None},
+        "market_price_pl": {"calculated": _finite(e.market_price_pl), "user": None},
+        "market_price_pp": {"calculated": _finite(e.market_price_pp), "user": None},
+    }
+    return {
+        "bld_h": plan.bld_h,
+        "break_even": _break_even(result, baseline, cat) if primary else {},
+        "co2": {
+            "co2_pp": _finite(e.co2_kg_pp),
+            "co2_pl": _finite(e.co2_kg_pp * e.lot_size),
+            "unit": "kg CO2e",
+            "grid": cat.config.grid,
+        },
+        "cost": {"cost_pj": _finite(e.cost_pj), "cost_pl": _finite(e.cost_pl), "cost_pp": _finite(e.cost_pp)},
+        "cost_bd": {
+            "cost_bd_pp_main": _finite(e.bd_main),
+            "cost_bd_pp_mat": _finite(e.bd_mat),
+            "cost_bd_pp_post": _finite(e.bd_post),
+            "cost_bd_pp_pre": _finite(e.bd_pre),
+        },
+        "cost_ini_pp": _finite(result.initial.cost_pp),
+        "costing_config_id": _id("costing_config"),
+        "feasibility": feasibility_json(result.feasibility),
+        "fits_mac": bool(e.feasible and result.feasibility.size.fits_mac),
+        "float_feasibilities": _float_feasibilities(result, baseline),
+        "has_scaling": False,
+        "infeasible_reason": e.reason or None,
+        "labor": {
+            "labor_pj": _hhmm(e.labour_h_pj),
+            "labor_pl": _hhmm(e.labour_h_pl),
+            "labor_pp": _hhmm(e.labour_h_pp),
+        },
+        "leadtime": e.leadtime_days,
+        "mac_id": _id("machine", mac.mac_name),
+        "mac_t": {
+            "mac_t_pj": _hhmm(e.machine_h_pj),
+            "mac_t_pl": _hhmm(e.machine_h_pl),
+            "mac_t_pp": _hhmm(e.machine_h_pp),
+        },
+        "machine_bld_size_x": mac.bld_size_x,
+        "machine_bld_size_y": mac.bld_size_y,
+        "machine_bld_size_z": mac.bld_size_z,
+        "machine_name": mac.mac_name,
+        "margin_user_value": None,
+        "market_price": market,
+        "mat_id": _id("material", result.material.mat_name),
+        "material_name": result.material.mat_name,
+        "n_lyr": plan.n_lyr,
+        "name": f"{result.process.prc_acronym.upper()} | {result.material.mat_name}",
+        "nst_style": "alone",
+        "opt_style": "alpha_beta_gamma",
+        "or_bb_x": float(plan.extents[0]),
+        "or_bb_y": float(plan.extents[1]),
+        "or_bb_z": float(plan.extents[2]),
+        "part_mass": result.features.volume * result.material.mat_rho / 1000.0,
+        "parts_pj": e.parts_pj,
+        "prc": result.process.prc,
+        "prc_acronym": result.process.prc_acronym,
+        "process_chain_id": result.chain_id,
+        "process_chain_stat": {"feasible": e.feasible},
+        "process_steps": {
+            s.name: {
+                "labour_h_per_part": s.labour_h_per_part,
+                "labour_h_per_job": s.labour_h_per_job,
+                "cost_per_job": s.cost_per_job,
+            }
+            for s in result.process.post_steps
+        },
+        "rot_cost_euler": {"x": x, "y": y, "z": z},
+        "rot_x_cost": x % 360.0,
+        "rot_y_cost": y % 360.0,
+        "rot_z_cost": z % 360.0,
+        "scale": [1, 1, 1],
+        "scaled_bounding_box": [float(v) for v in plan.extents],
+        "scaled_minimal_bounding_box": box,
+        "scaled_oriented_bounding_box": [float(v) for v in plan.extents],
+        "scaled_part_volume": result.features.volume / 1000.0,
+        "sup_mass": plan.sup_mass,
+        "sup_srf_area": plan.sup_srf_area / 100.0,
+        "sup_vol_full": plan.sup_vol_full / 1000.0,
+        "sup_vol_real": plan.sup_vol_real / 1000.0,
+        "tech": result.process.tech,
+    }
+
+
+def _report(
+    part: Part,
+    part_id: str,
+    name: str | None,
+    creator: str,
+    lot_size: int,
+    analysis: AnalysisReport,
+    thickness: ThicknessReport,
+    results: list[ChainResult],
+    cat: Catalog,
+) -> dict[str, Any]:
+    conventional = [r for r in results if r.process.tech == "conventional" and r.estimate.feasible]
+    baseline = min(conventional, key=lambda r: r.estimate.cost_pl) if conventional else None
+    primary = results[0]
+    metrics = metrics_json(analysis.metrics)
+    current_cost = baseline.estimate.cost_pl if baseline else None
+    current_lead = baseline.estimate.leadtime_days if baseline else None
+    am_cost = primary.initial.cost_pl if primary.initial.feasible else None
+    chains = {r.chain_id: _chain_json(r, baseline, cat, r is primary) for r in results}
+    return {
+        "assets": {},
+        "basename": part.name,
+        "bb_x": metrics["bb_x"],
+        "bb_y": metrics["bb_y"],
+        "bb_z": metrics["bb_z"],
+        "cad_stat": {
+            "bodies": len(part.bodies),
+            "triangles": part.triangle_count,
+            "source_format": part.source_format,
+        },
+        "categories": {
+            "combo_categories": {
+                "am_suitable": bool(primary.estimate.feasible and primary.feasibility.passed)
+            },
+            "text_categories": {"material_group": primary.material.mat_lvl_2_name},
+        },
+        "cost_saved": (current_cost - am_cost) if current_cost is not None and am_cost is not None else None,
+        "created_date": date.today().strftime("%d.%m.%Y"),
+        "creator": creator,
+        "current_cost": {"calculated": current_cost, "used": None, "user": None},
+        "current_leadtime": {"calculated": current_lead, "used": None, "user": None},
+        "current_mat": baseline.material.mat_name if baseline else "",
+        "current_technology": baseline.process.prc_acronym if baseline else "",
+        "gap_min": thickness.gap_min,
+        "info": "",
+        "is_assembly": len(part.bodies) > 1,
+        "leadtime_saved": (current_lead - primary.estimate.leadtime_days)
+        if current_lead is not None and primary.estimate.feasible
+        else None,
+        "loc_bat": False,
+        "lot_size": lot_size,
+        "market_prices_api": {},
+        "mesh_checks": mesh_checks_json(analysis),
+        "min_bb_x": metrics["min_bb_x"],
+        "min_bb_y": metrics["min_bb_y"],
+        "min_bb_z": metrics["min_bb_z"],
+        "name": name or part.name,
+        "parent_assembly": None,
+        "part_id": part_id,
+        "part_srf_area": metrics["part_srf_area"],
+        "part_stat": "unset",
+        "part_vol": metrics["part_vol"],
+        "primary_process_chain_id": primary.chain_id,
+        "process_chains": chains,
+        "t_min": thickness.t_min,
+        "upload_file_units": part.source_units or "mm",
+    }
+
+
+SIMPLIFIED_KEYS = (
+    "part_id", "bb_x", "bb_y", "bb_z", "part_vol", "part_srf_area", "cost_pp", "thickness", "gap_size",
+    "fits_mac", "market_price_pp",
+)  # fmt: skip
+
+
+def simplified(report: dict[str, Any]) -> dict[str, Any]:
+    """Seed 000's simplified result: exactly its keys, from the primary chain."""
+    chain = report["process_chains"][report["primary_process_chain_id"]]
+    feas = chain["feasibility"]
+    return {
+        "part_id": report["part_id"],
+        "bb_x": report["bb_x"],
+        "bb_y": report["bb_y"],
+        "bb_z": report["bb_z"],
+        "part_vol": report["part_vol"],
+        "part_srf_area": report["part_srf_area"],
+        "cost_pp": chain["cost"]["cost_pp"],
+        "thickness": feas["thickness"]["t_min_chk"] is not False
+        and feas["thickness"]["t_max_chk"] is not False,
+        "gap_size": feas["gap_size"]["gap_min_chk"] is not False,
+        "fits_mac": chain["fits_mac"],
+        "market_price_pp": chain["market_price"]["market_price_pp"]["calculated"],
+    }
