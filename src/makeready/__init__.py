@@ -5,7 +5,8 @@ them; units converted to mm) and write one with :func:`save`.
 Check it with :func:`analyze` and fix it with :func:`repair`. Measure wall thickness and gaps
 with :func:`measure` and check them against a material with :func:`check_design`. Choose a
 build orientation with :func:`orient`; estimate supports with :func:`plan_supports` and build
-them with :func:`support_geometry`.
+them with :func:`support_geometry`. Cost every process chain and get seed 000's report with
+:func:`run_analysis`.
 """
 
 from makeready.errors import ERROR_CODES, MakereadyError
@@ -18,10 +19,12 @@ from makeready.geometry.repair import RepairReport, repair
 from makeready.geometry.supports import SupportPlan, plan_supports, support_geometry
 from makeready.geometry.thickness import ThicknessReport, measure
 from makeready.limits import LoadLimits
+from makeready.pipeline import AnalysisResult, run_analysis
 
 __all__ = [
     "ERROR_CODES",
     "AnalysisReport",
+    "AnalysisResult",
     "Body",
     "BuildVolume",
     "Feasibility",
@@ -40,6 +43,7 @@ __all__ = [
     "orient",
     "plan_supports",
     "repair",
+    "run_analysis",
     "save",
     "sniff",
     "support_geometry",

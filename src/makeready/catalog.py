@@ -77,7 +77,8 @@ class Machine:
     """A machine: identity, build space and hourly-rate components (seed 000 names).
 
     Units: mm, EUR, years, hours, kW; ``mac_prc_t_plyr`` is the non-productive time per layer
-    in seconds; ``mac_cost_ph`` (EUR/h) replaces the computed hourly rate when set.
+    in seconds; ``mac_cost_ph`` (EUR/h) replaces the computed hourly rate when set;
+    ``time_factor`` scales predicted build time (set by calibration from real jobs).
     """
 
     mac_name: str
@@ -103,6 +104,7 @@ class Machine:
     fix_mac_cost_pj: float = 0.0
     n_lasers: int = 1
     mac_cost_ph: float | None = None
+    time_factor: float = 1.0
     sources: str = ""
 
     @property

@@ -611,6 +611,79 @@ def supports_command(
         _out.print("nothing needs support: no file written")
 
 
+def _money(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{value:,.2f}"
+
+
+@app.command(name="quote")
+def quote_command(
+    file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
+    material: Annotated[
+        str, typer.Option(help="Material of the primary chain (e.g. 316L, PA12, PLA).")
+    ] = "316L",
+    process: Annotated[
+        str, typer.Option(help="Process of the primary chain (slm, ebm, sls, mjf, fdm, sla, dlp, bj).")
+    ] = "slm",
+    lot_size: Annotated[int, typer.Option(min=1, help="Parts ordered.")] = 1,
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    simple: Annotated[
+        bool, typer.Option("--simplified", help="With --json: seed 000's simplified result only.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print seed 000's analysis_report.")] = False,
+) -> None:
+    """Cost, lead time, CO2 and feasibility of every process chain for the material (EUR, days, kg)."""
+    from makeready.pipeline import run_analysis, simplified
+
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return
+    try:
+        with _err.status("quoting…", spinner="dots") if not as_json else _nullcontext():
+            result = run_analysis(part, material, process, lot_size)
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return
+    report = result.report
+    if as_json:
+        print(json.dumps(simplified(report) if simple else report, indent=2, default=float))
+        return
+    _print_quote(result, part.name, material, lot_size)
+
+
+def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
+    report = result.report
+    table = Table(title=f"{escape(name)}: {lot_size} part(s), {escape(material)}", title_justify="left")
+    for column in ("chain", "machine", "€/part", "€/lot", "per job", "days", "kg CO2e", "ok"):
+        table.add_column(column, justify="left" if column in ("chain", "machine", "ok") else "right")
+    for chain in result.chains:
+        e = chain.estimate
+        problem = "does not fit" if "fit" in e.reason else (e.reason or ", ".join(chain.feasibility.failures))
+        ok = "[green]yes[/]" if e.feasible and chain.feasibility.passed else f"[red]{escape(problem)}[/]"
+        primary = " *" if chain is result.chains[0] else ""
+        table.add_row(
+            f"{chain.process.prc_acronym} | {escape(chain.material.mat_name)}{primary}",
+            escape(chain.machine.mac_name),
+            _money(e.cost_pp),
+            _money(e.cost_pl),
+            f"{e.parts_pj:,}",
+            f"{e.leadtime_days}" if e.feasible else "—",
+            _money(e.co2_kg_pp),
+            ok,
+        )
+    _out.print(table)
+    if report["current_technology"]:
+        baseline = _money(report["current_cost"]["calculated"])
+        _out.print(
+            f"conventional baseline: {report['current_technology']}, {baseline} EUR per lot; "
+            f"saved by the primary chain (as uploaded): {_money(report['cost_saved'])} EUR"
+        )
+    sweep = report["process_chains"][report["primary_process_chain_id"]]["break_even"]
+    if sweep.get("lot_sizes"):
+        cheap = [lot for lot, am in zip(sweep["lot_sizes"], sweep["am_cheaper"], strict=True) if am]
+        where = f"at lots {', '.join(map(str, cheap))}" if cheap else "at no lot size up to 10,000"
+        _out.print(f"the primary chain is cheaper than {report['current_technology']} {where}")
+
+
 class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status
     def __enter__(self) -> None:
         return None

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from makeready.catalog import Catalog, Machine, Material, Process
+from makeready.costing.calibration import Calibration
 from makeready.costing.chain import ChainEstimate, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
 from makeready.errors import MakereadyError
@@ -30,6 +31,7 @@ from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.design_rules import Feasibility, check_design
 from makeready.geometry.mesh import Part
 from makeready.geometry.orientation import Orientation, orient
+from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure
 from makeready.views import feasibility_json, mesh_checks_json, metrics_json
@@ -92,6 +94,7 @@ def run_analysis(
     part_id: str | None = None,
     name: str | None = None,
     creator: str = "",
+    calibration: Calibration | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Analyse, orient, check and cost a part on every process chain of its material group.
@@ -110,6 +113,9 @@ def run_analysis(
         Records to use (with an owner's overrides); default: the shipped catalog.
     part_id, name, creator : str, optional
         Identity fields of the report.
+    calibration : Calibration, optional
+        The owner's recorded actuals: they adjust the machines (owner overrides) and the
+        report's ``calibration`` block gives the model's WMAPE against them.
     progress : callable, optional
         ``progress(stage, fraction)`` after each stage.
 
@@ -126,6 +132,8 @@ def run_analysis(
 
     """
     cat = catalog or Catalog.default()
+    if calibration is not None:
+        cat = cat.for_owner(calibration.overrides(), owner=calibration.owner)
     if lot_size < 1:
         raise MakereadyError("request.invalid", "lot_size must be at least 1")
     primary_process = cat.process(process)
@@ -138,7 +146,11 @@ def run_analysis(
             f"choose from {offered}",
         )
     report_progress = progress or (lambda _stage, _fraction: None)
-    analysis = analyze(part, self_intersections=False)
+    upload = analyze(part, self_intersections=False)
+    analysis, repair_report = upload, None
+    if not upload.is_clean:  # cost the repaired mesh, as the seed's "analysis_mesh" block says
+        part, repair_report = repair(part, self_intersections=False)
+        analysis = repair_report.after
     report_progress("mesh checks", 0.15)
     thickness = measure(
         part, thin_below=primary_material.t_lim_min or 1.0, narrow_below=primary_material.gap_lim_min or 0.5
@@ -151,6 +163,9 @@ def run_analysis(
         results.append(_cost_chain(part, pid, cat, prc, mat, lot_size, thickness, analysis))
         report_progress(f"chain {prc.prc_acronym}", 0.35 + 0.6 * (i + 1) / len(pairs))
     report = _report(part, pid, name, creator, lot_size, analysis, thickness, results, cat)
+    report["mesh_checks"] = mesh_checks_json(upload, analysis, repair_report)
+    if calibration is not None:
+        report["calibration"] = calibration.accuracy()
     report_progress("report", 1.0)
     return AnalysisResult(report, tuple(results), analysis, thickness)
 
@@ -255,8 +270,8 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
 def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog) -> dict[str, Any]:
     """Cost per part of the chain and of the baseline over lot sizes.
 
-    The first lot where the baseline is no dearer is the break-even (None when AM stays cheaper
-    over the whole sweep).
+    ``break_even_lot`` is the first swept lot size at which the cheaper route changes (None when
+    one route is cheaper over the whole sweep); ``am_cheaper`` says which is cheaper at each.
     """
     if baseline is None or not primary.estimate.feasible or not baseline.estimate.feasible:
         return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
@@ -284,13 +299,20 @@ def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog
                 layers=baseline.plan.n_lyr,
             ).cost_pp
         )
-    crossing = next((lot for lot, a, c in zip(BREAK_EVEN_LOTS, am, conv, strict=True) if c <= a), None)
+    cheaper = [a < c for a, c in zip(am, conv, strict=True)]
+    crossings = [
+        lot
+        for lot, before, now in zip(BREAK_EVEN_LOTS[1:], cheaper, cheaper[1:], strict=False)
+        if before != now
+    ]
     return {
         "lot_sizes": list(BREAK_EVEN_LOTS),
         "cost_pp": am,
         "cost_pp_conventional": conv,
         "conventional_technology": baseline.process.prc,
-        "break_even_lot": crossing,
+        "am_cheaper": cheaper,
+        "break_even_lot": crossings[0] if crossings else None,
+        "crossings": crossings,
     }
 
 

@@ -19,6 +19,7 @@ a bureau fills the rest of the plate with other orders):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -152,6 +153,8 @@ def estimate_chain(
     else:
         n_full, rest = divmod(lot_size, capacity)
         jobs = [model(ctx, capacity)] * n_full + ([model(ctx, rest)] if rest else [])
+    if machine.time_factor != 1.0:
+        jobs = [_calibrated(j, machine.time_factor) for j in jobs]
     rate = hourly_rate(machine, config)
     machine_h = sum(j.machine_h for j in jobs)
     machine_labour_h = sum(j.labour_h for j in jobs)
@@ -212,6 +215,12 @@ def estimate_chain(
         reason="",
         notes=notes,
     )
+
+
+def _calibrated(job: JobEstimate, factor: float) -> JobEstimate:
+    """Build time scaled by a calibration factor; the machine and operator time follow it."""
+    extra = (factor - 1.0) * job.build_h
+    return dataclasses.replace(job, build_h=job.build_h * factor, machine_h=job.machine_h + extra)
 
 
 def _scaled(job: JobEstimate, share: float) -> JobEstimate:

@@ -1,0 +1,284 @@
+"""Cost models against published worked examples, invariants, and the seed 000 report shape."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+
+import numpy as np
+import pytest
+
+from makeready import Body, Part, load, run_analysis
+from makeready.catalog import Catalog, Override
+from makeready.costing.calibration import Calibration, Feedback, wmape
+from makeready.costing.chain import estimate_chain
+from makeready.costing.features import PartFeatures
+from makeready.costing.processes import moulding, pbf_polymer
+from makeready.costing.rates import capital_recovery_factor, hourly_rate
+from makeready.errors import MakereadyError
+from makeready.pipeline import SIMPLIFIED_KEYS, simplified
+from tests.conftest import DATA, ROOT
+from tests.meshes import box, part
+
+CATALOG = Catalog.default()
+
+
+def features(**changes):
+    base = PartFeatures(
+        volume=10_000.0, area=6_000.0, hull_volume=13_000.0, extents=np.array([30.0, 30.0, 60.0]),
+        min_box=np.array([30.0, 30.0, 60.0]), support_volume=0.0, support_area=0.0, build_height=60.0,
+        side_area=7_200.0, wall=5.0,
+    )  # fmt: skip
+    return dataclasses.replace(base, **changes)
+
+
+def test_phasio_lpbf_worked_example():
+    """cost-models.md 7.2 A: 316L bracket, hull rule supports, 5,000 mm3/h, EUR 130/h, EUR 150 set-up."""
+    material = dataclasses.replace(
+        CATALOG.material("316L"),
+        mat_rho=7.9,
+        raw_mat_cost=100.0,
+        properties_am={
+            "bld_spd_fill": 5000.0,
+            "scrap": 0.0,
+            "support_rule": "hull",
+            "charge_support_material": False,
+        },
+    )
+    machine = dataclasses.replace(
+        CATALOG.machine("EOS M 290"), mac_cost_ph=130.0, power_consumption=0.0, mac_prc_t_plyr=0.0, setup_time=0.0,
+        unloading_time=0.0, mac_idl_t_pj=0.0, staff_time_factor=0.0, fix_mac_cost_pj=150.0,
+    )  # fmt: skip
+    process = dataclasses.replace(
+        CATALOG.process("slm"), support_scan_factor=1.0, multi_laser_efficiency=1.0, failure_rate=0.0,
+        post_steps=(), data_prep_h=0.0,
+    )  # fmt: skip
+    quote = estimate_chain(features(), material, machine, process, CATALOG.config, 1, layers=2000)
+    assert quote.machine_h_pp == pytest.approx(2.24, rel=1e-9)  # (10,000 + 1,200) / 5,000
+    assert quote.machine_h_pp * 130.0 == pytest.approx(291.20, rel=1e-9)
+    assert quote.bd_mat == pytest.approx(7.90, rel=1e-9)  # 79 g at EUR 100/kg
+    assert quote.cost_pp == pytest.approx(449.10, rel=0.01)
+    assert quote.cost_pp == pytest.approx(449.10, abs=1e-6)
+
+
+def test_phasio_mjf_price_rule():
+    """cost-models.md 7.2 B: 210,000 mm3 shrink-wrap at EUR 0.18/cm3, set-up EUR 80 per job."""
+    assert pbf_polymer.price_rule(210_000, 0.18, 80.0, 5) == pytest.approx(53.80)
+    assert pbf_polymer.price_rule(210_000, 0.18, 80.0, 50) == pytest.approx(35.46)
+
+
+def test_kazmer_moulding_unit_cost():
+    """cost-models.md 7.2 C: (0.152 + 0.082 + 0.347) / 0.98 = $0.593 per laptop bezel."""
+    assert moulding.unit_cost(0.152, 0.082, 0.347, 0.98) == pytest.approx(0.593, abs=5e-4)
+    # Cooling time grows with the square of the wall.
+    thin = moulding.cooling_time(1.0, 0.1, 260, 80, 150)
+    assert moulding.cooling_time(2.0, 0.1, 260, 80, 150) == pytest.approx(4 * thin)
+
+
+def test_machine_rate_components():
+    assert capital_recovery_factor(0.0, 5) == pytest.approx(0.2)
+    assert capital_recovery_factor(0.05, 7) == pytest.approx(0.17282, rel=1e-4)
+    m290 = CATALOG.machine("EOS M 290")
+    rate = hourly_rate(m290, CATALOG.config)
+    assert 25 < rate < 60  # LPBF single laser EUR 35-60/h (cost-models 5.2)
+    assert (
+        hourly_rate(dataclasses.replace(m290, mac_cost_ph=99.0, power_consumption=0.0), CATALOG.config)
+        == 99.0
+    )
+
+
+@pytest.mark.parametrize(
+    "process", ["slm", "ebm", "sls", "mjf", "fdm", "sla", "dlp", "bj", "milling", "moulding", "casting"]
+)
+def test_invariants(process):
+    prc = CATALOG.process(process)
+    material = CATALOG.materials_for(process)[0]
+    machine = CATALOG.machines_for(process)[0]
+    f = features(support_volume=800.0, support_area=400.0)
+    one = estimate_chain(f, material, machine, prc, CATALOG.config, 1, layers=600)
+    many = estimate_chain(f, material, machine, prc, CATALOG.config, 40, layers=600)
+    for quote in (one, many):
+        assert quote.feasible
+        assert quote.cost_pl == pytest.approx(quote.cost_pp * quote.lot_size)
+        parts = quote.bd_main + quote.bd_mat + quote.bd_pre + quote.bd_post
+        assert parts == pytest.approx(quote.cost_pp)
+        assert quote.market_price_pp == pytest.approx(quote.cost_pp * 1.5)  # overhead 0.3 + margin 0.2
+        assert quote.leadtime_days >= 1
+        assert quote.co2_kg_pp > 0
+    assert many.cost_pp < one.cost_pp  # fixed costs spread over more parts
+    shared = estimate_chain(f, material, machine, prc, CATALOG.config, 1, layers=600, nesting="shared")
+    assert shared.cost_pp <= one.cost_pp + 1e-9
+
+
+def test_cost_per_part_falls_as_jobs_fill():
+    prc, material = CATALOG.process("slm"), CATALOG.material("316L")
+    machine = CATALOG.machine("EOS M 290")
+    f = features(extents=np.array([20.0, 20.0, 30.0]))
+    capacity = estimate_chain(f, material, machine, prc, CATALOG.config, 1, layers=1000).parts_pj
+    costs = [
+        estimate_chain(f, material, machine, prc, CATALOG.config, n, layers=1000).cost_pp
+        for n in (1, 4, 16, capacity)
+    ]
+    assert costs == sorted(costs, reverse=True)
+    over = estimate_chain(f, material, machine, prc, CATALOG.config, capacity + 1, layers=1000)
+    assert over.n_jobs == 2  # one part more needs a second job: the saw-tooth
+    assert over.cost_pp > costs[-1]
+
+
+def test_too_big_for_every_machine_is_infeasible_with_the_reason():
+    prc, material = CATALOG.process("slm"), CATALOG.material("316L")
+    big = features(extents=np.array([300.0, 300.0, 400.0]))
+    quote = estimate_chain(big, material, CATALOG.machine("EOS M 290"), prc, CATALOG.config, 1, layers=100)
+    assert not quote.feasible
+    assert "does not fit EOS M 290" in quote.reason
+    assert math.isnan(quote.cost_pp)
+
+
+def test_catalog_overrides_by_restriction():
+    overrides = [
+        Override("costing_config", "", {"margin_default": 0.1}),
+        Override("machine", "EOS M 290", {"mac_cost_ph": 80.0}, "organization", "acme"),
+        Override("machine", "EOS M 290", {"mac_cost_ph": 70.0}, "owner", "ann"),
+        Override(
+            "material",
+            "Inconel 718",
+            {"prc_acronym": "slm", "mat_rho": 8.19, "raw_mat_cost": 120},
+            "owner",
+            "ann",
+        ),
+    ]
+    ann = CATALOG.for_owner(overrides, owner="ann", organisation="acme")
+    bob = CATALOG.for_owner(overrides, owner="bob", organisation="acme")
+    eve = CATALOG.for_owner(overrides, owner="eve")
+    assert ann.machine("EOS M 290").mac_cost_ph == 70.0  # owner beats organisation
+    assert bob.machine("EOS M 290").mac_cost_ph == 80.0
+    assert eve.machine("EOS M 290").mac_cost_ph is None
+    assert ann.config.margin_default == bob.config.margin_default == 0.1
+    assert ann.material("inconel 718").mat_rho == 8.19
+    with pytest.raises(MakereadyError) as error:
+        eve.material("Inconel 718")
+    assert error.value.code == "catalog.not_found"
+    with pytest.raises(MakereadyError) as bad:
+        CATALOG.for_owner([Override("machine", "EOS M 290", {"warp_drive": 1})])
+    assert bad.value.code == "catalog.invalid"
+    with pytest.raises(MakereadyError):
+        CATALOG.for_owner([Override("machine", "EOS M 290", {"mac_price": -5})])
+
+
+def test_calibration_adjusts_the_owner_machine():
+    calibration = Calibration("ann")
+    calibration.record(
+        Feedback("EOS M 290", 10.0, 12.0, 100.0, 110.0, setup_time=1.5, machine_hourly_rate=60.0)
+    )
+    calibration.record(Feedback("EOS M 290", 20.0, 24.0, 200.0, 190.0))
+    assert calibration.time_factor("EOS M 290") == pytest.approx(1.2)
+    accuracy = calibration.accuracy()
+    assert accuracy["wmape_time_percent"] == pytest.approx(100 * 6 / 36)
+    assert accuracy["wmape_time_calibrated_percent"] == pytest.approx(0.0)
+    assert accuracy["wmape_cost_percent"] == pytest.approx(100 * 20 / 300)
+    tuned = CATALOG.for_owner(calibration.overrides(), owner="ann").machine("EOS M 290")
+    assert (tuned.time_factor, tuned.setup_time, tuned.mac_cost_ph) == (pytest.approx(1.2), 1.5, 60.0)
+    assert wmape([], []) is None
+    with pytest.raises(ValueError, match="positive"):
+        calibration.record(Feedback("EOS M 290", 0.0, 1.0))
+
+
+def _seed_keys() -> tuple[set[str], set[str]]:
+    """Top-level and chain keys of seed 000's example report (from the seed when present)."""
+    top = {
+        "assets", "basename", "bb_x", "bb_y", "bb_z", "cad_stat", "categories", "cost_saved", "created_date",
+        "creator", "current_cost", "current_leadtime", "current_mat", "current_technology", "gap_min", "info",
+        "is_assembly", "leadtime_saved", "loc_bat", "lot_size", "market_prices_api", "mesh_checks", "min_bb_x",
+        "min_bb_y", "min_bb_z", "name", "parent_assembly", "part_id", "part_srf_area", "part_stat", "part_vol",
+        "primary_process_chain_id", "process_chains", "t_min", "upload_file_units",
+    }  # fmt: skip
+    chain = {
+        "bld_h", "break_even", "cost", "cost_bd", "cost_ini_pp", "costing_config_id", "feasibility", "fits_mac",
+        "float_feasibilities", "has_scaling", "labor", "leadtime", "mac_id", "mac_t", "machine_bld_size_x",
+        "machine_bld_size_y", "machine_bld_size_z", "machine_name", "margin_user_value", "market_price", "mat_id",
+        "material_name", "n_lyr", "name", "nst_style", "opt_style", "or_bb_x", "or_bb_y", "or_bb_z", "part_mass",
+        "parts_pj", "prc", "prc_acronym", "process_chain_id", "process_chain_stat", "process_steps",
+        "rot_cost_euler", "rot_x_cost", "rot_y_cost", "rot_z_cost", "scale", "scaled_bounding_box",
+        "scaled_minimal_bounding_box", "scaled_oriented_bounding_box", "scaled_part_volume", "sup_mass",
+        "sup_srf_area", "sup_vol_full", "sup_vol_real", "tech",
+    }  # fmt: skip
+    for path in (ROOT.parent / "shared" / "seeds").glob("000*.txt"):
+        text = path.read_text()
+        body = text[text.index('"analysis_report": {') : text.index("The response contains all info")]
+        found = set(re.findall(r'^ {8}"(\w+)":', body, re.M))
+        assert found <= top, found - top  # our list is the seed's
+        chains = body[body.index('"process_chains": {') :]
+        chain_found = set(re.findall(r'^ {16}"(\w+)":', chains, re.M))
+        assert chain_found <= chain, chain_found - chain
+    return top, chain
+
+
+@pytest.fixture(scope="module")
+def idler_report():
+    return run_analysis(load(DATA / "idler_riser.STL"), "316L", "slm", 3, part_id="p1", name="idler")
+
+
+def test_report_has_every_seed_key(idler_report):
+    top, chain_keys = _seed_keys()
+    report = idler_report.report
+    assert top <= set(report)
+    for chain in report["process_chains"].values():
+        assert chain_keys <= set(chain)
+        assert set(chain["cost"]) == {"cost_pj", "cost_pl", "cost_pp"}
+        assert set(chain["cost_bd"]) == {
+            "cost_bd_pp_main",
+            "cost_bd_pp_mat",
+            "cost_bd_pp_post",
+            "cost_bd_pp_pre",
+        }
+        assert set(chain["float_feasibilities"]) == {"economic", "leadtime", "overall", "technical"}
+        assert re.fullmatch(r"\d{2,}:\d{2}", chain["labor"]["labor_pp"])
+        assert re.fullmatch(r"\d{2,}:\d{2}", chain["mac_t"]["mac_t_pl"])
+        assert "co2" in chain
+    primary = report["process_chains"][report["primary_process_chain_id"]]
+    assert primary["prc_acronym"] == "slm" and primary["material_name"] == "316L"
+    assert report["lot_size"] == 3 and report["part_id"] == "p1"
+    assert set(simplified(report)) == set(SIMPLIFIED_KEYS)
+    assert simplified(report)["cost_pp"] == primary["cost"]["cost_pp"]
+    techs = {c["prc_acronym"] for c in report["process_chains"].values()}
+    assert {"slm", "bj", "milling", "casting"} <= techs
+
+
+def test_report_baseline_and_break_even_are_consistent(idler_report):
+    report = idler_report.report
+    conventional = [
+        c for c in idler_report.chains if c.process.tech == "conventional" and c.estimate.feasible
+    ]
+    cheapest = min(conventional, key=lambda c: c.estimate.cost_pl)
+    assert report["current_technology"] == cheapest.process.prc_acronym
+    assert report["current_cost"]["calculated"] == pytest.approx(cheapest.estimate.cost_pl)
+    primary = report["process_chains"][report["primary_process_chain_id"]]
+    assert report["cost_saved"] == pytest.approx(
+        report["current_cost"]["calculated"] - primary["cost_ini_pp"] * 3
+    )
+    sweep = primary["break_even"]
+    cheaper = [a < c for a, c in zip(sweep["cost_pp"], sweep["cost_pp_conventional"], strict=True)]
+    assert cheaper == sweep["am_cheaper"]
+    flips = [lot for lot, a, b in zip(sweep["lot_sizes"][1:], cheaper, cheaper[1:], strict=False) if a != b]
+    assert sweep["break_even_lot"] == (flips[0] if flips else None)
+
+
+def test_run_analysis_errors_and_too_big_part():
+    cube = part(*box((10.0, 10.0, 10.0)))
+    with pytest.raises(MakereadyError) as unknown:
+        run_analysis(cube, "unobtainium", "slm")
+    assert unknown.value.code == "catalog.not_found"
+    assert "316L" in unknown.value.message  # the valid names are listed
+    with pytest.raises(MakereadyError) as mismatch:
+        run_analysis(cube, "PLA", "slm")
+    assert mismatch.value.code == "request.invalid"
+    with pytest.raises(MakereadyError) as lot:
+        run_analysis(cube, "316L", "slm", 0)
+    assert lot.value.code == "request.invalid"
+    huge = Part((Body("beam", *box((1200.0, 40.0, 40.0))),), "test", name="beam")
+    result = run_analysis(huge, "316L", "slm")
+    primary = result.report["process_chains"][result.report["primary_process_chain_id"]]
+    assert primary["fits_mac"] is False
+    assert primary["feasibility"]["size"]["fits_mac"] is False
+    assert "does not fit" in primary["infeasible_reason"]
