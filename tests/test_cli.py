@@ -190,3 +190,23 @@ def test_orient_and_supports_bad_process_exit_2(tmp_path):
         result = runner.invoke(app, [command, str(path), "--process", "lathe", "--json"])
         assert result.exit_code == 2
         assert json.loads(result.output)["error"]["code"] == "request.invalid"
+
+
+def test_quote_table_and_json(tmp_path):
+    path = _plate(tmp_path, 4.0)
+    args = ["quote", str(path), "--material", "316L", "--process", "slm", "--lot-size", "5"]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "slm" in result.output
+    assert "EOS M" in result.output  # the primary chain's machine
+    assert "conventional baseline: milling" in result.output
+    data = json.loads(runner.invoke(app, ["quote", str(path), "--json"]).output)
+    assert data["primary_process_chain_id"] in data["process_chains"]
+    simple = json.loads(runner.invoke(app, ["quote", str(path), "--json", "--simplified"]).output)
+    assert set(simple) == {
+        "part_id", "bb_x", "bb_y", "bb_z", "part_vol", "part_srf_area", "cost_pp", "thickness", "gap_size",
+        "fits_mac", "market_price_pp",
+    }  # fmt: skip
+    bad = runner.invoke(app, ["quote", str(path), "--material", "PLA", "--process", "slm", "--json"])
+    assert bad.exit_code == 2
+    assert json.loads(bad.output)["error"]["code"] == "request.invalid"

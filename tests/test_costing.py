@@ -28,7 +28,7 @@ def features(**changes):
     base = PartFeatures(
         volume=10_000.0, area=6_000.0, hull_volume=13_000.0, extents=np.array([30.0, 30.0, 60.0]),
         min_box=np.array([30.0, 30.0, 60.0]), support_volume=0.0, support_area=0.0, build_height=60.0,
-        side_area=7_200.0, wall=5.0,
+        wall=5.0,
     )  # fmt: skip
     return dataclasses.replace(base, **changes)
 
@@ -237,8 +237,10 @@ def test_report_has_every_seed_key(idler_report):
         assert re.fullmatch(r"\d{2,}:\d{2}", chain["mac_t"]["mac_t_pl"])
         assert "co2" in chain
     primary = report["process_chains"][report["primary_process_chain_id"]]
-    assert primary["prc_acronym"] == "slm" and primary["material_name"] == "316L"
-    assert report["lot_size"] == 3 and report["part_id"] == "p1"
+    assert primary["prc_acronym"] == "slm"
+    assert primary["material_name"] == "316L"
+    assert report["lot_size"] == 3
+    assert report["part_id"] == "p1"
     assert set(simplified(report)) == set(SIMPLIFIED_KEYS)
     assert simplified(report)["cost_pp"] == primary["cost"]["cost_pp"]
     techs = {c["prc_acronym"] for c in report["process_chains"].values()}

@@ -30,10 +30,12 @@ from makeready.errors import MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.design_rules import Feasibility, check_design
 from makeready.geometry.mesh import Part
-from makeready.geometry.orientation import Orientation, orient
+from makeready.geometry.metrics import convex_hull_points
+from makeready.geometry.orientation import Orientation, orient, search_copy
+from makeready.geometry.rays import RayCaster, ray_caster
 from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, plan_supports
-from makeready.geometry.thickness import ThicknessReport, measure
+from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
 from makeready.views import feasibility_json, mesh_checks_json, metrics_json
 
 __all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "simplified"]
@@ -152,15 +154,17 @@ def run_analysis(
         part, repair_report = repair(part, self_intersections=False)
         analysis = repair_report.after
     report_progress("mesh checks", 0.15)
-    thickness = measure(
-        part, thin_below=primary_material.t_lim_min or 1.0, narrow_below=primary_material.gap_lim_min or 0.5
-    )
+    vertices, faces, _ = stack_bodies(part)
+    caster = ray_caster(vertices, faces)  # one acceleration structure for every ray of the analysis
+    thin, narrow = primary_material.t_lim_min or 1.0, primary_material.gap_lim_min or 0.5
+    thickness = measure(part, thin_below=thin, narrow_below=narrow, caster=caster)
     report_progress("wall thickness", 0.35)
     pid = part_id or uuid.uuid4().hex
     pairs = _chains(cat, primary_material, primary_process)
+    shared = _Shared(part, analysis, thickness, caster)
     results = []
     for i, (prc, mat) in enumerate(pairs):
-        results.append(_cost_chain(part, pid, cat, prc, mat, lot_size, thickness, analysis))
+        results.append(_cost_chain(shared, pid, cat, prc, mat, lot_size))
         report_progress(f"chain {prc.prc_acronym}", 0.35 + 0.6 * (i + 1) / len(pairs))
     report = _report(part, pid, name, creator, lot_size, analysis, thickness, results, cat)
     report["mesh_checks"] = mesh_checks_json(upload, analysis, repair_report)
@@ -197,36 +201,63 @@ def _machine_for(cat: Catalog, process: Process, material: Material, features: P
     return ordered[0]
 
 
+class _Shared:
+    """What every chain of one part reuses: the part, its analysis, thickness, hull, search copy."""
+
+    def __init__(
+        self, part: Part, analysis: AnalysisReport, thickness: ThicknessReport, caster: RayCaster
+    ) -> None:
+        self.part = part
+        self.caster = caster
+        self.analysis = analysis
+        self.thickness = thickness
+        vertices, faces, _ = stack_bodies(part)
+        used = vertices[np.unique(faces)] if len(faces) else vertices
+        self.hull, _ = convex_hull_points(used) if len(used) else (used, True)
+        self._search: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def search(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._search is None:
+            self._search = search_copy(self.part)
+        return self._search
+
+
 def _cost_chain(
-    part: Part,
-    part_id: str,
-    cat: Catalog,
-    process: Process,
-    material: Material,
-    lot_size: int,
-    thickness: ThicknessReport,
-    analysis: AnalysisReport,
+    shared: _Shared, part_id: str, cat: Catalog, process: Process, material: Material, lot_size: int
 ) -> ChainResult:
+    part, analysis, thickness = shared.part, shared.analysis, shared.thickness
     acronym = process.prc_acronym
     support_process = PROCESSES.get(acronym, PROCESSES["sls"])  # conventional: no supports
     orientation = None
     if process.tech == "additive_manufacturing":
-        orientation = orient(part, support_process, keep=1, density=material.mat_rho)[0]
+        orientation = orient(
+            part,
+            support_process,
+            keep=1,
+            density=material.mat_rho,
+            search=shared.search,
+            caster=shared.caster,
+        )[0]
         plan = orientation.plan
-        initial_plan = plan_supports(part, None, support_process, density=material.mat_rho)
+        initial_plan = plan_supports(
+            part, None, support_process, density=material.mat_rho, caster=shared.caster
+        )
     else:
         flat = analysis.metrics.oriented_box.rotation[::-1].copy()  # longest edge along x, thinnest up
         if np.linalg.det(flat) < 0:
             flat[2] *= -1.0
         plan = initial_plan = plan_supports(part, flat, support_process)
-    features = part_features(part, plan, wall=thickness.t_max)
-    initial_features = part_features(part, initial_plan, wall=thickness.t_max)
+    features = part_features(analysis.metrics, plan, wall=thickness.t_max)
+    initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max)
     machine = _machine_for(cat, process, material, features)
     estimate = estimate_chain(features, material, machine, process, cat.config, lot_size, layers=plan.n_lyr)
     initial = estimate_chain(
         initial_features, material, machine, process, cat.config, lot_size, layers=initial_plan.n_lyr
     )
-    feasibility = check_design(part, thickness, material, machine, box=analysis.metrics.oriented_box)
+    feasibility = check_design(
+        part, thickness, material, machine, box=analysis.metrics.oriented_box, hull=shared.hull
+    )
     chain_id = _id(part_id, acronym, material.mat_name, machine.mac_name)
     return ChainResult(
         chain_id, process, material, machine, estimate, initial, plan, orientation, feasibility, features

@@ -7,11 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from makeready.geometry.mesh import Part
-from makeready.geometry.metrics import convex_hull_points, hull_volume, oriented_box
-from makeready.geometry.rays import unit_normals
+from makeready.geometry.metrics import Metrics
 from makeready.geometry.supports import SupportPlan
-from makeready.geometry.thickness import stack_bodies
 
 __all__ = ["PartFeatures", "part_features"]
 
@@ -33,8 +30,6 @@ class PartFeatures:
         Full support volume (mm³) and supported area (mm²) in the build orientation.
     build_height : float
         Build height including any bed standoff.
-    side_area : float
-        Projected vertical area ``Σ area × sin θ`` (contour scanning time), mm².
     wall : float
         Governing wall thickness for moulding cooling (the thickest section), mm.
 
@@ -48,7 +43,6 @@ class PartFeatures:
     support_volume: float
     support_area: float
     build_height: float
-    side_area: float
     wall: float
 
     @property
@@ -57,37 +51,28 @@ class PartFeatures:
         return float(self.extents[0] * self.extents[1])
 
 
-def part_features(part: Part, plan: SupportPlan, *, wall: float | None = None) -> PartFeatures:
-    """Costing features of ``part`` in the orientation of ``plan``.
+def part_features(metrics: Metrics, plan: SupportPlan, *, wall: float | None = None) -> PartFeatures:
+    """Costing features of a part (its :class:`Metrics`) in the orientation of ``plan``.
 
     Parameters
     ----------
-    part : Part
-        The part as uploaded.
+    metrics : Metrics
+        Size and shape of the part (``AnalysisReport.metrics``).
     plan : SupportPlan
-        Support plan of the build orientation (its rotation is used).
+        Support plan of the build orientation.
     wall : float, mm, optional
         Governing wall thickness (``ThicknessReport.t_max``); default half the smallest box edge.
 
     """
-    vertices, faces, _ = stack_bodies(part)
-    placed = vertices @ plan.rotation.T
-    tri = placed[faces]
-    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    area_f = np.linalg.norm(cross, axis=1) / 2.0
-    normals = unit_normals(placed, faces)
-    side = float(np.sum(area_f * np.sqrt(np.clip(1.0 - normals[:, 2] ** 2, 0.0, 1.0))))
-    hull, _ = convex_hull_points(vertices)
-    box = oriented_box(vertices, hull)
+    box = np.asarray(metrics.oriented_box.extents, np.float64)
     return PartFeatures(
-        volume=abs(part.volume),
-        area=float(area_f.sum()),
-        hull_volume=hull_volume(hull),
-        extents=placed.max(axis=0) - placed.min(axis=0),
-        min_box=np.asarray(box.extents, np.float64),
+        volume=abs(metrics.volume),
+        area=metrics.area,
+        hull_volume=metrics.hull_volume,
+        extents=np.asarray(plan.extents, np.float64),
+        min_box=box,
         support_volume=plan.sup_vol_full,
         support_area=plan.sup_srf_area,
         build_height=plan.bld_h,
-        side_area=side,
-        wall=float(wall) if wall else float(box.extents[0]) / 2.0,
+        wall=float(wall) if wall else float(box[0]) / 2.0,
     )

@@ -213,6 +213,7 @@ def check_design(
     machine: HasBuildVolume | BuildVolume | None = None,
     *,
     box: OrientedBox | None = None,
+    hull: FloatArray | None = None,
 ) -> Feasibility:
     """Check a part against a material's design limits and a machine's build volume.
 
@@ -229,16 +230,19 @@ def check_design(
         Without one, ``fits_mac`` is None.
     box : OrientedBox, optional
         The part's minimum-volume box, if already computed (``AnalysisReport.metrics``).
+    hull : (k, 3) float64, optional
+        The part's convex hull points, if already computed.
 
     Returns
     -------
     Feasibility
 
     """
-    points = _points(part)
-    hull, _ = convex_hull_points(points) if len(points) else (points, True)
+    if hull is None:
+        points = _points(part)
+        hull, _ = convex_hull_points(points) if len(points) else (points, True)
     if box is None:
-        box = oriented_box(points, hull) if len(points) else OrientedBox(np.eye(3), np.zeros(3), np.zeros(3))
+        box = oriented_box(hull, hull) if len(hull) else OrientedBox(np.eye(3), np.zeros(3), np.zeros(3))
     size_min, size_max = float(box.extents.min()), float(box.extents.max())
     volume = machine if isinstance(machine, BuildVolume) or machine is None else machine.build_volume
     fits: bool | None = None
@@ -311,6 +315,10 @@ def fits_build_volume(
     centred = hull - hull.mean(axis=0)
     coarse = centred if len(centred) <= _HULL_POINTS else centred[_spread(len(centred), _HULL_POINTS)]
     first = _box_candidates(box, volume)
+    quick = _slack(centred, first, volume)
+    if quick.max() >= 0:  # the box fits edge to edge: no search needed
+        found: FloatArray = first[int(np.argmax(quick))]
+        return found
     candidates = np.concatenate([first, Rotation.random(_ROTATIONS, random_state=7).as_matrix()])
     slack = _slack(coarse, candidates, volume)
     best = int(np.argmax(slack))
@@ -359,7 +367,7 @@ def _slack(points: FloatArray, rotations: FloatArray, volume: BuildVolume) -> Fl
     step = max(1, 2_000_000 // max(3 * len(points), 1))
     for lo in range(0, len(rotations), step):
         rot = rotations[lo : lo + step]
-        local = np.einsum("rij,kj->rki", rot, points)
+        local = np.matmul(points[None], rot.transpose(0, 2, 1))  # (r, k, 3), batched BLAS
         extent = local.max(axis=1) - local.min(axis=1)
         if volume.shape == "cartesian":
             margin = np.array([volume.x, volume.y, volume.z]) - extent

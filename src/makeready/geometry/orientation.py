@@ -42,11 +42,11 @@ from scipy.spatial.transform import Rotation
 
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import min_rectangle_frame
-from makeready.geometry.rays import Engine, Hits, RayCaster, ray_caster
+from makeready.geometry.rays import Engine, RayCaster, TurnedCaster, ray_caster
 from makeready.geometry.supports import SupportPlan, SupportSettings, _plan, plan_supports, support_settings
 from makeready.geometry.thickness import stack_bodies
 
-__all__ = ["OBJECTIVES", "Orientation", "down_rotation", "orient"]
+__all__ = ["OBJECTIVES", "Orientation", "down_rotation", "orient", "search_copy"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -116,6 +116,8 @@ def orient(
     keep: int = 5,
     density: float | None = None,
     engine: Engine = "auto",
+    search: tuple[FloatArray, IntArray] | None = None,
+    caster: RayCaster | None = None,
 ) -> list[Orientation]:
     """Rank build orientations of ``part`` for ``process``; the best first.
 
@@ -133,6 +135,11 @@ def orient(
         Material density for the support mass.
     engine : {"auto", "embree", "numpy"}
         Ray engine.
+    search : (vertices, faces), optional
+        The decimated search copy (:func:`search_copy`), when several orientations of one part
+        are searched.
+    caster : RayCaster, optional
+        A ray engine over the full part in part coordinates, reused for the winner's plan.
 
     Returns
     -------
@@ -153,7 +160,7 @@ def orient(
     vertices, faces, _ = stack_bodies(part)
     if not len(faces):
         raise ValueError("the part has no triangles to orient")
-    search_v, search_f = _decimated(vertices, faces)
+    search_v, search_f = search if search is not None else _decimated(vertices, faces)
     scale = abs(_volume(vertices, faces)) ** (2.0 / 3.0)
     caster = ray_caster(search_v, search_f, engine) if settings.needs_supports else None
     cache: dict[tuple[float, float, float], tuple[float, SupportPlan]] = {}
@@ -163,7 +170,7 @@ def orient(
         key = (x, y, z)
         if key not in cache:
             rotation = down_rotation(direction)
-            turned = _Turned(caster, rotation) if caster is not None else None
+            turned = TurnedCaster(caster, rotation) if caster is not None else None
             plan = _plan(
                 search_v @ rotation.T, search_f, rotation, settings, turned, density, _SEARCH_SAMPLES
             )
@@ -190,7 +197,7 @@ def orient(
         rotation = _square_to_axes(down_rotation(d), search_v)
         full = i == 0
         if full:
-            plan = plan_supports(part, rotation, settings, density=density, engine=engine)
+            plan = plan_supports(part, rotation, settings, density=density, engine=engine, caster=caster)
             score = _score(plan, objective, settings, scale, vertices @ rotation.T)
         else:
             plan = replace(plan, rotation=rotation, extents=_extents(search_v @ rotation.T))
@@ -199,21 +206,6 @@ def orient(
             euler = Rotation.from_matrix(rotation).as_euler("xyz", degrees=True)
         results.append(Orientation(rotation, euler, d, float(score), plan, full))
     return results
-
-
-class _Turned:
-    """A ray engine in part coordinates used from machine coordinates (``x_part = R.T x``)."""
-
-    def __init__(self, caster: RayCaster, rotation: FloatArray) -> None:
-        self._caster = caster
-        self._rotation = rotation
-        self.engine = caster.engine
-
-    def cast(
-        self, origins: FloatArray, directions: FloatArray, max_distance: FloatArray | None = None
-    ) -> Hits:
-        """First hits of rays given in machine coordinates."""
-        return self._caster.cast(origins @ self._rotation, directions @ self._rotation, max_distance)
 
 
 def _square_to_axes(rotation: FloatArray, vertices: FloatArray) -> FloatArray:
@@ -312,6 +304,12 @@ def _fibonacci(n: int) -> FloatArray:
     r = np.sqrt(1.0 - z * z)
     phi = np.pi * (3.0 - np.sqrt(5.0)) * i
     return np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
+
+
+def search_copy(part: Part) -> tuple[FloatArray, IntArray]:
+    """The copy of ``part`` the orientation search evaluates (at most ``SEARCH_FACES`` triangles)."""
+    vertices, faces, _ = stack_bodies(part)
+    return _decimated(vertices, faces)
 
 
 def _decimated(vertices: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray]:

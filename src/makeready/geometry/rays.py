@@ -37,6 +37,7 @@ __all__ = [
     "GridCaster",
     "Hits",
     "RayCaster",
+    "TurnedCaster",
     "cast_until",
     "not_on",
     "ray_caster",
@@ -473,6 +474,26 @@ def cast_until(
         face[todo[ok]] = faces_hit[ok]
         todo, offset = todo[~ok], offset[~ok] + start
     return Hits(distance, face)
+
+
+class TurnedCaster:
+    """A ray engine built in part coordinates, used from machine coordinates.
+
+    Machine coordinates are ``x' = R x`` (rows of ``R`` are the machine axes), so rays are
+    turned back with ``x = x' @ R`` (row vectors); distances and face ids are unchanged. One
+    acceleration structure then serves every orientation of a part.
+    """
+
+    def __init__(self, caster: RayCaster, rotation: FloatArray) -> None:
+        self._caster = caster
+        self._rotation = rotation
+        self.engine = caster.engine
+
+    def cast(
+        self, origins: FloatArray, directions: FloatArray, max_distance: FloatArray | None = None
+    ) -> Hits:
+        """First hits of rays given in machine coordinates."""
+        return self._caster.cast(origins @ self._rotation, directions @ self._rotation, max_distance)
 
 
 def not_on(own_face: IntArray) -> Callable[[IntArray, IntArray, FloatArray], BoolArray]:

@@ -26,6 +26,7 @@ from makeready.geometry.mesh import Body, Part
 from makeready.geometry.rays import (
     Engine,
     RayCaster,
+    TurnedCaster,
     cast_until,
     not_on,
     ray_caster,
@@ -240,6 +241,7 @@ def plan_supports(
     density: float | None = None,
     samples: int = _SUPPORT_SAMPLES,
     engine: Engine = "auto",
+    caster: RayCaster | None = None,
 ) -> SupportPlan:
     """Support volume, contact area, mass, build height and layers for one orientation.
 
@@ -257,6 +259,8 @@ def plan_supports(
         Sample points spread over the overhangs (more for big faces).
     engine : {"auto", "embree", "numpy"}
         Ray engine.
+    caster : RayCaster, optional
+        A ray engine already built over the part in part coordinates (reused, turned).
 
     Returns
     -------
@@ -267,8 +271,10 @@ def plan_supports(
     r = _rotation_matrix(rotation)
     vertices, faces, _ = stack_bodies(part)
     placed = vertices @ r.T
-    caster = ray_caster(placed, faces, engine) if len(faces) and settings.needs_supports else None
-    return _plan(placed, faces, r, settings, caster, density, samples)
+    turned: RayCaster | None = None
+    if len(faces) and settings.needs_supports:
+        turned = TurnedCaster(caster, r) if caster is not None else ray_caster(placed, faces, engine)
+    return _plan(placed, faces, r, settings, turned, density, samples)
 
 
 def _plan(
@@ -287,6 +293,12 @@ def _plan(
     lowest = float(z.min())
     plate = lowest - settings.bed_standoff
     height = float(z.max()) - plate
+    extents = placed.max(axis=0) - placed.min(axis=0)
+    if not settings.needs_supports:  # powder-carried or conventional: only the size matters
+        mass = 0.0 if density is not None else None
+        return SupportPlan(
+            rotation, 0.0, 0.0, 0.0, 0.0, mass, height, layer_count(height, settings), plate, extents
+        )
     normals = unit_normals(placed, faces)
     tri = placed[faces]
     need = overhang_faces(normals, tri[:, :, 2].max(axis=1), plate, settings)
@@ -314,7 +326,7 @@ def _plan(
         bld_h=height,
         n_lyr=layer_count(height, settings),
         plate_z=plate,
-        extents=placed.max(axis=0) - placed.min(axis=0),
+        extents=extents,
     )
 
 

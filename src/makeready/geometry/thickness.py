@@ -203,6 +203,7 @@ def measure(
     narrow_below: float = DEFAULT_NARROW_BELOW,
     max_regions: int = 100,
     engine: Engine = "auto",
+    caster: RayCaster | None = None,
 ) -> ThicknessReport:
     """Measure local wall thickness and gaps over the whole surface of ``part``.
 
@@ -220,6 +221,8 @@ def measure(
         Cap on each list of regions.
     engine : {"auto", "embree", "numpy"}
         Ray engine; "auto" uses Embree when ``embreex`` is installed.
+    caster : RayCaster, optional
+        A ray engine already built over the part's bodies (stacked in order), to reuse.
 
     Returns
     -------
@@ -246,7 +249,7 @@ def measure(
     # The ray engine's acceleration structure builds (largely outside the GIL) while the
     # sample points are placed.
     with ThreadPoolExecutor(1) as pool:
-        building = pool.submit(ray_caster, vertices, faces, engine, normal)
+        building = pool.submit(lambda: caster or ray_caster(vertices, faces, engine, normal))
         every_face = samples is None and m <= MAX_DEFAULT_SAMPLES
         budget = (
             samples
