@@ -42,6 +42,7 @@ bench: $(STAMP)
 	cd benchmarks && ../$(PY) analysis.py
 	cd benchmarks && ../$(PY) thickness.py
 	cd benchmarks && ../$(PY) orientation.py
+	cd benchmarks && ../$(PY) costing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 import uuid
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from makeready.catalog import Catalog, Machine, Material, Process
 from makeready.costing.calibration import Calibration
@@ -28,13 +30,13 @@ from makeready.costing.chain import ChainEstimate, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
-from makeready.geometry.design_rules import Feasibility, check_design
+from makeready.geometry.design_rules import Feasibility, check_design, fits_build_volume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import Orientation, orient, search_copy
 from makeready.geometry.rays import RayCaster, ray_caster
 from makeready.geometry.repair import repair
-from makeready.geometry.supports import PROCESSES, SupportPlan, plan_supports
+from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
 from makeready.views import feasibility_json, mesh_checks_json, metrics_json
 
@@ -231,15 +233,15 @@ def _cost_chain(
     support_process = PROCESSES.get(acronym, PROCESSES["sls"])  # conventional: no supports
     orientation = None
     if process.tech == "additive_manufacturing":
-        orientation = orient(
+        ranked = orient(
             part,
             support_process,
-            keep=1,
+            keep=8,
             density=material.mat_rho,
             search=shared.search,
             caster=shared.caster,
-        )[0]
-        plan = orientation.plan
+        )
+        orientation, plan = _fitting_orientation(shared, cat, process, material, support_process, ranked)
         initial_plan = plan_supports(
             part, None, support_process, density=material.mat_rho, caster=shared.caster
         )
@@ -262,6 +264,51 @@ def _cost_chain(
     return ChainResult(
         chain_id, process, material, machine, estimate, initial, plan, orientation, feasibility, features
     )
+
+
+def _fitting_orientation(
+    shared: _Shared,
+    cat: Catalog,
+    process: Process,
+    material: Material,
+    settings: SupportSettings,
+    ranked: list[Orientation],
+) -> tuple[Orientation, SupportPlan]:
+    """The best-ranked orientation that fits one of the process's machines.
+
+    When none of the ranked ones fits, the part is turned the way the build-volume check found
+    (:func:`fits_build_volume`) for the first machine it fits; the plan is then recomputed on the
+    full mesh.
+    """
+    from makeready.costing.jobs import parts_per_job
+
+    machines = cat.machines_for(process.prc_acronym)
+    box = shared.analysis.metrics.oriented_box
+
+    def fits(plan: SupportPlan) -> bool:
+        features = part_features(shared.analysis.metrics, plan)
+        return any(parts_per_job(features, m, process) > 0 for m in machines)
+
+    for candidate in ranked:
+        if fits(candidate.plan):
+            if candidate.full_mesh:
+                return candidate, candidate.plan
+            plan = plan_supports(
+                shared.part, candidate.rotation, settings, density=material.mat_rho, caster=shared.caster
+            )
+            return replace(candidate, plan=plan, full_mesh=True), plan
+    for machine in machines:
+        rotation = fits_build_volume(shared.hull, machine.build_volume, box)
+        if rotation is None:
+            continue
+        plan = plan_supports(shared.part, rotation, settings, density=material.mat_rho, caster=shared.caster)
+        if fits(plan):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                euler = Rotation.from_matrix(rotation).as_euler("xyz", degrees=True)
+            down = rotation.T @ np.array([0.0, 0.0, -1.0])
+            return Orientation(rotation, euler, down, float("nan"), plan, True), plan
+    return ranked[0], ranked[0].plan
 
 
 def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> dict[str, float]:
