@@ -45,3 +45,13 @@ def test_orient_and_support_example():
     assert "t-bracket as uploaded: support 4000 mm3, height 25.0 mm" in done.stdout
     assert "support 0 mm3, height 10.0 mm, 50 layers" in done.stdout
     assert "wrote supports.stl: 600 triangles" in done.stdout
+
+
+def test_quote_part_example():
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "quote_part.py")], capture_output=True, text=True, check=True
+    )
+    assert "pocket-block: 10 parts, volume 36.0 cm3" in done.stdout
+    assert "slm      EOS M 290" in done.stdout
+    assert "turning  infeasible: not near-rotational" in done.stdout
+    assert "baseline: milling" in done.stdout
