@@ -9,18 +9,20 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def test_load_part_example():
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "load_part.py")], capture_output=True, text=True, check=True
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script)], capture_output=True, text=True, check=True
     )
+
+
+def test_load_part_example():
+    done = _run("load_part.py")
     assert "260 triangles" in done.stdout
     assert "3MF in inch: volume 7938.7 mm3" in done.stdout
 
 
 def test_analyze_and_repair_example():
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "analyze_and_repair.py")], capture_output=True, text=True, check=True
-    )
+    done = _run("analyze_and_repair.py")
     assert "watertight=False" in done.stdout
     assert "Fixing Winding: 1 triangles flipped" in done.stdout
     assert "Filling Holes: 1 holes filled" in done.stdout
@@ -29,9 +31,7 @@ def test_analyze_and_repair_example():
 
 
 def test_thickness_check_example():
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "thickness_check.py")], capture_output=True, text=True, check=True
-    )
+    done = _run("thickness_check.py")
     assert "bracket: t_min=0.700 mm t_max=3.000 mm gap_min=0.400 mm" in done.stdout
     assert "thin wall 0.700 mm over 4800 mm2" in done.stdout
     assert "narrow gap 0.400 mm over 4800 mm2" in done.stdout
@@ -39,18 +39,14 @@ def test_thickness_check_example():
 
 
 def test_orient_and_support_example():
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "orient_and_support.py")], capture_output=True, text=True, check=True
-    )
+    done = _run("orient_and_support.py")
     assert "t-bracket as uploaded: support 4000 mm3, height 25.0 mm" in done.stdout
     assert "support 0 mm3, height 10.0 mm, 50 layers" in done.stdout
     assert "wrote supports.stl: 600 triangles" in done.stdout
 
 
 def test_quote_part_example():
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "quote_part.py")], capture_output=True, text=True, check=True
-    )
+    done = _run("quote_part.py")
     assert "pocket-block: 10 parts, volume 36.0 cm3" in done.stdout
     assert "slm      EOS M 290" in done.stdout
     assert "turning  infeasible: not near-rotational" in done.stdout
