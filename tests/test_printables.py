@@ -1,0 +1,104 @@
+"""Printables: PNG stacks whose pixels add up to the slice areas, CLI files whose hatches fill them."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from makeready.geometry.slicing import slice_part
+from makeready.printables import CliSettings, PngStack, hatch_layer, png_stack, write_cli
+from tests.meshes import part, tube, uv_sphere
+
+
+@pytest.fixture(scope="module")
+def ring_slices():
+    return slice_part(part(*tube(12.0, 7.0, 6.0, 128)), 0.5, 0.5)
+
+
+def _open(archive: bytes) -> dict[str, bytes]:
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+
+
+def test_png_pixels_match_slice_areas(ring_slices):
+    settings = PngStack(
+        width_px=640, height_px=640, pixel_mm=0.05, exposure={"layer_s": 2.5, "first_layer_s": 9.0}
+    )
+    files = _open(png_stack(ring_slices, settings))
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["exposure"]["layer_s"] == 2.5
+    assert len(manifest["layers"]) == len(ring_slices.layers) == 12
+    for entry, layer in zip(manifest["layers"], ring_slices.layers, strict=True):
+        image = np.asarray(Image.open(io.BytesIO(files[entry["file"]])), np.float64)
+        assert image.shape == (640, 640)
+        covered = image.sum() / 255.0 * 0.05**2
+        assert covered == pytest.approx(layer.area, rel=0.01)
+        grey = ((image > 0) & (image < 255)).sum()
+        assert grey > 0  # anti-aliased edges
+        assert image[320, 320] == 0  # the bore stays dark
+
+
+def test_png_off_centre_and_sphere():
+    slices = slice_part(part(*uv_sphere(8.0, 128, 64)), 0.4)
+    files = _open(png_stack(slices, PngStack(width_px=400, height_px=400, pixel_mm=0.05, centre=(0.0, 0.0))))
+    middle = slices.layers[len(slices.layers) // 2]
+    image = np.asarray(Image.open(io.BytesIO(files[f"layer_{middle.index + 1:04d}.png"])), np.float64)
+    assert image.sum() / 255.0 * 0.05**2 == pytest.approx(middle.area, rel=0.01)
+
+
+def _parse_cli(text: str) -> list[dict[str, list[np.ndarray]]]:
+    """A minimal independent reader for ASCII CLI."""
+    assert text.startswith("$$HEADERSTART")
+    assert "$$GEOMETRYEND" in text
+    declared = int(re.search(r"\$\$LAYERS/(\d+)", text).group(1))  # type: ignore[union-attr]
+    layers: list[dict[str, list[np.ndarray]]] = []
+    for line in text.splitlines():
+        if line.startswith("$$LAYER/"):
+            layers.append({"z": [np.array([float(line.split("/")[1])])], "poly": [], "hatch": []})
+        elif line.startswith("$$POLYLINE/"):
+            values = [float(v) for v in line.split("/")[1].split(",")]
+            n = int(values[2])
+            layers[-1]["poly"].append(np.array(values[3:]).reshape(n, 2))
+        elif line.startswith("$$HATCHES/"):
+            values = [float(v) for v in line.split("/")[1].split(",")]
+            n = int(values[1])
+            layers[-1]["hatch"].append(np.array(values[2:]).reshape(n, 2, 2))
+    assert len(layers) == declared
+    return layers
+
+
+def test_cli_hatches_fill_the_layers(ring_slices):
+    settings = CliSettings(hatch_spacing=0.1)
+    text, seconds = write_cli(ring_slices, settings)
+    layers = _parse_cli(text)
+    assert len(layers) == len(ring_slices.layers)
+    hatch_total = 0.0
+    for parsed, layer in zip(layers, ring_slices.layers, strict=True):
+        assert parsed["z"][0][0] == pytest.approx(layer.top, abs=1e-5)
+        assert len(parsed["poly"]) == 2  # outer wall and bore
+        assert all(np.allclose(p[0], p[-1]) for p in parsed["poly"])  # closed contours
+        hatches = np.concatenate(parsed["hatch"])
+        length = np.linalg.norm(hatches[:, 1] - hatches[:, 0], axis=1).sum()
+        hatch_total += length
+        # Hatch lines 0.1 mm apart over the region shrunk by half a spacing cover its area.
+        inner = layer.shape.buffer(-0.05).area
+        assert length * 0.1 == pytest.approx(inner, rel=0.03)
+    contour = sum(
+        np.linalg.norm(np.diff(p, axis=0), axis=1).sum() for parsed in layers for p in parsed["poly"]
+    )
+    expected = hatch_total / 1000.0 + contour / 250.0 + 12 * 30.0
+    assert seconds == pytest.approx(expected, rel=1e-3)
+
+
+def test_hatch_angle_turns_every_layer(ring_slices):
+    first = hatch_layer(ring_slices.layers[0].shape, 0.2, 0.0).hatches
+    turned = hatch_layer(ring_slices.layers[0].shape, 0.2, 67.0).hatches
+    direction = lambda h: np.degrees(np.arctan2(*(h[0, 1] - h[0, 0])[::-1])) % 180  # noqa: E731
+    assert direction(first) == pytest.approx(0.0, abs=1e-6)
+    assert direction(turned) == pytest.approx(67.0, abs=1e-6)

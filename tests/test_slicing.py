@@ -1,0 +1,76 @@
+"""Layer contours: layer counts, cross-section areas against independent truth, holes and islands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from makeready import Body, Part
+from makeready.errors import MakereadyError
+from makeready.geometry.slicing import layer_heights, slice_part
+from tests.meshes import box, boxes_union, part, tube, uv_sphere
+
+
+@pytest.mark.parametrize(
+    ("height", "layer", "first", "count"),
+    [(10.0, 0.2, 0.2, 50), (10.0, 0.2, 0.3, 50), (10.05, 0.2, 0.2, 51), (0.1, 0.2, 0.3, 1)],
+)
+def test_layer_count(height, layer, first, count):
+    tops = layer_heights(height, layer, first)
+    assert len(tops) == count
+    assert tops[0] == pytest.approx(first)
+    assert tops[-1] >= height - 1e-9
+    assert len(tops) == 1 + int(np.ceil((height - first) / layer - 1e-9)) or height <= first
+
+
+def test_prism_areas_are_volume_over_height():
+    """For a prism every cross-section has the area volume / height (independent of the slicer)."""
+    v, f = tube(12.0, 7.5, 20.0, 96)
+    shape = part(v, f)
+    slices = slice_part(shape, 0.25, 0.35)
+    assert len(slices.layers) == 1 + int(np.ceil((20.0 - 0.35) / 0.25))
+    expected = shape.volume / 20.0
+    for layer in slices.layers:
+        assert layer.area == pytest.approx(expected, rel=5e-3)
+        assert len(layer.shape.geoms) == 1
+        assert len(layer.shape.geoms[0].interiors) == 1  # the bore is a hole
+    assert slices.volume == pytest.approx(shape.volume, rel=2e-2)  # the top layer overshoots by < 1 layer
+
+
+def test_sphere_areas():
+    radius = 10.0
+    slices = slice_part(part(*uv_sphere(radius, 256, 128)), 0.5)
+    for layer in slices.layers[2:-2]:
+        z = layer.z  # the sphere is centred on 0
+        assert layer.area == pytest.approx(np.pi * (radius**2 - z**2), rel=5e-3)
+
+
+def test_islands_in_holes_and_several_bodies():
+    frame = boxes_union(((40, 40, 10), (0, 0, 0)))
+    import manifold3d
+
+    solid = (
+        manifold3d.Manifold.cube((40, 40, 10))
+        - manifold3d.Manifold.cube((20, 20, 10)).translate((10, 10, 0))
+        + manifold3d.Manifold.cube((6, 6, 10)).translate((17, 17, 0))
+    )
+    mesh = solid.to_mesh()
+    ringed = part(np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts))
+    layer = slice_part(ringed, 1.0).layers[4]
+    assert layer.area == pytest.approx(1600 - 400 + 36)
+    assert len(layer.shape.geoms) == 2  # the frame (with its hole) and the island
+    two = Part((Body("a", *frame), Body("b", *box((10.0, 10.0, 5.0), (50.0, 0.0, 0.0)))), "test")
+    slices = slice_part(two, 1.0)
+    assert slices.layers[0].area == pytest.approx(1600 + 100)
+    assert slices.layers[7].area == pytest.approx(1600)  # above the small block
+
+
+def test_rotation_and_open_mesh():
+    v, f = box((10.0, 20.0, 30.0))
+    lying = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # y becomes up
+    slices = slice_part(part(v, f), 1.0, rotation=lying)
+    assert slices.height == pytest.approx(20.0)
+    assert slices.layers[0].area == pytest.approx(300.0)
+    with pytest.raises(MakereadyError) as error:
+        slice_part(part(v, f[2:]), 1.0)
+    assert error.value.code == "request.invalid"
