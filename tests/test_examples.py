@@ -51,3 +51,10 @@ def test_quote_part_example():
     assert "slm      EOS M 290" in done.stdout
     assert "turning  infeasible: not near-rotational" in done.stdout
     assert "baseline: milling" in done.stdout
+
+
+def test_slice_and_pack_example():
+    done = _run("slice_and_pack.py")
+    assert "ring: 159 resin layers, 3.62 cm3 printed" in done.stdout
+    assert "metal: 267 layers" in done.stdout
+    assert "plate 250 x 250 mm: 39 rings" in done.stdout
