@@ -210,3 +210,30 @@ def test_quote_table_and_json(tmp_path):
     bad = runner.invoke(app, ["quote", str(path), "--material", "PLA", "--process", "slm", "--json"])
     assert bad.exit_code == 2
     assert json.loads(bad.output)["error"]["code"] == "request.invalid"
+
+
+def test_slice_writes_each_kind_of_printable(tmp_path):
+    path = _t_shape(tmp_path)
+    gcode = tmp_path / "t.gcode"
+    result = runner.invoke(app, ["slice", str(path), "--out", str(gcode), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["printer"] == "Prusa MK4"
+    assert data["layers"] == 125
+    assert gcode.read_text().startswith(";FLAVOR:Marlin")
+    png = tmp_path / "t.tar.gz"
+    assert (
+        runner.invoke(app, ["slice", str(path), "--out", str(png), "--printer", "Autodesk Ember"]).exit_code
+        == 0
+    )
+    assert png.read_bytes()[:2] == bytes([0x1F, 0x8B])  # gzip
+    cli = tmp_path / "t.cli"
+    assert (
+        runner.invoke(app, ["slice", str(path), "--out", str(cli), "--printer", "EOS M 290"]).exit_code == 0
+    )
+    assert cli.read_text().startswith("$$HEADERSTART")
+    bad = runner.invoke(
+        app, ["slice", str(path), "--out", str(tmp_path / "x"), "--printer", "Haas VF-2", "--json"]
+    )
+    assert bad.exit_code == 2
+    assert json.loads(bad.output)["error"]["code"] == "request.invalid"

@@ -684,6 +684,56 @@ def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
         _out.print(f"the primary chain is cheaper than {report['current_technology']} {where}")
 
 
+@app.command(name="slice")
+def slice_command(
+    file: Annotated[Path, typer.Argument(help="Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Printable to write: .gcode (FDM), .tar.gz (resin / jetting PNG stack), .cli (powder bed)."
+        ),
+    ],
+    printer: Annotated[
+        str, typer.Option(help="Machine from the catalog; its technology picks the printable.")
+    ] = "Prusa MK4",
+    material: Annotated[str | None, typer.Option(help="Material (default: the printer's).")] = None,
+    layer_height: Annotated[
+        float | None, typer.Option(min=0.005, help="Layer height, mm (default: the material's).")
+    ] = None,
+    reorient: Annotated[bool, typer.Option("--orient", help="Use the best build orientation first.")] = False,
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Slice a part and write the printer's file: layers, time and material (mm, s, g)."""
+    from makeready import catalog as catalog_module
+    from makeready.printables.slice_job import slice_to_printable
+
+    part = _load_or_fail(file, units, as_json)
+    if part is None:
+        return
+    try:
+        cat = catalog_module.Catalog.default()
+        machine = cat.machine(printer)
+        with _err.status("slicing…", spinner="dots") if not as_json else _nullcontext():
+            summary = slice_to_printable(part, out, cat, machine, material, layer_height, reorient=reorient)
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    table = Table(
+        title=f"{escape(part.name)} on {escape(machine.mac_name)}", title_justify="left", show_header=False
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(
+            key.replace("_", " "), f"{value:,.2f}" if isinstance(value, float) else escape(str(value))
+        )
+    _out.print(table)
+
+
 class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status
     def __enter__(self) -> None:
         return None

@@ -1,5 +1,7 @@
 """Printables: one packager per printer technology, from layer contours to the printer's file.
 
+* :mod:`makeready.printables.fdm_gcode` — FDM: Marlin G-code with walls, skins, infill,
+  supports, retraction and an acceleration-aware time estimate;
 * :mod:`makeready.printables.dlp_png` — DLP/SLA: a tar.gz of anti-aliased PNG layer images with
   a JSON manifest of exposure settings (seed 003's Ember "PNG-GZIP" printable);
 * :mod:`makeready.printables.pbf_cli` — metal powder bed: contour and hatch vectors per layer in
@@ -7,6 +9,17 @@
 """
 
 from makeready.printables.dlp_png import PngStack, png_stack
+from makeready.printables.fdm_gcode import FdmSettings, GcodeResult, fdm_gcode
 from makeready.printables.pbf_cli import CliSettings, LayerVectors, hatch_layer, write_cli
 
-__all__ = ["CliSettings", "LayerVectors", "PngStack", "hatch_layer", "png_stack", "write_cli"]
+__all__ = [
+    "CliSettings",
+    "FdmSettings",
+    "GcodeResult",
+    "LayerVectors",
+    "PngStack",
+    "fdm_gcode",
+    "hatch_layer",
+    "png_stack",
+    "write_cli",
+]

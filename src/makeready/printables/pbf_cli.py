@@ -11,16 +11,15 @@ layer-slice approach, cost-models.md 3.1).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import numpy.typing as npt
-import shapely
-from shapely.geometry import MultiLineString, MultiPolygon
+from shapely.geometry import MultiPolygon
 
 from makeready.geometry.slicing import Slices, signed_area
+from makeready.printables.paths import fill_lines, rings
 
 __all__ = ["CliSettings", "LayerVectors", "hatch_layer", "write_cli"]
 
@@ -70,31 +69,8 @@ def hatch_layer(shape: MultiPolygon, spacing: float, angle_deg: float) -> LayerV
         Hatch direction, degrees from +x.
 
     """
-    contours: list[FloatArray] = []
-    for polygon in shape.geoms:
-        contours.append(np.asarray(polygon.exterior.coords, np.float64))
-        contours.extend(np.asarray(r.coords, np.float64) for r in polygon.interiors)
     inner = shape.buffer(-spacing / 2.0)
-    if inner.is_empty:
-        return LayerVectors(tuple(contours), np.zeros((0, 2, 2)))
-    # Hatch along +x in a frame turned by -angle, then turn the segments back.
-    a = math.radians(angle_deg)
-    c, s = math.cos(a), math.sin(a)
-    turned = shapely.affinity.affine_transform(inner, [c, s, -s, c, 0.0, 0.0])
-    x0, y0, x1, y1 = turned.bounds
-    ys = np.arange(y0 + spacing / 2.0, y1, spacing)
-    if not len(ys):
-        return LayerVectors(tuple(contours), np.zeros((0, 2, 2)))
-    lines = MultiLineString([[(x0 - 1.0, y), (x1 + 1.0, y)] for y in ys])
-    cut = turned.intersection(lines)
-    pieces = [g for g in getattr(cut, "geoms", [cut]) if g.geom_type == "LineString" and not g.is_empty]
-    if not pieces:
-        return LayerVectors(tuple(contours), np.zeros((0, 2, 2)))
-    ends = np.array([[g.coords[0], g.coords[-1]] for g in pieces], np.float64)  # (m, 2, 2)
-    back = np.empty_like(ends)
-    back[..., 0] = c * ends[..., 0] - s * ends[..., 1]
-    back[..., 1] = s * ends[..., 0] + c * ends[..., 1]
-    return LayerVectors(tuple(contours), back)
+    return LayerVectors(tuple(rings(shape)), fill_lines(inner, spacing, angle_deg))
 
 
 def write_cli(slices: Slices, settings: CliSettings | None = None) -> tuple[str, float]:

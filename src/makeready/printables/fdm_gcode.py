@@ -1,0 +1,230 @@
+"""FDM printable: Marlin-flavour G-code with walls, skins, infill, supports and a time estimate.
+
+Per layer (machine millimetres, the plate at z = 0 after lifting the part onto it):
+
+* **walls**: ``perimeters`` rings inset by ``(k + ½) × line_width``;
+* **skins**: the part of the inner region that lies within ``top_layers`` of a surface above or
+  ``bottom_layers`` of one below (the region minus the intersection of the neighbouring
+  layers), filled solid at ``line_width`` spacing;
+* **infill**: the rest, lines at ``line_width / infill_density``; both turn 90° every layer;
+* **supports**: the sliced support structures of :func:`makeready.support_geometry` (block
+  posts), filled at ``line_width / support_density``.
+
+Moves are relative-extrusion ``G1`` (``M83``): filament length ``E = L w h / (π d² / 4)``. A
+travel longer than ``retract_min_travel`` retracts and primes. The time estimate treats every
+move as a trapezoid from and to rest at the printer's acceleration — ``t = L/v + v/a`` when the
+move reaches ``v``, else ``2 sqrt(L/a)`` — plus heating is not counted. The header carries
+``;TIME:``, ``;Filament used:`` (m) and the mass, as slicers do.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry import MultiPolygon
+
+from makeready.geometry.slicing import Slices
+from makeready.printables.paths import fill_lines, rings
+
+__all__ = ["FdmSettings", "GcodeResult", "fdm_gcode"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class FdmSettings:
+    """Printer, material and profile settings (mm, mm/s, mm/s², °C, g/cm³)."""
+
+    line_width: float = 0.45
+    perimeters: int = 2
+    top_layers: int = 4
+    bottom_layers: int = 4
+    infill_density: float = 0.2
+    support_density: float = 0.15
+    filament_diameter: float = 1.75
+    filament_density: float = 1.24
+    nozzle_temp: float = 215.0
+    bed_temp: float = 60.0
+    fan_percent: float = 100.0
+    print_speed: float = 60.0
+    wall_speed: float = 40.0
+    first_layer_speed: float = 20.0
+    travel_speed: float = 150.0
+    acceleration: float = 1000.0
+    retract_length: float = 0.8
+    retract_speed: float = 35.0
+    retract_min_travel: float = 2.0
+    bed_centre: tuple[float, float] = (125.0, 105.0)  # Prusa MK4 bed 250 x 210
+    printer: str = "Prusa MK4"
+
+
+@dataclass(frozen=True, slots=True)
+class GcodeResult:
+    """The G-code and what it will take."""
+
+    text: str
+    seconds: float
+    filament_mm: float
+    filament_g: float
+    extruded_mm3: float
+    layers: int
+
+
+class _Writer:
+    """Accumulates moves for one print, with the running position, time and extrusion."""
+
+    def __init__(self, cfg: FdmSettings) -> None:
+        self.cfg = cfg
+        self.out = io.StringIO()
+        self.pos = np.array([cfg.bed_centre[0], cfg.bed_centre[1]])
+        self.seconds = 0.0
+        self.filament = 0.0
+        self.volume = 0.0
+        self.filament_area = math.pi * cfg.filament_diameter**2 / 4.0
+
+    def _time(self, lengths: FloatArray, speed: float) -> None:
+        a = self.cfg.acceleration
+        reach = speed * speed / a
+        t = np.where(
+            lengths >= reach, lengths / speed + speed / a, 2.0 * np.sqrt(np.maximum(lengths, 0.0) / a)
+        )
+        self.seconds += float(t.sum())
+
+    def travel(self, target: FloatArray) -> None:
+        distance = float(np.linalg.norm(target - self.pos))
+        if distance < 1e-6:
+            return
+        cfg = self.cfg
+        retract = distance >= cfg.retract_min_travel
+        if retract:
+            self.out.write(f"G1 E{-cfg.retract_length:.4f} F{cfg.retract_speed * 60:.0f}\n")
+            self.seconds += 2 * cfg.retract_length / cfg.retract_speed
+        self.out.write(f"G0 X{target[0]:.3f} Y{target[1]:.3f} F{cfg.travel_speed * 60:.0f}\n")
+        self._time(np.array([distance]), cfg.travel_speed)
+        if retract:
+            self.out.write(f"G1 E{cfg.retract_length:.4f} F{cfg.retract_speed * 60:.0f}\n")
+        self.pos = target.copy()
+
+    def extrude(self, points: FloatArray, height: float, speed: float) -> None:
+        """Print the polyline ``points`` (k, 2) starting from its first point."""
+        if len(points) < 2:
+            return
+        self.travel(points[0])
+        steps = np.linalg.norm(np.diff(points, axis=0), axis=1)
+        keep = steps > 1e-6
+        targets, steps = points[1:][keep], steps[keep]
+        if not len(steps):
+            return
+        e = steps * self.cfg.line_width * height / self.filament_area
+        self.out.write(f"G1 F{speed * 60:.0f}\n")
+        block = np.column_stack([targets, e])
+        np.savetxt(self.out, block, fmt="G1 X%.3f Y%.3f E%.5f")
+        self._time(steps, speed)
+        self.filament += float(e.sum())
+        self.volume += float(steps.sum() * self.cfg.line_width * height)
+        self.pos = targets[-1].copy()
+
+
+def _as_region(geometry: object) -> MultiPolygon:
+    polygons = [
+        g
+        for g in getattr(geometry, "geoms", [geometry])
+        if getattr(g, "geom_type", "") == "Polygon" and not g.is_empty
+    ]
+    return MultiPolygon(polygons)
+
+
+def fdm_gcode(
+    slices: Slices, settings: FdmSettings | None = None, supports: Slices | None = None
+) -> GcodeResult:
+    """G-code for a sliced part (see the module notes).
+
+    Parameters
+    ----------
+    slices : Slices
+        The part's layers in machine coordinates; it is moved so its lowest layer sits on the
+        plate and its centre on ``bed_centre``.
+    settings : FdmSettings, optional
+        Printer, material and profile settings; default a Prusa MK4 with PLA at 0.45 mm lines.
+    supports : Slices, optional
+        The sliced support structures, same layer heights and frame as ``slices``.
+
+    Returns
+    -------
+    GcodeResult
+
+    """
+    cfg = settings or FdmSettings()
+    w = cfg.line_width
+    shapes = [layer.shape for layer in slices.layers]
+    bounds = (
+        shapely.union_all([s for s in shapes if not s.is_empty]).bounds if slices.layers else (0, 0, 0, 0)
+    )
+    shift = np.array(
+        [cfg.bed_centre[0] - (bounds[0] + bounds[2]) / 2.0, cfg.bed_centre[1] - (bounds[1] + bounds[3]) / 2.0]
+    )
+    writer = _Writer(cfg)
+    for i, layer in enumerate(slices.layers):
+        height = layer.thickness
+        speed = cfg.first_layer_speed if i == 0 else cfg.print_speed
+        wall_speed = cfg.first_layer_speed if i == 0 else cfg.wall_speed
+        writer.out.write(f";LAYER:{i}\nG0 Z{layer.top - slices.bottom:.3f} F{cfg.travel_speed * 60:.0f}\n")
+        if i == 1:
+            writer.out.write(f"M106 S{round(2.55 * cfg.fan_percent)}\n")
+        region = layer.shape
+        for k in reversed(range(cfg.perimeters)):  # inner walls first, the outer wall last
+            for ring in rings(region.buffer(-(k + 0.5) * w)):
+                writer.extrude(ring + shift, height, wall_speed)
+        inner = _as_region(
+            region.buffer(-cfg.perimeters * w + 0.15 * w)
+        )  # infill overlaps the walls a little
+        if not inner.is_empty:
+            above = shapes[i + 1 : i + 1 + cfg.top_layers]
+            below = shapes[max(0, i - cfg.bottom_layers) : i]
+            covered = inner
+            for other in [*above, *below]:
+                covered = covered.intersection(other)
+            if len(above) < cfg.top_layers or len(below) < cfg.bottom_layers:
+                covered = MultiPolygon()  # the first and last layers are solid
+            skin = _as_region(inner.difference(covered))
+            sparse = _as_region(inner.intersection(covered))
+            angle = 45.0 if i % 2 == 0 else 135.0
+            for line in fill_lines(skin, w, angle):
+                writer.extrude(line + shift, height, speed)
+            if cfg.infill_density > 0:
+                for line in fill_lines(sparse, w / cfg.infill_density, angle):
+                    writer.extrude(line + shift, height, speed)
+        if supports is not None and i < len(supports.layers):
+            support_region = _as_region(supports.layers[i].shape.difference(region.buffer(w)))
+            for ring in rings(support_region.buffer(-w / 2.0)):
+                writer.extrude(ring + shift, height, speed)
+            for line in fill_lines(support_region, w / cfg.support_density, 0.0 if i % 2 == 0 else 90.0):
+                writer.extrude(line + shift, height, speed)
+    grams = writer.filament * writer.filament_area * cfg.filament_density / 1000.0
+    header = "\n".join(
+        [
+            ";FLAVOR:Marlin",
+            f";TIME:{round(writer.seconds)}",
+            f";Filament used: {writer.filament / 1000.0:.5f}m",
+            f";Filament mass: {grams:.2f}g",
+            f";LAYER_COUNT:{len(slices.layers)}",
+            f";Generated by makeready for {cfg.printer}",
+            f"M140 S{cfg.bed_temp:.0f}",
+            f"M104 S{cfg.nozzle_temp:.0f}",
+            f"M190 S{cfg.bed_temp:.0f}",
+            f"M109 S{cfg.nozzle_temp:.0f}",
+            "G28",
+            "G90",
+            "M83",
+            "M107",
+            "",
+        ]
+    )
+    footer = "M107\nM104 S0\nM140 S0\nG91\nG0 Z5\nG90\nM84\n"
+    text = header + writer.out.getvalue() + footer
+    return GcodeResult(text, writer.seconds, writer.filament, grams, writer.volume, len(slices.layers))

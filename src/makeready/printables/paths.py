@@ -1,0 +1,63 @@
+"""Tool paths shared by the packagers: parallel fill lines and closed rings of a region."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry import MultiLineString
+
+__all__ = ["fill_lines", "rings"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def fill_lines(region: Any, spacing: float, angle_deg: float) -> FloatArray:
+    """Parallel lines ``spacing`` apart across ``region``, at ``angle_deg`` from +x.
+
+    Lines are ordered across the region and every second one is reversed (zig-zag), so the tool
+    moves little between them.
+
+    Returns
+    -------
+    (m, 2, 2) float64
+        Start and end point of each line, mm.
+
+    """
+    if region.is_empty or spacing <= 0:
+        return np.zeros((0, 2, 2))
+    a = math.radians(angle_deg)
+    c, s = math.cos(a), math.sin(a)
+    turned = shapely.affinity.affine_transform(region, [c, s, -s, c, 0.0, 0.0])
+    x0, y0, x1, y1 = turned.bounds
+    ys = np.arange(y0 + spacing / 2.0, y1, spacing)
+    if not len(ys):
+        return np.zeros((0, 2, 2))
+    cut = turned.intersection(MultiLineString([[(x0 - 1.0, y), (x1 + 1.0, y)] for y in ys]))
+    pieces = [g for g in getattr(cut, "geoms", [cut]) if g.geom_type == "LineString" and not g.is_empty]
+    if not pieces:
+        return np.zeros((0, 2, 2))
+    ends = np.array([[g.coords[0], g.coords[-1]] for g in pieces], np.float64)
+    order = np.lexsort((ends[:, 0, 0], np.round(ends[:, 0, 1], 6)))
+    ends = ends[order]
+    row = np.unique(np.round(ends[:, 0, 1], 6), return_inverse=True)[1]
+    flip = row % 2 == 1
+    ends[flip] = ends[flip][:, ::-1]
+    back = np.empty_like(ends)
+    back[..., 0] = c * ends[..., 0] - s * ends[..., 1]
+    back[..., 1] = s * ends[..., 0] + c * ends[..., 1]
+    return back
+
+
+def rings(region: Any) -> list[FloatArray]:
+    """Every closed ring (outer contours and holes) of a polygonal region, each (k, 2), mm."""
+    out: list[FloatArray] = []
+    for polygon in getattr(region, "geoms", [region]):
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        out.append(np.asarray(polygon.exterior.coords, np.float64))
+        out.extend(np.asarray(r.coords, np.float64) for r in polygon.interiors)
+    return out
