@@ -105,57 +105,78 @@ class _Writer:
         short = (peak - v0) / a + (peak - v1) / a
         self.seconds += float(np.where(cruise >= 0, full, short).sum())
 
-    def travel(self, target: FloatArray) -> None:
-        distance = float(np.linalg.norm(target - self.pos))
-        if distance < 1e-6:
+    def extrude_paths(self, paths: list[FloatArray] | FloatArray, height: float, speed: float) -> None:
+        """Print polylines (each (k, 2)) in order, travelling and retracting between them.
+
+        Vectorised over every point of every path: the G-code text, extrusion and time are
+        built at once (no Python loop per move).
+        """
+        paths = [np.asarray(p, np.float64) for p in paths if len(p) >= 2]
+        if not paths:
             return
         cfg = self.cfg
-        retract = distance >= cfg.retract_min_travel
-        if retract:
-            self.out.write(f"G1 E{-cfg.retract_length:.4f} F{cfg.retract_speed * 60:.0f}\n")
-            self.seconds += 2 * cfg.retract_length / cfg.retract_speed
-        self.out.write(f"G0 X{target[0]:.3f} Y{target[1]:.3f} F{cfg.travel_speed * 60:.0f}\n")
-        self._time(np.array([distance]), cfg.travel_speed)
-        if retract:
-            self.out.write(f"G1 E{cfg.retract_length:.4f} F{cfg.retract_speed * 60:.0f}\n")
-        self.pos = target.copy()
-
-    def extrude(self, points: FloatArray, height: float, speed: float) -> None:
-        """Print the polyline ``points`` (k, 2) starting from its first point."""
-        if len(points) < 2:
-            return
-        self.travel(points[0])
-        steps = np.linalg.norm(np.diff(points, axis=0), axis=1)
-        keep = steps > 1e-6
-        targets, steps = points[1:][keep], steps[keep]
-        if not len(steps):
-            return
-        e = steps * self.cfg.line_width * height / self.filament_area
-        self.out.write(f"G1 F{speed * 60:.0f}\n")
-        block = np.column_stack([targets, e])
-        np.savetxt(self.out, block, fmt="G1 X%.3f Y%.3f E%.5f")
-        junction = _junction_speeds(np.vstack([points[:1], targets]), self.cfg.acceleration)
-        self._time(steps, speed, np.concatenate([[0.0], junction]), np.concatenate([junction, [0.0]]))
+        counts = np.array([len(p) for p in paths])
+        points = np.concatenate(paths)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        last = first + counts - 1
+        before = np.vstack([self.pos[None], points[last[:-1]]])
+        hop = np.linalg.norm(points[first] - before, axis=1)
+        retract = hop >= cfg.retract_min_travel
+        moving = hop > 1e-6
+        # Segments inside paths: from every point that is not a path's last to the next one.
+        inner = np.ones(len(points), bool)
+        inner[last] = False
+        seg_from = np.flatnonzero(inner)
+        step = points[seg_from + 1] - points[seg_from]
+        length = np.linalg.norm(step, axis=1)
+        e = length * cfg.line_width * height / self.filament_area
+        # Cornering speeds at vertices where both neighbours belong to the same path.
+        direction = step / np.maximum(length, 1e-12)[:, None]
+        same_path = np.ones(len(seg_from), bool)
+        same_path[np.searchsorted(seg_from, first)] = False  # a segment that starts a path
+        cos_theta = np.ones(len(seg_from))
+        cos_theta[1:] = np.clip(-np.einsum("ij,ij->i", direction[:-1], direction[1:]), -1.0, 1.0)
+        sin_half = np.sqrt(np.clip((1.0 - cos_theta) / 2.0, 0.0, 1.0))
+        corner = np.sqrt(cfg.acceleration * JUNCTION_DEVIATION * sin_half / np.maximum(1.0 - sin_half, 1e-12))
+        v_in = np.where(same_path, corner, 0.0)
+        v_out = np.append(v_in[1:], 0.0)
+        feed = f" F{speed * 60:.0f}"
+        prefix = (
+            np.where(retract, f"G1 E{-cfg.retract_length:.4f} F{cfg.retract_speed * 60:.0f}\n", "")
+            + np.where(
+                moving,
+                _fmt("G0 X", points[first, 0], " Y", points[first, 1], f" F{cfg.travel_speed * 60:.0f}\n"),
+                "",
+            )
+            + np.where(retract, f"G1 E{cfg.retract_length:.4f} F{cfg.retract_speed * 60:.0f}\n", "")
+        )
+        lines = np.empty(len(points), dtype=object)
+        lines[first] = prefix
+        moves = _fmt(
+            "G1 X", points[seg_from + 1, 0], " Y", points[seg_from + 1, 1], " E", e, digits=(3, 3, 5)
+        )
+        lines[seg_from + 1] = np.char.add(np.char.add(moves, np.where(same_path, "", feed)), "\n")
+        self.out.write("".join(lines.tolist()))
+        self._time(hop[moving], cfg.travel_speed)
+        self._time(length, speed, v_in, v_out)
+        self.seconds += float(retract.sum()) * 2 * cfg.retract_length / cfg.retract_speed
         self.filament += float(e.sum())
-        self.volume += float(steps.sum() * self.cfg.line_width * height)
-        self.pos = targets[-1].copy()
+        self.volume += float(length.sum() * cfg.line_width * height)
+        self.pos = points[last[-1]].copy()
 
 
 JUNCTION_DEVIATION = 0.05  # mm; Marlin's cornering model, comparable to a 10 mm/s jerk
 
 
-def _junction_speeds(points: FloatArray, acceleration: float) -> FloatArray:
-    """Cornering speed at each inner vertex of a polyline (k, 2), mm/s (Marlin junction deviation)."""
-    if len(points) < 3:
-        return np.zeros(0)
-    d = np.diff(points, axis=0)
-    u = d / np.maximum(np.linalg.norm(d, axis=1), 1e-12)[:, None]
-    cos_theta = np.clip(-np.einsum("ij,ij->i", u[:-1], u[1:]), -1.0, 1.0)
-    sin_half = np.sqrt(np.clip((1.0 - cos_theta) / 2.0, 0.0, 1.0))
-    with np.errstate(divide="ignore"):
-        v = np.sqrt(acceleration * JUNCTION_DEVIATION * sin_half / np.maximum(1.0 - sin_half, 1e-12))
-    result: FloatArray = v
-    return result
+def _fmt(*parts: object, digits: tuple[int, ...] = (3, 3)) -> npt.NDArray[np.str_]:
+    """Concatenate literal strings and numeric columns (formatted with ``digits``) row-wise."""
+    out: npt.NDArray[np.str_] | None = None
+    places = iter(digits)
+    for part in parts:
+        piece = part if isinstance(part, str) else np.char.mod(f"%.{next(places)}f", np.asarray(part))
+        out = np.char.add(out, piece) if out is not None else np.asarray(piece)
+    assert out is not None
+    return out
 
 
 def _as_region(geometry: object) -> MultiPolygon:
@@ -206,8 +227,9 @@ def fdm_gcode(
             writer.out.write(f"M106 S{round(2.55 * cfg.fan_percent)}\n")
         region = layer.shape
         for k in reversed(range(cfg.perimeters)):  # inner walls first, the outer wall last
-            for ring in rings(region.buffer(-(k + 0.5) * w)):
-                writer.extrude(ring + shift, height, wall_speed)
+            writer.extrude_paths(
+                [ring + shift for ring in rings(region.buffer(-(k + 0.5) * w))], height, wall_speed
+            )
         inner = _as_region(
             region.buffer(-cfg.perimeters * w + 0.15 * w)
         )  # infill overlaps the walls a little
@@ -222,17 +244,16 @@ def fdm_gcode(
             skin = _as_region(inner.difference(covered))
             sparse = _as_region(inner.intersection(covered))
             angle = 45.0 if i % 2 == 0 else 135.0
-            for line in fill_lines(skin, w, angle):
-                writer.extrude(line + shift, height, speed)
+            writer.extrude_paths(fill_lines(skin, w, angle) + shift, height, speed)
             if cfg.infill_density > 0:
-                for line in fill_lines(sparse, w / cfg.infill_density, angle):
-                    writer.extrude(line + shift, height, speed)
+                writer.extrude_paths(fill_lines(sparse, w / cfg.infill_density, angle) + shift, height, speed)
         if supports is not None and i < len(supports.layers):
             support_region = _as_region(supports.layers[i].shape.difference(region.buffer(w)))
-            for ring in rings(support_region.buffer(-w / 2.0)):
-                writer.extrude(ring + shift, height, speed)
-            for line in fill_lines(support_region, w / cfg.support_density, 0.0 if i % 2 == 0 else 90.0):
-                writer.extrude(line + shift, height, speed)
+            writer.extrude_paths(
+                [ring + shift for ring in rings(support_region.buffer(-w / 2.0))], height, speed
+            )
+            support_lines = fill_lines(support_region, w / cfg.support_density, 0.0 if i % 2 == 0 else 90.0)
+            writer.extrude_paths(support_lines + shift, height, speed)
     grams = writer.filament * writer.filament_area * cfg.filament_density / 1000.0
     header = "\n".join(
         [
