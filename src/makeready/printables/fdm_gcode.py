@@ -5,7 +5,7 @@ Per layer (machine millimetres, the plate at z = 0 after lifting the part onto i
 * **walls**: ``perimeters`` rings inset by ``(k + ½) × line_width``;
 * **skins**: the part of the inner region that lies within ``top_layers`` of a surface above or
   ``bottom_layers`` of one below (the region minus the intersection of the neighbouring
-  layers), filled solid at ``line_width`` spacing;
+  layers), without slivers thinner than a line, filled solid at ``line_width`` spacing;
 * **infill**: the rest, lines at ``line_width / infill_density``; both turn 90° every layer;
 * **supports**: the sliced support structures of :func:`makeready.support_geometry` (block
   posts), filled at ``line_width / support_density``.
@@ -13,8 +13,8 @@ Per layer (machine millimetres, the plate at z = 0 after lifting the part onto i
 Moves are relative-extrusion ``G1`` (``M83``): filament length ``E = L w h / (π d² / 4)``. A
 travel longer than ``retract_min_travel`` retracts and primes. The time estimate treats every
 move as a trapezoid at the printer's acceleration, entering and leaving each vertex of a printed
-path at Marlin's junction-deviation cornering speed (0.05 mm) and starting and ending each path
-and travel at rest; heating is not counted. The header carries
+path at Marlin's junction-deviation cornering speed (0.05 mm), never below the printer's jerk
+speed, which is also the speed at the ends of paths and travels; heating is not counted. The header carries
 ``;TIME:``, ``;Filament used:`` (m) and the mass, as slicers do.
 """
 
@@ -57,6 +57,7 @@ class FdmSettings:
     first_layer_speed: float = 20.0
     travel_speed: float = 150.0
     acceleration: float = 1000.0
+    jerk: float = 8.0  # mm/s: the speed a move may start or stop at without ramping (Marlin XY jerk)
     retract_length: float = 0.8
     retract_speed: float = 35.0
     retract_min_travel: float = 2.0
@@ -96,20 +97,23 @@ class _Writer:
         v_out: FloatArray | None = None,
     ) -> None:
         """Trapezoidal time of consecutive moves entering at ``v_in`` and leaving at ``v_out`` (mm/s)."""
-        a = self.cfg.acceleration
-        v0 = np.zeros_like(lengths) if v_in is None else np.minimum(v_in, speed)
-        v1 = np.zeros_like(lengths) if v_out is None else np.minimum(v_out, speed)
+        a, jerk = self.cfg.acceleration, min(self.cfg.jerk, speed)
+        v0 = np.full_like(lengths, jerk) if v_in is None else np.clip(v_in, jerk, speed)
+        v1 = np.full_like(lengths, jerk) if v_out is None else np.clip(v_out, jerk, speed)
         cruise = lengths - (speed**2 - v0**2) / (2 * a) - (speed**2 - v1**2) / (2 * a)
         full = cruise / speed + (speed - v0) / a + (speed - v1) / a
         peak = np.sqrt(np.maximum((2 * a * lengths + v0**2 + v1**2) / 2.0, 0.0))
         short = (peak - v0) / a + (peak - v1) / a
         self.seconds += float(np.where(cruise >= 0, full, short).sum())
 
-    def extrude_paths(self, paths: list[FloatArray] | FloatArray, height: float, speed: float) -> None:
+    def extrude_paths(
+        self, paths: list[FloatArray] | FloatArray, height: float, speed: float, inside: object | None = None
+    ) -> None:
         """Print polylines (each (k, 2)) in order, travelling and retracting between them.
 
         Vectorised over every point of every path: the G-code text, extrusion and time are
-        built at once (no Python loop per move).
+        built at once (no Python loop per move). Travels that stay inside ``inside`` (the
+        layer's solid, shifted onto the bed) do not retract, as slicers' combing.
         """
         paths = [np.asarray(p, np.float64) for p in paths if len(p) >= 2]
         if not paths:
@@ -122,6 +126,9 @@ class _Writer:
         before = np.vstack([self.pos[None], points[last[:-1]]])
         hop = np.linalg.norm(points[first] - before, axis=1)
         retract = hop >= cfg.retract_min_travel
+        if inside is not None and retract.any():
+            legs = shapely.linestrings(np.stack([before[retract], points[first][retract]], axis=1))
+            retract[np.flatnonzero(retract)] = ~shapely.within(legs, inside)
         moving = hop > 1e-6
         # Segments inside paths: from every point that is not a path's last to the next one.
         inner = np.ones(len(points), bool)
@@ -165,6 +172,7 @@ class _Writer:
         self.pos = points[last[-1]].copy()
 
 
+SIMPLIFY_MM = 0.025
 JUNCTION_DEVIATION = 0.05  # mm; Marlin's cornering model, comparable to a 10 mm/s jerk
 
 
@@ -225,7 +233,8 @@ def fdm_gcode(
         writer.out.write(f";LAYER:{i}\nG0 Z{layer.top - slices.bottom:.3f} F{cfg.travel_speed * 60:.0f}\n")
         if i == 1:
             writer.out.write(f"M106 S{round(2.55 * cfg.fan_percent)}\n")
-        region = layer.shape
+        # Drop vertices closer than the printer can resolve (Cura's maximum deviation, 0.025 mm).
+        region = _as_region(layer.shape.simplify(SIMPLIFY_MM, preserve_topology=True))
         for k in reversed(range(cfg.perimeters)):  # inner walls first, the outer wall last
             writer.extrude_paths(
                 [ring + shift for ring in rings(region.buffer(-(k + 0.5) * w))], height, wall_speed
@@ -241,12 +250,17 @@ def fdm_gcode(
                 covered = covered.intersection(other)
             if len(above) < cfg.top_layers or len(below) < cfg.bottom_layers:
                 covered = MultiPolygon()  # the first and last layers are solid
-            skin = _as_region(inner.difference(covered))
+            # Skin thinner than a line cannot be printed as lines (they would run along it and
+            # overfill it): open the region by half a line width, as slicers' skin pre-shrink does.
+            skin = _as_region(inner.difference(covered).buffer(-w / 2.0).buffer(w / 2.0))
             sparse = _as_region(inner.intersection(covered))
             angle = 45.0 if i % 2 == 0 else 135.0
-            writer.extrude_paths(fill_lines(skin, w, angle) + shift, height, speed)
+            comb = shapely.affinity.translate(region, *shift)
+            shapely.prepare(comb)
+            writer.extrude_paths(fill_lines(skin, w, angle) + shift, height, speed, comb)
             if cfg.infill_density > 0:
-                writer.extrude_paths(fill_lines(sparse, w / cfg.infill_density, angle) + shift, height, speed)
+                lines = fill_lines(sparse, w / cfg.infill_density, angle) + shift
+                writer.extrude_paths(lines, height, speed, comb)
         if supports is not None and i < len(supports.layers):
             support_region = _as_region(supports.layers[i].shape.difference(region.buffer(w)))
             writer.extrude_paths(
