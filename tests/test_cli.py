@@ -237,3 +237,24 @@ def test_slice_writes_each_kind_of_printable(tmp_path):
     )
     assert bad.exit_code == 2
     assert json.loads(bad.output)["error"]["code"] == "request.invalid"
+
+
+def test_tray_command_writes_printable_supports_and_layout(tmp_path):
+    path = _t_shape(tmp_path)
+    other = _plate(tmp_path, 3.0)
+    out = tmp_path / "tray"
+    result = runner.invoke(
+        app, ["tray", str(path), str(other), "--printer", "Prusa MK4", "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["tray"]["state"] == "supported"
+    assert data["printable"] == "tray.gcode"
+    assert (out / "tray.gcode").read_text().startswith(";FLAVOR:Marlin")
+    assert json.loads((out / "tray.json").read_text())["ready"] is True
+    bad = runner.invoke(
+        app,
+        ["tray", str(path), "--printer", "Autodesk Ember", "--material", "PLA", "--out", str(out), "--json"],
+    )
+    assert bad.exit_code == 2
+    assert json.loads(bad.output)["error"]["code"] == "tray.incompatible"

@@ -734,6 +734,65 @@ def slice_command(
     _out.print(table)
 
 
+@app.command(name="tray")
+def tray_command(
+    files: Annotated[list[Path], typer.Argument(help="Part files to place on one tray.")],
+    out: Annotated[Path, typer.Option(help="Directory for the printable, the support meshes and tray.json.")],
+    printer: Annotated[
+        str, typer.Option(help="Printer type (seed 003 print definitions), e.g. 'Prusa MK4'.")
+    ] = "Prusa MK4",
+    profile: Annotated[str | None, typer.Option(help="Print profile (default: the printer type's).")] = None,
+    material: Annotated[
+        str | None, typer.Option(help="Print material (default: the printer type's).")
+    ] = None,
+    units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the prepared tray (seed 003 shape, cm).")
+    ] = False,
+) -> None:
+    """Place parts on a printer's tray (repair, orient, position, support) and write its printable."""
+    from makeready.trays import create_tray, generate_printable, prepare
+
+    parts: dict[str, Part] = {}
+    for file in files:
+        part = _load_or_fail(file, units, as_json)
+        if part is None:
+            return
+        parts[file.stem if file.stem not in parts else f"{file.stem}-{len(parts)}"] = part
+    try:
+        with _err.status("preparing the tray…", spinner="dots") if not as_json else _nullcontext():
+            ready = prepare(create_tray(printer, parts, profile=profile, material=material))
+            content, extension, summary = generate_printable(ready)
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"tray.{extension}").write_bytes(content)
+    for mesh_id, supports in ready.supports.items():
+        save(supports, out / f"supports_{mesh_id}.stl")
+    tray_json = ready.to_json()
+    (out / "tray.json").write_text(json.dumps(tray_json, indent=2))
+    if as_json:
+        print(json.dumps({"tray": tray_json, "printable": f"tray.{extension}", **summary}, indent=2))
+        return
+    table = Table(
+        title=f"tray on {escape(ready.printer_type.name)}: {' → '.join(ready.history)}", title_justify="left"
+    )
+    for column in ("mesh", "x mm", "y mm", "z mm", "supports"):
+        table.add_column(column, justify="left" if column == "mesh" else "right")
+    for mesh in ready.meshes:
+        lo, hi = mesh.placed().bounds
+        table.add_row(
+            escape(mesh.name),
+            f"{lo[0]:.1f} … {hi[0]:.1f}",
+            f"{lo[1]:.1f} … {hi[1]:.1f}",
+            f"{lo[2]:.1f} … {hi[2]:.1f}",
+            "yes" if mesh.id in ready.supports else "—",
+        )
+    _out.print(table)
+    _out.print(f"wrote {escape(str(out / f'tray.{extension}'))} ({summary['layers']} layers)")
+
+
 class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status
     def __enter__(self) -> None:
         return None

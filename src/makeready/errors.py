@@ -41,6 +41,9 @@ ERROR_CODES: dict[str, str] = {
     "request.invalid": "an option or parameter has a value makeready does not accept",
     "catalog.not_found": "no material, machine or process in the catalog has that name",
     "catalog.invalid": "a catalog record or override has an unknown field or a bad value",
+    "tray.incompatible": "the profile or material is not for the tray's printer type",
+    "tray.not_ready": "the tray must be prepared before its printable is generated",
+    "tray.does_not_fit": "a mesh fits nowhere on the printer's plate",
 }
 
 

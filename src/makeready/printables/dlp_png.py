@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import tarfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,9 @@ from PIL import Image, ImageDraw
 
 from makeready.geometry.slicing import Slices
 
-__all__ = ["PngStack", "png_stack"]
+__all__ = ["MAX_PIXELS", "PngStack", "png_stack", "stack_for_plate"]
+
+MAX_PIXELS = 4_000_000  # per drawn image; larger plates get coarser pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,18 @@ class PngStack:
     supersample: int = 3
     exposure: dict[str, Any] = field(default_factory=dict)
     printer: str = "Autodesk Ember"
+
+
+def stack_for_plate(x_mm: float, y_mm: float, *, pixel_mm: float = 0.05, **fields: Any) -> PngStack:
+    """Projector settings covering an ``x × y`` mm plate at ``pixel_mm`` or coarser.
+
+    Large plates (powder beds) get coarser pixels and no supersampling so one image stays below
+    :data:`MAX_PIXELS` drawn pixels.
+    """
+    pixel = max(pixel_mm, math.sqrt(x_mm * y_mm / MAX_PIXELS))
+    width, height = math.ceil(x_mm / pixel), math.ceil(y_mm / pixel)
+    supersample = max(1, min(3, int(math.sqrt(MAX_PIXELS / (width * height)))))
+    return PngStack(width_px=width, height_px=height, pixel_mm=pixel, supersample=supersample, **fields)
 
 
 def _image(shape: Any, settings: PngStack) -> Image.Image:

@@ -17,11 +17,11 @@ from makeready.geometry.mesh import Part
 from makeready.geometry.orientation import orient
 from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, support_geometry
-from makeready.printables.dlp_png import PngStack, png_stack
+from makeready.printables.dlp_png import png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.pbf_cli import CliSettings, write_cli
 
-__all__ = ["PACKAGERS", "slice_to_printable"]
+__all__ = ["PACKAGERS", "align_supports", "slice_to_printable"]
 
 PACKAGERS = {
     "fdm": "gcode", "sla": "png", "dlp": "png", "mjf": "png", "bj": "png",
@@ -82,7 +82,7 @@ def slice_to_printable(
         support_part = support_geometry(part, rotation, "fdm")
         supports = slice_part(support_part, height, rotation=None) if support_part.triangle_count else None
         if supports is not None:  # cut the supports at the part's own layer heights
-            supports = _aligned(supports, slices)
+            supports = align_supports(supports, slices)
         centre = (machine.bld_size_x / 2.0, machine.bld_size_y / 2.0)
         result = fdm_gcode(
             slices,
@@ -94,17 +94,15 @@ def slice_to_printable(
             print_time_s=result.seconds, filament_m=result.filament_mm / 1000.0, filament_g=result.filament_g
         )
     elif kind == "png":
-        pixel = 0.05
-        stack = PngStack(
-            width_px=int(machine.bld_size_x / pixel),
-            height_px=int(machine.bld_size_y / pixel),
-            pixel_mm=pixel,
+        stack = stack_for_plate(
+            machine.bld_size_x,
+            machine.bld_size_y,
             centre=_centre(slices),
             printer=machine.mac_name,
             exposure={"layer_height_mm": height},
         )
         out.write_bytes(png_stack(slices, stack))
-        summary.update(pixel_mm=pixel, printed_volume_mm3=slices.volume)
+        summary.update(pixel_mm=stack.pixel_mm, printed_volume_mm3=slices.volume)
     else:
         text, seconds = write_cli(slices, CliSettings(label=part.name or "part"))
         out.write_text(text)
@@ -122,7 +120,7 @@ def _centre(slices: Any) -> tuple[float, float]:
     return ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
 
 
-def _aligned(supports: Any, slices: Any) -> Any:
+def align_supports(supports: Any, slices: Any) -> Any:
     """Support regions at the part's layer heights (supports start on the plate as the part does)."""
     import dataclasses
 

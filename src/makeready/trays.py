@@ -1,0 +1,432 @@
+"""Seed 003 print definitions and trays: meshes placed on a printer's plate, ready to print.
+
+Print definitions (``data/catalog/print_definitions.json``) follow seed 003's shapes (cm, rad,
+UUIDs): printer types point at the costing catalog's machines and print materials at its
+materials, so there is one catalog. A :class:`Tray` is immutable; :func:`prepare` returns a new
+tray after the four steps of seed 003 — repaired → oriented → positioned → supported — honouring
+each mesh's ``mesh_attrs`` (``reposition``, ``reorient``, ``support``, all true by default).
+:func:`generate_printable` then slices the tray into the printer's file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from makeready.catalog import Catalog, Machine, Material
+from makeready.errors import MakereadyError
+from makeready.geometry.mesh import Part
+from makeready.geometry.orientation import orient
+from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, plate_shape
+from makeready.geometry.repair import repair
+from makeready.geometry.slicing import slice_part
+from makeready.geometry.supports import PROCESSES, SupportSettings, support_geometry
+from makeready.printables.dlp_png import png_stack, stack_for_plate
+from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
+from makeready.printables.pbf_cli import CliSettings, write_cli
+from makeready.printables.slice_job import align_supports
+
+__all__ = [
+    "STATES",
+    "MeshAttrs",
+    "PrintDefinitions",
+    "PrinterType",
+    "Tray",
+    "TrayMesh",
+    "create_tray",
+    "export_supports",
+    "generate_printable",
+    "prepare",
+]
+
+FloatArray = npt.NDArray[np.float64]
+State = Literal["created", "repaired", "oriented", "positioned", "supported"]
+STATES: tuple[State, ...] = ("created", "repaired", "oriented", "positioned", "supported")
+_PROCESS = {"FDM": "fdm", "DLP": "dlp", "SLA": "sla", "SLM": "slm", "MJF": "mjf"}
+_SPACING_MM = {"FDM": 5.0, "DLP": 3.0, "SLA": 3.0, "SLM": 5.0, "MJF": 3.0}
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterType:
+    """A printer type (seed 003 fields in ``record``) and the catalog machine it is."""
+
+    id: str
+    name: str
+    technology: str
+    machine: Machine
+    record: Mapping[str, Any]
+
+    @property
+    def process(self) -> str:
+        """The costing catalog's process acronym for this printer's technology."""
+        return _PROCESS[self.technology]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintRecord:
+    """A print profile or print material (seed 003 fields in ``record``)."""
+
+    id: str
+    name: str
+    technology: str
+    printer_types: tuple[str, ...]
+    record: Mapping[str, Any]
+
+
+class PrintDefinitions:
+    """Printer types, profiles and print materials, looked up by id or name."""
+
+    def __init__(self, data: Mapping[str, Any], catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.printer_types = {
+            r["id"]: PrinterType(r["id"], r["name"], r["technology"], catalog.machine(r["machine"]), r)
+            for r in data["printer_types"]
+        }
+        self.profiles = {r["id"]: _record(r) for r in data["profiles"]}
+        self.materials = {r["id"]: _record(r) for r in data["materials"]}
+
+    @classmethod
+    def default(cls) -> PrintDefinitions:
+        """The shipped definitions over the shipped catalog."""
+        return _default_definitions()
+
+    def printer_type(self, key: str) -> PrinterType:
+        """A printer type by id or name (case and spaces ignored); ``catalog.not_found`` otherwise."""
+        return _lookup(key, self.printer_types, "printer type")
+
+    def profile(self, key: str) -> PrintRecord:
+        """A print profile by id or name."""
+        return _lookup(key, self.profiles, "profile")
+
+    def material(self, key: str) -> PrintRecord:
+        """A print material by id or name."""
+        return _lookup(key, self.materials, "print material")
+
+    def catalog_material(self, material: PrintRecord) -> Material:
+        """The costing catalog's material behind a print material."""
+        return self.catalog.material(str(material.record["catalog_material"]))
+
+
+def _record(row: Mapping[str, Any]) -> PrintRecord:
+    return PrintRecord(row["id"], row["name"], row["technology"], tuple(row.get("printer_types", ())), row)
+
+
+_Rec = TypeVar("_Rec", PrinterType, PrintRecord)
+
+
+def _lookup(key: str, records: Mapping[str, _Rec], kind: str) -> _Rec:
+    if key in records:
+        return records[key]
+    wanted = "".join(key.split()).casefold()
+    for record in records.values():
+        if "".join(record.name.split()).casefold() == wanted or record.id.casefold() == wanted:
+            return record
+    names = ", ".join(r.name for r in records.values())
+    raise MakereadyError("catalog.not_found", f"no {kind} named {key!r}; known: {names}", kind=kind)
+
+
+@cache
+def _default_definitions() -> PrintDefinitions:
+    text = (
+        resources.files("makeready").joinpath("data", "catalog", "print_definitions.json").read_text("utf-8")
+    )
+    return PrintDefinitions(json.loads(text), Catalog.default())
+
+
+@dataclass(frozen=True, slots=True)
+class MeshAttrs:
+    """What :func:`prepare` may do to a mesh (seed 003 ``mesh_attrs``)."""
+
+    reposition: bool = True
+    reorient: bool = True
+    support: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TrayMesh:
+    """A mesh on a tray: the part as given and its placement (4 × 4, part mm → tray mm)."""
+
+    id: str
+    name: str
+    part: Part
+    transform: FloatArray = field(default_factory=lambda: np.eye(4))
+
+    def placed(self) -> Part:
+        """The part in tray coordinates (origin at the plate centre, z up, mm)."""
+        return _transformed(self.part, self.transform)
+
+
+@dataclass(frozen=True, slots=True)
+class Tray:
+    """An immutable tray (seed 003); ``history`` lists the states it went through."""
+
+    id: str
+    printer_type: PrinterType
+    profile: PrintRecord
+    material: PrintRecord
+    meshes: tuple[TrayMesh, ...]
+    mesh_attrs: Mapping[str, MeshAttrs]
+    state: State = "created"
+    ready: bool = False
+    supports: Mapping[str, Part] = field(default_factory=dict)
+    history: tuple[State, ...] = ("created",)
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The seed 003 tray object (lengths in cm; ``transform`` rows in cm)."""
+        meshes = []
+        for mesh in self.meshes:
+            lo, hi = mesh.placed().bounds
+            transform = mesh.transform[:3, :].copy()
+            transform[:, 3] /= 10.0
+            meshes.append(
+                {
+                    "id": mesh.id,
+                    "name": mesh.name,
+                    "geom": {
+                        "num_vertices": mesh.part.vertex_count,
+                        "num_triangles": mesh.part.triangle_count,
+                        "has_uvs": False,
+                        "bounding_box": {"min": (lo / 10.0).tolist(), "max": (hi / 10.0).tolist()},
+                    },
+                    "transform": transform.tolist(),
+                }
+            )
+        attrs = {
+            k: {"reposition": a.reposition, "reorient": a.reorient, "support": a.support}
+            for k, a in self.mesh_attrs.items()
+        }
+        return {
+            "id": self.id,
+            "printer_type_id": self.printer_type.id,
+            "profile_id": self.profile.id,
+            "default_material_id": self.material.id,
+            "settings": {
+                k: v for k, v in self.profile.record.items() if k not in ("id", "printer_types", "materials")
+            },
+            "meshes": meshes,
+            "mesh_attrs": attrs,
+            "state": self.state,
+            "ready": self.ready,
+        }
+
+
+def create_tray(
+    printer_type: str | PrinterType,
+    meshes: Mapping[str, Part] | Sequence[Part],
+    *,
+    profile: str | None = None,
+    material: str | None = None,
+    mesh_attrs: Mapping[str, MeshAttrs] | None = None,
+    definitions: PrintDefinitions | None = None,
+) -> Tray:
+    """A tray in state ``created`` (seed 003 ``POST /trays``).
+
+    Raises
+    ------
+    MakereadyError
+        ``catalog.not_found`` for unknown names; ``tray.incompatible`` when the profile or the
+        material does not list the printer type (seed 003 error 100907).
+
+    """
+    defs = definitions or PrintDefinitions.default()
+    printer = printer_type if isinstance(printer_type, PrinterType) else defs.printer_type(printer_type)
+    chosen_profile = defs.profile(profile or printer.record["default_profile_id"])
+    chosen_material = defs.material(material or printer.record["default_material_id"])
+    for record, kind in ((chosen_profile, "profile"), (chosen_material, "material")):
+        if printer.id not in record.printer_types:
+            raise MakereadyError(
+                "tray.incompatible",
+                f"{kind} {record.name!r} is not for printer type {printer.name!r}",
+                kind=kind,
+            )
+    items = meshes.items() if isinstance(meshes, Mapping) else ((str(uuid.uuid4()), p) for p in meshes)
+    named = isinstance(meshes, Mapping)
+    tray_meshes = tuple(TrayMesh(key, key if named else (part.name or key), part) for key, part in items)
+    attrs = {m.id: (mesh_attrs or {}).get(m.id, MeshAttrs()) for m in tray_meshes}
+    return Tray(str(uuid.uuid4()), printer, chosen_profile, chosen_material, tray_meshes, attrs)
+
+
+def _transformed(part: Part, matrix: FloatArray) -> Part:
+    return part.with_bodies([b.transformed(matrix) for b in part.bodies])
+
+
+def _support_settings(tray: Tray) -> SupportSettings:
+    base = PROCESSES[tray.printer_type.process]
+    profile = tray.profile.record
+    changes: dict[str, float] = {}
+    if "support_max_angle" in profile:
+        changes["support_angle"] = math.degrees(float(profile["support_max_angle"]))
+    for name in ("tip_radius", "tip_length", "post_radius", "base_radius", "bed_standoff"):
+        key = f"support_{name}"
+        if key in profile and base.style == "tree":
+            changes[name] = float(profile[key]) * 10.0  # cm → mm
+    if "layer_height" in profile:
+        changes["layer_height"] = float(profile["layer_height"]) * 10.0
+        changes["first_layer_height"] = (
+            float(profile.get("layer_height_first", profile["layer_height"])) * 10.0
+        )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = None) -> Tray:
+    """Repair, orient, position and support every mesh; a new tray in state ``supported``.
+
+    Raises
+    ------
+    MakereadyError
+        ``tray.does_not_fit`` when a mesh fits nowhere on the plate (the message names it).
+
+    """
+    report = progress or (lambda _state, _fraction: None)
+    notes: list[str] = []
+    meshes = []
+    for mesh in tray.meshes:
+        fixed, result = repair(mesh.part, self_intersections=False)
+        meshes.append(replace(mesh, part=fixed))
+        if any(a.count for a in result.actions):
+            notes.append(f"{mesh.name}: repaired ({', '.join(a.title for a in result.actions if a.count)})")
+    tray = replace(tray, meshes=tuple(meshes), state="repaired", history=(*tray.history, "repaired"))
+    report("repaired", 0.25)
+    settings = _support_settings(tray)
+    turned = []
+    for mesh in tray.meshes:
+        rotation = np.eye(3)
+        if tray.mesh_attrs[mesh.id].reorient:
+            rotation = orient(mesh.part, settings, keep=1)[0].rotation
+        matrix = np.eye(4)
+        matrix[:3, :3] = rotation
+        turned.append(replace(mesh, transform=matrix))
+    tray = replace(tray, meshes=tuple(turned), state="oriented", history=(*tray.history, "oriented"))
+    report("oriented", 0.5)
+    tray = _position(tray, settings)
+    report("positioned", 0.75)
+    supports: dict[str, Part] = {}
+    if tray.printer_type.record["printable"].get("generates_supports", False):
+        for mesh in tray.meshes:
+            if tray.mesh_attrs[mesh.id].support:
+                structure = support_geometry(mesh.placed(), None, settings)
+                if structure.triangle_count:
+                    supports[mesh.id] = structure
+    reset = {k: MeshAttrs(False, False, False) for k in tray.mesh_attrs}
+    report("supported", 1.0)
+    return replace(
+        tray,
+        supports=supports,
+        mesh_attrs=reset,
+        state="supported",
+        ready=True,
+        history=(*tray.history, "supported"),
+        notes=(*tray.notes, *notes),
+    )
+
+
+def _position(tray: Tray, settings: SupportSettings) -> Tray:
+    """Lay the meshes out on the plate (or stack them in a powder bed)."""
+    printer = tray.printer_type
+    machine = printer.machine
+    plate = plate_shape(
+        machine.bld_size_x, machine.bld_size_y, cylindrical=machine.bld_shape == "cylindrical"
+    )
+    spacing = float(tray.profile.record.get("part_spacing", 0.0)) * 10.0 or _SPACING_MM[printer.technology]
+    movable = [m for m in tray.meshes if tray.mesh_attrs[m.id].reposition]
+    outlines = [footprint(m.placed()) for m in movable]
+    heights = [float(np.ptp(m.placed().bounds[:, 2])) for m in movable]
+    lift = settings.bed_standoff
+    if printer.technology == "MJF":
+        bed = nest_in_bed(outlines, heights, plate, machine.bld_size_z, spacing=spacing, margin=spacing)
+        placements, unplaced = bed.placements, bed.unplaced
+    else:
+        layout = nest_on_plate(outlines, plate, spacing=spacing, margin=spacing)
+        placements, unplaced = layout.placements, layout.unplaced
+    if unplaced:
+        names = ", ".join(movable[i].name for i in unplaced)
+        raise MakereadyError("tray.does_not_fit", f"no room on {printer.name} for: {names}", meshes=names)
+    placed = {}
+    for p in placements:
+        mesh = movable[p.index]
+        turn = np.eye(4)
+        c, s = math.cos(math.radians(p.angle)), math.sin(math.radians(p.angle))
+        turn[:2, :2] = [[c, -s], [s, c]]
+        matrix = turn @ mesh.transform
+        bottom = _transformed(mesh.part, matrix).bounds[0, 2]
+        matrix[:3, 3] += [p.offset[0], p.offset[1], p.z + lift - bottom]
+        placed[mesh.id] = replace(mesh, transform=matrix)
+    for mesh in tray.meshes:
+        if mesh.id not in placed:  # not repositioned: only lifted onto the plate
+            matrix = mesh.transform.copy()
+            matrix[2, 3] += lift - _transformed(mesh.part, matrix).bounds[0, 2]
+            placed[mesh.id] = replace(mesh, transform=matrix)
+    meshes = tuple(placed[m.id] for m in tray.meshes)
+    return replace(tray, meshes=meshes, state="positioned", history=(*tray.history, "positioned"))
+
+
+def export_supports(tray: Tray) -> dict[str, Part]:
+    """Support structures per mesh id, in tray coordinates (seed 003 ``export-support``)."""
+    return dict(tray.supports)
+
+
+def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
+    """The printer's file for a ready tray: ``(content, extension, summary)``.
+
+    Raises
+    ------
+    MakereadyError
+        ``tray.not_ready`` before :func:`prepare` (seed 003 error 101207).
+
+    """
+    if not tray.ready:
+        raise MakereadyError("tray.not_ready", "prepare the tray before generating its printable")
+    printer, profile = tray.printer_type, tray.profile.record
+    bodies = [b for m in tray.meshes for b in m.placed().bodies]
+    everything = Part(tuple(bodies), "tray", name="tray")
+    layer = float(profile.get("layer_height", 0.02)) * 10.0
+    first = float(profile.get("layer_height_first", profile.get("layer_height", 0.02))) * 10.0
+    slices = slice_part(everything, layer, first)
+    machine = printer.machine
+    summary: dict[str, Any] = {
+        "printer": printer.name,
+        "layers": len(slices.layers),
+        "meshes": len(tray.meshes),
+    }
+    content = printer.record["printable"]["content"]
+    if content == "GCODE":
+        material = tray.material.record
+        support_bodies = [b for part in tray.supports.values() for b in part.bodies]
+        supports = (
+            slice_part(Part(tuple(support_bodies), "supports"), layer, first) if support_bodies else None
+        )
+        cfg = FdmSettings(
+            bed_centre=(machine.bld_size_x / 2.0, machine.bld_size_y / 2.0),
+            nozzle_temp=float(material.get("temp_extrude_default", 215)),
+            bed_temp=float(material.get("temp_bed", 60)),
+            fan_percent=float(material.get("extruder_fan_speed", 100)),
+            filament_diameter=float(material.get("filament_diameter", 1.75)),
+            infill_density=float(profile.get("infill_density", 0.2)),
+            printer=printer.name,
+        )
+        result = fdm_gcode(slices, cfg, align_supports(supports, slices) if supports else None)
+        summary.update(print_time_s=result.seconds, filament_m=result.filament_mm / 1000.0)
+        return result.text.encode(), "gcode", summary
+    if content == "PNG-GZIP":
+        stack = stack_for_plate(
+            machine.bld_size_x,
+            machine.bld_size_y,
+            printer=printer.name,
+            exposure={k: v for k, v in tray.material.record.items() if k.startswith(("cure_", "exposure"))},
+        )
+        withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
+        return png_stack(slice_part(withsupports, layer, first), stack), "tar.gz", summary
+    withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
+    text, seconds = write_cli(slice_part(withsupports, layer, first), CliSettings(label="tray"))
+    summary.update(scan_time_s=seconds)
+    return text.encode(), "cli", summary
