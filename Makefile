@@ -33,16 +33,18 @@ fuzz: $(STAMP)
 	MAKEREADY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/test_fuzz_readers.py
 
 # Side-by-side benchmarks against peers; results land in benchmarks/results/.
-# Peers (admesh from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness)
+# Peers (admesh and CuraEngine from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness)
 # are installed for the benchmark only.
 bench: $(STAMP)
 	$(PY) -m pip install --quiet pymeshfix rtree
 	command -v admesh >/dev/null || (apt-get install -y admesh >/dev/null 2>&1 || echo "admesh not installed: its rows will fail")
+	command -v CuraEngine >/dev/null || (apt-get install -y cura-engine >/dev/null 2>&1 || echo "CuraEngine not installed: its columns stay empty")
 	$(PY) benchmarks/run.py
 	cd benchmarks && ../$(PY) analysis.py
 	cd benchmarks && ../$(PY) thickness.py
 	cd benchmarks && ../$(PY) orientation.py
 	cd benchmarks && ../$(PY) costing.py
+	cd benchmarks && ../$(PY) slicing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -701,6 +701,7 @@ def slice_command(
         float | None, typer.Option(min=0.005, help="Layer height, mm (default: the material's).")
     ] = None,
     reorient: Annotated[bool, typer.Option("--orient", help="Use the best build orientation first.")] = False,
+    supports: Annotated[bool, typer.Option(help="FDM: print supports under overhangs.")] = True,
     units: Annotated[str | None, typer.Option(help=_UNITS_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
@@ -715,7 +716,9 @@ def slice_command(
         cat = catalog_module.Catalog.default()
         machine = cat.machine(printer)
         with _err.status("slicing…", spinner="dots") if not as_json else _nullcontext():
-            summary = slice_to_printable(part, out, cat, machine, material, layer_height, reorient=reorient)
+            summary = slice_to_printable(
+                part, out, cat, machine, material, layer_height, reorient=reorient, supports=supports
+            )
     except MakereadyError as error:
         _fail(error, as_json)
         return

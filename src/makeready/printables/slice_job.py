@@ -38,6 +38,7 @@ def slice_to_printable(
     layer_height: float | None = None,
     *,
     reorient: bool = False,
+    supports: bool = True,
 ) -> dict[str, Any]:
     """Slice ``part`` for ``machine`` and write the printable to ``out``; returns a summary.
 
@@ -79,15 +80,16 @@ def slice_to_printable(
         "output": str(out),
     }
     if kind == "gcode":
-        support_part = support_geometry(part, rotation, "fdm")
-        supports = slice_part(support_part, height, rotation=None) if support_part.triangle_count else None
-        if supports is not None:  # cut the supports at the part's own layer heights
-            supports = align_supports(supports, slices)
+        support_part = support_geometry(part, rotation, "fdm") if supports else None
+        support_slices = None
+        if support_part is not None and support_part.triangle_count:
+            # Cut the supports at the part's own layer heights.
+            support_slices = align_supports(slice_part(support_part, height), slices)
         centre = (machine.bld_size_x / 2.0, machine.bld_size_y / 2.0)
         result = fdm_gcode(
             slices,
             FdmSettings(bed_centre=centre, filament_density=chosen.mat_rho, printer=machine.mac_name),
-            supports,
+            support_slices,
         )
         out.write_text(result.text)
         summary.update(

@@ -1,0 +1,225 @@
+"""Slicing benchmark: FDM G-code from makeready and CuraEngine side by side, and plate nesting.
+
+Both slice the same files with the same settings (0.2 mm layers, 0.45 mm lines, 2 walls, 4 top
+and bottom layers, 20 % lines infill, speeds 60 / 40 / 20 (first layer) / 150 mm/s, acceleration
+1,000 mm/s², retraction 0.8 mm, no supports, no adhesion), whole process, median of 3.
+CuraEngine 4.13 comes from Debian (``cura-engine``); its ``fdmprinter.def.json`` from the ``cura``
+package, unpacked without installing its GUI dependencies. Print time: makeready's ``;TIME:``
+against CuraEngine's last ``;TIME_ELAPSED``; filament: the extrusion of both files.
+Nesting: 50 mixed footprints on a 250 x 250 mm plate. Writes results/slicing.md and .json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from run import RESULTS, TESTDATA, WORK, torus_knot, whole_process, write_knot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+import makeready
+
+REPEATS = 3
+CURA_SETTINGS = [
+    "machine_width=250", "machine_depth=210", "machine_height=220", "machine_center_is_zero=false",
+    "layer_height=0.2", "layer_height_0=0.2", "line_width=0.45", "infill_line_width=0.45", "skin_line_width=0.45",
+    "wall_line_width_0=0.45", "wall_line_width_x=0.45", "wall_line_count=2", "top_layers=4", "bottom_layers=4",
+    "infill_sparse_density=20", "infill_pattern=lines", "support_enable=false", "adhesion_type=none",
+    "speed_print=60", "speed_wall_0=40", "speed_wall_x=40", "speed_topbottom=60", "speed_infill=60",
+    "speed_travel=150", "speed_print_layer_0=20", "acceleration_enabled=true", "acceleration_print=1000",
+    "acceleration_travel=1000", "machine_acceleration=1000", "acceleration_infill=1000", "acceleration_wall=1000",
+    "acceleration_wall_0=1000", "acceleration_wall_x=1000", "acceleration_topbottom=1000",
+    "acceleration_print_layer_0=1000", "acceleration_travel_layer_0=1000", "acceleration_roofing=1000",
+    "retraction_amount=0.8", "retraction_min_travel=2",
+]  # fmt: skip
+
+
+def cura_definitions() -> Path | None:
+    """The directory holding fdmprinter.def.json (installed, or unpacked from the cura .deb)."""
+    installed = Path("/usr/share/cura/resources/definitions")
+    if (installed / "fdmprinter.def.json").exists():
+        return installed
+    target = WORK / "cura"
+    found = list(target.rglob("fdmprinter.def.json"))
+    if found:
+        return found[0].parent
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["apt-get", "download", "cura"], cwd=target, capture_output=True, check=False)
+    for deb in target.glob("cura_*.deb"):
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(target / "x")], check=False)
+    found = list(target.rglob("fdmprinter.def.json"))
+    return found[0].parent if found else None
+
+
+def cura_command(definitions: Path, model: Path, out: Path) -> list[str]:
+    cmd = ["CuraEngine", "slice", "-j", str(definitions / "fdmprinter.def.json")]
+    for setting in CURA_SETTINGS:
+        cmd += ["-s", setting]
+    return [
+        *cmd,
+        "-e0",
+        "-s",
+        "material_diameter=1.75",
+        "-l",
+        str(model),
+        "-s",
+        "center_object=true",
+        "-o",
+        str(out),
+    ]
+
+
+def filament_m(gcode: Path, relative: bool) -> float:
+    """Filament pushed by a G-code file (retractions and primes cancel), metres.
+
+    Follows the extrusion mode: M82 / G90 absolute, M83 / G91 relative (end scripts switch).
+    """
+    total, last = 0.0, 0.0
+    for line in gcode.read_text().splitlines():
+        code = line.split(";", 1)[0].strip()
+        if code.startswith(("M83", "G91")):
+            relative = True
+        elif code.startswith(("M82", "G90")):
+            relative = False
+        if code.startswith("G92"):
+            match = re.search(r"E(-?[\d.]+)", code)
+            last = float(match.group(1)) if match else last
+            continue
+        match = re.match(r"^G[01]\b.*?E(-?[\d.]+)", code)
+        if not match:
+            continue
+        value = float(match.group(1))
+        if relative:
+            total += value
+        else:
+            total += value - last
+            last = value
+    return total / 1000.0
+
+
+def nesting_row() -> dict[str, float]:
+    from shapely.geometry import Point, Polygon, box
+
+    from makeready.geometry.packing import nest_on_plate, plate_shape
+
+    rng = np.random.default_rng(1)
+    outlines = []
+    for i in range(50):
+        kind = i % 3
+        if kind == 0:
+            outlines.append(box(0, 0, rng.uniform(10, 40), rng.uniform(5, 30)))
+        elif kind == 1:
+            outlines.append(Point(0, 0).buffer(rng.uniform(4, 15)))
+        else:
+            outlines.append(Polygon([(0, 0), (30, 0), (30, 8), (8, 8), (8, 25), (0, 25)]))
+    start = time.perf_counter()
+    layout = nest_on_plate(outlines, plate_shape(250.0, 250.0), spacing=3.0, margin=5.0)
+    return {
+        "seconds": time.perf_counter() - start,
+        "placed": len(layout.placements),
+        "density": layout.density,
+    }
+
+
+def main() -> None:
+    WORK.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    big = WORK / "knot_1m.stl"
+    if not big.exists():
+        write_knot(big)
+    small = WORK / "knot_20k.stl"
+    if not small.exists():
+        v, f = torus_knot(200, 50)
+        makeready.save(makeready.Part((makeready.Body("knot", v, f),), "generated", name="knot"), small)
+    models = {"torus knot, 20,000 triangles": small, "torus knot, 1,024,000 triangles": big}
+    cube = TESTDATA / "trimesh" / "20mm-xyz-cube.stl"
+    if cube.exists():
+        models = {"20 mm calibration cube (trimesh corpus)": cube, **models}
+    definitions = cura_definitions() if shutil.which("CuraEngine") else None
+    rows = {}
+    for label, model in models.items():
+        ours_out = WORK / f"{model.stem}.makeready.gcode"
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "makeready",
+            "slice",
+            "{path}",
+            "--out",
+            str(ours_out),
+            "--no-supports",
+            "--json",
+        ]
+        ours_s = whole_process(ours_cmd, model, REPEATS, check=True)
+        text = ours_out.read_text()
+        row: dict[str, float | None] = {
+            "makeready_s": ours_s,
+            "makeready_estimate_s": float(re.search(r"^;TIME:(\d+)", text, re.M).group(1)),  # type: ignore[union-attr]
+            "makeready_filament_m": filament_m(ours_out, relative=True),
+            "cura_s": None,
+        }
+        if definitions is not None:
+            cura_out = WORK / f"{model.stem}.cura.gcode"
+            env = {**os.environ, "CURA_ENGINE_SEARCH_PATH": str(definitions)}
+            walls = []
+            for _ in range(REPEATS):
+                start = time.perf_counter()
+                subprocess.run(
+                    cura_command(definitions, model, cura_out), capture_output=True, check=True, env=env
+                )
+                walls.append(time.perf_counter() - start)
+            elapsed = re.findall(r"^;TIME_ELAPSED:([\d.]+)", cura_out.read_text(), re.M)
+            row.update(
+                cura_s=float(np.median(walls)),
+                cura_estimate_s=float(elapsed[-1]) if elapsed else None,
+                cura_filament_m=filament_m(cura_out, relative=False),
+            )
+        rows[label] = row
+    nesting = nesting_row()
+    info = {
+        "machine": f"{platform.machine()}, {platform.python_version()}, cores={len(os.sched_getaffinity(0))}",
+        "target": "<= 0.5x CuraEngine's whole-process time; print time and filament within 15 % of its estimate",
+        "rows": rows,
+        "nesting": nesting,
+    }
+    (RESULTS / "slicing.json").write_text(json.dumps(info, indent=2))
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}" if a is not None and b else "—"
+
+    lines = [
+        "# Slicing benchmark (FDM G-code) and nesting",
+        "",
+        f"{info['machine']}. Target: {info['target']}.",
+        "",
+        "| part | makeready s | CuraEngine s | time ratio | est. print time makeready / Cura s | ratio | filament makeready / Cura m | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, row in rows.items():
+        lines.append(
+            f"| {label} | {row['makeready_s']:.2f} | {row['cura_s'] or float('nan'):.2f} | {ratio(row['makeready_s'], row['cura_s'])} | "
+            f"{row['makeready_estimate_s']:,.0f} / {row.get('cura_estimate_s') or float('nan'):,.0f} | "
+            f"{ratio(row['makeready_estimate_s'], row.get('cura_estimate_s'))} | "
+            f"{row['makeready_filament_m']:.2f} / {row.get('cura_filament_m') or float('nan'):.2f} | "
+            f"{ratio(row['makeready_filament_m'], row.get('cura_filament_m'))} |"
+        )
+    lines += [
+        "",
+        f"Nesting 50 mixed footprints on a 250 x 250 mm plate: {nesting['placed']} placed in "
+        f"{nesting['seconds']:.2f} s, {100 * nesting['density']:.0f} % of the plate covered.",
+    ]
+    (RESULTS / "slicing.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
