@@ -284,3 +284,17 @@ def test_run_analysis_errors_and_too_big_part():
     assert primary["fits_mac"] is False
     assert primary["feasibility"]["size"]["fits_mac"] is False
     assert "does not fit" in primary["infeasible_reason"]
+
+
+def test_parts_per_job_uses_the_outline_lattice():
+    from shapely.geometry import Point
+
+    from makeready.costing.jobs import parts_per_job
+
+    round_part = features(extents=np.array([20.0, 20.0, 10.0]))
+    process, machine = CATALOG.process("slm"), CATALOG.machine("EOS M 290")
+    boxes = parts_per_job(round_part, machine, process)
+    lattice = parts_per_job(
+        dataclasses.replace(round_part, outline=Point(0, 0).buffer(10.0, quad_segs=32)), machine, process
+    )
+    assert lattice > boxes

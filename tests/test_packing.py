@@ -106,3 +106,14 @@ def test_powder_bed_levels():
     full = nest_in_bed(outlines * 3, heights * 3, plate_shape(120.0, 120.0), 50.0, spacing=3.0, margin=2.0)
     assert len(full.placements) == 8  # two levels fit in 50 mm
     assert len(full.unplaced) == 22
+
+
+def test_copies_on_plate_lattice():
+    from makeready.geometry.packing import copies_on_plate
+
+    square = copies_on_plate(box(0, 0, 30, 25), 250.0, 250.0, spacing=3.0, margin=5.0)
+    assert square == 8 * 7  # 7 columns of the 30 mm side, 8 rows of the 25 mm side (or turned)
+    discs = copies_on_plate(Point(0, 0).buffer(10, quad_segs=32), 250.0, 250.0, spacing=3.0, margin=5.0)
+    grid = ((240 + 3) // 23) ** 2  # boxes of the discs: 10 x 10
+    assert discs > grid  # staggered rows (hexagonal) beat the square grid of boxes
+    assert copies_on_plate(box(0, 0, 300, 10), 250.0, 250.0) == 0

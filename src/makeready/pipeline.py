@@ -250,8 +250,8 @@ def _cost_chain(
         if np.linalg.det(flat) < 0:
             flat[2] *= -1.0
         plan = initial_plan = plan_supports(part, flat, support_process)
-    features = part_features(analysis.metrics, plan, wall=thickness.t_max)
-    initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max)
+    features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
+    initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
     machine = _machine_for(cat, process, material, features)
     estimate = estimate_chain(features, material, machine, process, cat.config, lot_size, layers=plan.n_lyr)
     initial = estimate_chain(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,9 @@ class PartFeatures:
         Build height including any bed standoff.
     wall : float
         Governing wall thickness for moulding cooling (the thickest section), mm.
+    outline : shapely Polygon, optional
+        Footprint on the plate in the build orientation; parts per job then come from a
+        lattice of true outlines instead of boxes.
 
     """
 
@@ -44,6 +48,7 @@ class PartFeatures:
     support_area: float
     build_height: float
     wall: float
+    outline: Any = None  # shapely polygon of the footprint on the plate (build orientation), mm
 
     @property
     def footprint(self) -> float:
@@ -51,7 +56,9 @@ class PartFeatures:
         return float(self.extents[0] * self.extents[1])
 
 
-def part_features(metrics: Metrics, plan: SupportPlan, *, wall: float | None = None) -> PartFeatures:
+def part_features(
+    metrics: Metrics, plan: SupportPlan, *, wall: float | None = None, hull: FloatArray | None = None
+) -> PartFeatures:
     """Costing features of a part (its :class:`Metrics`) in the orientation of ``plan``.
 
     Parameters
@@ -62,6 +69,9 @@ def part_features(metrics: Metrics, plan: SupportPlan, *, wall: float | None = N
         Support plan of the build orientation.
     wall : float, mm, optional
         Governing wall thickness (``ThicknessReport.t_max``); default half the smallest box edge.
+    hull : (k, 3) float64, optional
+        Convex hull points of the part; its projection becomes ``outline`` (convex, so never
+        smaller than the true footprint).
 
     """
     box = np.asarray(metrics.oriented_box.extents, np.float64)
@@ -75,4 +85,13 @@ def part_features(metrics: Metrics, plan: SupportPlan, *, wall: float | None = N
         support_area=plan.sup_srf_area,
         build_height=plan.bld_h,
         wall=float(wall) if wall else float(box[0]) / 2.0,
+        outline=_projected_hull(hull, plan.rotation) if hull is not None and len(hull) >= 3 else None,
     )
+
+
+def _projected_hull(hull: FloatArray, rotation: FloatArray) -> Any:
+    import shapely
+
+    flat = (hull @ np.asarray(rotation).T)[:, :2]
+    outline = shapely.convex_hull(shapely.multipoints(flat))
+    return outline if outline.geom_type == "Polygon" else None

@@ -1,8 +1,9 @@
-"""Parts per build job, from bounding boxes (until the packing step of the tray issue exists).
+"""Parts per build job.
 
-* ``plate`` processes (LPBF, EBM, FDM, SLA, DLP): parts stand side by side on the plate, a
-  grid of footprint boxes plus spacing, in whichever of the two turns about z fits more; a
-  cylindrical plate offers its inscribed square.
+* ``plate`` processes (LPBF, EBM, FDM, SLA, DLP): parts stand side by side on the plate — the
+  better of a grid of footprint boxes and a lattice of the footprint outline itself
+  (:func:`makeready.geometry.packing.copies_on_plate`: staggered rows, turns about z) when the
+  features carry an outline; a cylindrical plate offers its inscribed square.
 * ``volume`` processes (SLS, MJF, binder jetting): boxes stacked in the powder bed, capped by
   the process's packing density (share of the build volume taken by parts, 5-15 %).
 * ``single``: conventional routes make one part per cycle.
@@ -14,6 +15,7 @@ import math
 
 from makeready.catalog import Machine, Process
 from makeready.costing.features import PartFeatures
+from makeready.geometry.packing import copies_on_plate
 
 __all__ = ["parts_per_job", "stack_levels"]
 
@@ -43,6 +45,12 @@ def parts_per_job(features: PartFeatures, machine: Machine, process: Process) ->
     if ez > z + 1e-9:
         return 0
     per_level = _grid(ex, ey, x, y, process.part_spacing)
+    if features.outline is not None and per_level > 0:
+        # The outline lattice (staggered rows, turns) never packs fewer than the boxes.
+        lattice = copies_on_plate(
+            features.outline, x, y, spacing=process.part_spacing, margin=process.part_spacing / 2.0
+        )
+        per_level = max(per_level, lattice)
     if process.packing == "plate" or per_level == 0:
         return per_level
     levels = max(1, int((z + process.part_spacing) // (ez + process.part_spacing)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import manifold3d
 import numpy as np
@@ -248,3 +249,78 @@ def nest_in_bed(
         level += 1
     height = max((p.z + heights[p.index] for p in placements), default=0.0)
     return BedLayout(tuple(sorted(placements, key=lambda p: p.index)), tuple(remaining), level, float(height))
+
+
+def copies_on_plate(
+    outline: Polygon | MultiPolygon,
+    plate_x: float,
+    plate_y: float,
+    *,
+    spacing: float = 5.0,
+    margin: float = 5.0,
+) -> int:
+    """How many copies of one footprint fit a rectangular plate, on the best lattice.
+
+    For each turn (0° and 90°) and row offset (none, or half a pitch), the tightest column pitch
+    and row pitch at which the footprints (grown by half the spacing) do not overlap are found
+    by bisection with exact polygon tests, so interlocking shapes (an L next to an L) pack closer
+    than their boxes. Much faster than placing every copy; used for parts per job.
+    """
+    best = 0
+    width, height = plate_x - 2 * margin, plate_y - 2 * margin
+    for angle in (0.0, 90.0):
+        shape = rotate(outline, angle, origin=(0.0, 0.0)).buffer(spacing / 2.0)
+        if shape.is_empty:
+            continue
+        x0, y0, x1, y1 = shape.bounds
+        w, h = x1 - x0, y1 - y0
+        if w - spacing > width + 1e-9 or h - spacing > height + 1e-9:
+            continue
+        dx = _pitch(shape, lambda d: [(d, 0.0), (2 * d, 0.0)], w)
+        for stagger in (0.0, 0.5):
+            dy = _pitch(shape, _row_offsets(dx, stagger), h)
+            columns = int((width - (w - spacing)) // dx) + 1
+            rows = int((height - (h - spacing)) // dy) + 1
+            if stagger and rows > 1:
+                # Odd rows are shifted by half a pitch: they hold one column fewer when it sticks out.
+                shifted = int((width - (w - spacing) - dx / 2) // dx) + 1
+                count = (rows + 1) // 2 * columns + rows // 2 * max(shifted, 0)
+            else:
+                count = columns * rows
+            best = max(best, count)
+    return best
+
+
+def _row_offsets(dx: float, stagger: float) -> Any:
+    """Neighbours in the next row and the one after, for a row pitch ``d``."""
+
+    def offsets(d: float) -> list[tuple[float, float]]:
+        first = [(stagger * dx + k * dx, d) for k in (-1, 0, 1)]
+        second = [(2 * stagger * dx + k * dx, 2 * d) for k in (-1, 0, 1)]
+        return first + second
+
+    return offsets
+
+
+def _pitch(shape: Polygon | MultiPolygon, offsets: Any, upper: float) -> float:
+    """Smallest pitch at which ``shape`` and its copies do not overlap.
+
+    ``offsets(d)`` gives the copies' translations for a pitch ``d``; bisection to 0.05 % of
+    ``upper``.
+    """
+
+    def clear(d: float) -> bool:
+        return all(shape.intersection(translate(shape, ox, oy)).area <= 1e-9 for ox, oy in offsets(d))
+
+    lo, hi = 0.0, upper
+    if not clear(hi):
+        hi = upper * 2.0
+    for _ in range(24):
+        mid = (lo + hi) / 2.0
+        if clear(mid):
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 5e-4 * upper:
+            break
+    return hi
