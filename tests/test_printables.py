@@ -102,3 +102,16 @@ def test_hatch_angle_turns_every_layer(ring_slices):
     direction = lambda h: np.degrees(np.arctan2(*(h[0, 1] - h[0, 0])[::-1])) % 180  # noqa: E731
     assert direction(first) == pytest.approx(0.0, abs=1e-6)
     assert direction(turned) == pytest.approx(67.0, abs=1e-6)
+
+
+def test_stripes_cut_the_hatch_without_losing_length(ring_slices):
+    shape = ring_slices.layers[0].shape
+    whole = hatch_layer(shape, 0.2, 30.0)
+    striped = hatch_layer(shape, 0.2, 30.0, stripe=5.0)
+    assert len(striped.hatches) > len(whole.hatches)
+    assert striped.hatch_length == pytest.approx(whole.hatch_length, rel=1e-9)
+    # In the hatch frame every piece lies inside one 5 mm stripe.
+    c, s = np.cos(np.radians(30.0)), np.sin(np.radians(30.0))
+    along = striped.hatches[..., 0] * c + striped.hatches[..., 1] * s
+    band = np.floor(along.min(axis=1) / 5.0 + 1e-9)
+    assert (along.max(axis=1) <= (band + 1) * 5.0 + 1e-6).all()

@@ -15,11 +15,13 @@ __all__ = ["fill_lines", "rings"]
 FloatArray = npt.NDArray[np.float64]
 
 
-def fill_lines(region: Any, spacing: float, angle_deg: float) -> FloatArray:
+def fill_lines(region: Any, spacing: float, angle_deg: float, stripe: float = 0.0) -> FloatArray:
     """Parallel lines ``spacing`` apart across ``region``, at ``angle_deg`` from +x.
 
     Lines are ordered across the region and every second one is reversed (zig-zag), so the tool
-    moves little between them.
+    moves little between them. With ``stripe`` > 0 the lines are cut where they cross stripe
+    borders every ``stripe`` mm along their direction, and filled stripe by stripe (the stripe
+    scan strategy of powder-bed fusion).
 
     Returns
     -------
@@ -41,15 +43,35 @@ def fill_lines(region: Any, spacing: float, angle_deg: float) -> FloatArray:
     if not pieces:
         return np.zeros((0, 2, 2))
     ends = np.array([[g.coords[0], g.coords[-1]] for g in pieces], np.float64)
-    order = np.lexsort((ends[:, 0, 0], np.round(ends[:, 0, 1], 6)))
-    ends = ends[order]
-    row = np.unique(np.round(ends[:, 0, 1], 6), return_inverse=True)[1]
+    ends = np.where((ends[:, 0, 0] > ends[:, 1, 0])[:, None, None], ends[:, ::-1], ends)  # left to right
+    band = np.zeros(len(ends), np.int64)
+    if stripe > 0:
+        ends, band = _cut(ends, stripe)
+    order = np.lexsort((ends[:, 0, 0], np.round(ends[:, 0, 1], 6), band))
+    ends, band = ends[order], band[order]
+    row = np.unique(np.round(ends[:, 0, 1], 6) + 1e6 * band, return_inverse=True)[1]
     flip = row % 2 == 1
     ends[flip] = ends[flip][:, ::-1]
     back = np.empty_like(ends)
     back[..., 0] = c * ends[..., 0] - s * ends[..., 1]
     back[..., 1] = s * ends[..., 0] + c * ends[..., 1]
     return back
+
+
+def _cut(ends: FloatArray, stripe: float) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Split left-to-right lines (m, 2, 2) at x = k * stripe; returns the pieces and their band."""
+    x0, x1, y = ends[:, 0, 0], ends[:, 1, 0], ends[:, 0, 1]
+    first, last = np.floor(x0 / stripe).astype(np.int64), np.floor(x1 / stripe).astype(np.int64)
+    count = last - first + 1
+    line = np.repeat(np.arange(len(ends)), count)
+    band = np.repeat(first, count) + (
+        np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    )
+    start = np.maximum(x0[line], band * stripe)
+    stop = np.minimum(x1[line], (band + 1) * stripe)
+    keep = stop - start > 1e-9
+    pieces = np.stack([np.stack([start, y[line]], 1), np.stack([stop, y[line]], 1)], axis=1)
+    return pieces[keep], band[keep]
 
 
 def rings(region: Any) -> list[FloatArray]:

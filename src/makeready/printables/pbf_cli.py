@@ -2,9 +2,11 @@
 
 Per layer: the contours of every polygon (outer counter-clockwise, holes clockwise), offset
 inwards by half a hatch spacing, then parallel hatch lines ``hatch_spacing`` apart inside them;
-the hatch angle turns by ``angle_step`` degrees every layer (67° by default, the common choice
-that repeats only after 360 layers). Written as ASCII CLI (``$$HEADERSTART`` … ``$$LAYER/z``,
-``$$POLYLINE/id,dir,n,…``, ``$$HATCHES/id,n,…``). The scan-time estimate is
+the hatch is cut into stripes ``stripe_width`` wide (10 mm by default; 0 for none) that are
+filled one after the other, and its angle turns by ``angle_step`` degrees every layer (67° by
+default, the common choice that repeats only after 360 layers). Written as ASCII CLI
+(``$$HEADERSTART`` … ``$$LAYER/z``, ``$$POLYLINE/id,dir,n,…``, ``$$HATCHES/id,n,…``). The
+scan-time estimate is
 ``Σ hatch length / v_hatch + Σ contour length / v_contour + layers × recoat`` (the PySLM
 layer-slice approach, cost-models.md 3.1).
 """
@@ -35,6 +37,7 @@ class CliSettings:
     contour_speed: float = 250.0
     recoat_s: float = 30.0
     angle_step: float = 67.0
+    stripe_width: float = 10.0  # mm; 0 hatches each region in one piece
     label: str = "part"
 
 
@@ -56,7 +59,7 @@ class LayerVectors:
         return float(sum(np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in self.contours))
 
 
-def hatch_layer(shape: MultiPolygon, spacing: float, angle_deg: float) -> LayerVectors:
+def hatch_layer(shape: MultiPolygon, spacing: float, angle_deg: float, stripe: float = 0.0) -> LayerVectors:
     """Contours and hatch lines of one layer.
 
     Parameters
@@ -67,10 +70,12 @@ def hatch_layer(shape: MultiPolygon, spacing: float, angle_deg: float) -> LayerV
         Hatch distance, mm.
     angle_deg : float
         Hatch direction, degrees from +x.
+    stripe : float
+        Stripe width along the hatch direction, mm (0: no stripes).
 
     """
     inner = shape.buffer(-spacing / 2.0)
-    return LayerVectors(tuple(rings(shape)), fill_lines(inner, spacing, angle_deg))
+    return LayerVectors(tuple(rings(shape)), fill_lines(inner, spacing, angle_deg, stripe))
 
 
 def write_cli(slices: Slices, settings: CliSettings | None = None) -> tuple[str, float]:
@@ -90,7 +95,8 @@ def write_cli(slices: Slices, settings: CliSettings | None = None) -> tuple[str,
     lo = np.array([np.inf, np.inf])
     hi = -lo
     for layer in slices.layers:
-        vectors = hatch_layer(layer.shape, cfg.hatch_spacing, (layer.index * cfg.angle_step) % 360.0)
+        angle = (layer.index * cfg.angle_step) % 360.0
+        vectors = hatch_layer(layer.shape, cfg.hatch_spacing, angle, cfg.stripe_width)
         body.append(f"$$LAYER/{layer.top:.5f}")
         for contour in vectors.contours:
             direction = 1 if signed_area(contour) > 0 else 0  # 1 counter-clockwise, 0 clockwise
