@@ -12,10 +12,9 @@ import platform
 import subprocess
 import sys
 
-from run import RESULTS, WORK, torus_knot, whole_process, write_knot
+from run import RESULTS, WORK, knot_files, whole_process
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-import makeready
 
 REPEATS = 3
 
@@ -23,13 +22,7 @@ REPEATS = 3
 def main() -> None:
     WORK.mkdir(exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
-    big = WORK / "knot_1m.stl"
-    if not big.exists():
-        write_knot(big)
-    small = WORK / "knot_20k.stl"
-    if not small.exists():
-        v, f = torus_knot(200, 50)
-        makeready.save(makeready.Part((makeready.Body("knot", v, f),), "generated", name="knot"), small)
+    small, big = knot_files()
     cmd = [sys.executable, "-m", "makeready", "quote", "--json", "{path}"]
     rows = {}
     for label, path in (("torus knot, 20,000 triangles", small), ("torus knot, 1,024,000 triangles", big)):

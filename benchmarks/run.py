@@ -87,6 +87,21 @@ def whole_process(cmd: list[str], path: Path, repeats: int = 3, *, check: bool =
     return statistics.median(walls)
 
 
+def knot_files() -> tuple[Path, Path]:
+    """The 20,000- and 1,024,000-triangle torus knots as binary STL under work/, written once."""
+    import makeready
+    from makeready import Body, Part
+
+    WORK.mkdir(exist_ok=True)
+    big, small = WORK / "knot_1m.stl", WORK / "knot_20k.stl"
+    if not big.exists():
+        write_knot(big)
+    if not small.exists():
+        v, f = torus_knot(200, 50)
+        makeready.save(Part((Body("knot", v, f),), "generated", name="knot"), small)
+    return small, big
+
+
 def measure(code: str, path: Path) -> dict[str, float]:
     walls, peaks, count = [], [], 0
     for _ in range(REPEATS):

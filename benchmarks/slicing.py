@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from run import RESULTS, TESTDATA, WORK, torus_knot, whole_process, write_knot
+from run import RESULTS, TESTDATA, WORK, knot_files, whole_process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-import makeready
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 REPEATS = 3
 CURA_SETTINGS = [
@@ -107,20 +107,11 @@ def filament_m(gcode: Path, relative: bool) -> float:
 
 
 def nesting_row() -> dict[str, float]:
-    from shapely.geometry import Point, Polygon, box
+    from tests.meshes import mixed_outlines
 
     from makeready.geometry.packing import nest_on_plate, plate_shape
 
-    rng = np.random.default_rng(1)
-    outlines = []
-    for i in range(50):
-        kind = i % 3
-        if kind == 0:
-            outlines.append(box(0, 0, rng.uniform(10, 40), rng.uniform(5, 30)))
-        elif kind == 1:
-            outlines.append(Point(0, 0).buffer(rng.uniform(4, 15)))
-        else:
-            outlines.append(Polygon([(0, 0), (30, 0), (30, 8), (8, 8), (8, 25), (0, 25)]))
+    outlines = mixed_outlines(50)
     start = time.perf_counter()
     layout = nest_on_plate(outlines, plate_shape(250.0, 250.0), spacing=3.0, margin=5.0)
     return {
@@ -133,13 +124,7 @@ def nesting_row() -> dict[str, float]:
 def main() -> None:
     WORK.mkdir(exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
-    big = WORK / "knot_1m.stl"
-    if not big.exists():
-        write_knot(big)
-    small = WORK / "knot_20k.stl"
-    if not small.exists():
-        v, f = torus_knot(200, 50)
-        makeready.save(makeready.Part((makeready.Body("knot", v, f),), "generated", name="knot"), small)
+    small, big = knot_files()
     models = {"torus knot, 20,000 triangles": small, "torus knot, 1,024,000 triangles": big}
     cube = TESTDATA / "trimesh" / "20mm-xyz-cube.stl"
     if cube.exists():

@@ -134,6 +134,23 @@ def wedge(length=20.0, width=40.0, angle_deg=20.0):
     return verts, faces
 
 
+def mixed_outlines(count=50, seed=1):
+    """Rectangles, discs and L-shapes in turn, with seeded random sizes (mm): a nesting workload."""
+    from shapely.geometry import Point, Polygon
+    from shapely.geometry import box as rectangle
+
+    rng = np.random.default_rng(seed)
+    shapes = []
+    for i in range(count):
+        if i % 3 == 0:
+            shapes.append(rectangle(0, 0, rng.uniform(10, 40), rng.uniform(5, 30)))
+        elif i % 3 == 1:
+            shapes.append(Point(0, 0).buffer(rng.uniform(4, 15)))
+        else:
+            shapes.append(Polygon([(0, 0), (30, 0), (30, 8), (8, 8), (8, 25), (0, 25)]))
+    return shapes
+
+
 def subdivide(vertices, faces, levels=1):
     """Split every triangle into four at its edge midpoints, ``levels`` times (shared midpoints)."""
     v, f = np.asarray(vertices, float), np.asarray(faces)

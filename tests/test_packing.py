@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, plate_shape
-from tests.meshes import boxes_union, part
+from tests.meshes import boxes_union, mixed_outlines, part
 
 L_SHAPE = Polygon([(0, 0), (30, 0), (30, 8), (8, 8), (8, 25), (0, 25)])
 
@@ -46,16 +45,7 @@ def test_nesting_never_overlaps_or_leaves_the_plate(outlines, round_plate):
 
 
 def test_fifty_mixed_parts_fill_a_plate():
-    rng = np.random.default_rng(1)
-    outlines = []
-    for i in range(50):
-        kind = i % 3
-        if kind == 0:
-            outlines.append(box(0, 0, rng.uniform(10, 40), rng.uniform(5, 30)))
-        elif kind == 1:
-            outlines.append(Point(0, 0).buffer(rng.uniform(4, 15)))
-        else:
-            outlines.append(L_SHAPE)
+    outlines = mixed_outlines(50)
     plate = plate_shape(250.0, 250.0)
     layout = nest_on_plate(outlines, plate, spacing=3.0, margin=5.0)
     assert not layout.unplaced
