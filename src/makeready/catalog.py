@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,9 +34,18 @@ __all__ = [
     "machines",
     "material",
     "materials",
+    "record_id",
 ]
 
 _Record = TypeVar("_Record")
+
+
+_NAMESPACE = uuid.UUID("6f1d3c1e-5d0b-4c53-9e55-2f2b8b3a9d10")
+
+
+def record_id(*parts: str) -> str:
+    """A stable id (UUID hex) for a catalog record or a process chain, made from its names."""
+    return uuid.uuid5(_NAMESPACE, "/".join(parts)).hex
 
 
 @dataclass(frozen=True, slots=True)

@@ -796,6 +796,84 @@ def tray_command(
     _out.print(f"wrote {escape(str(out / f'tray.{extension}'))} ({summary['layers']} layers)")
 
 
+users_app = typer.Typer(
+    help="Manage the service's users (passwords hashed with argon2).", no_args_is_help=True
+)
+clients_app = typer.Typer(help="Manage the service's API clients.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
+
+
+@app.command(name="serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (MAKEREADY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (MAKEREADY_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Embedded job threads (MAKEREADY_WORKERS).")] = None,
+) -> None:
+    """Run the REST service (both seed APIs) with the embedded database and job runner."""
+    import uvicorn
+
+    from makeready.service import create_app
+    from makeready.settings import Settings
+
+    changes = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    settings = Settings(**changes)  # type: ignore[arg-type]
+    _err.print(f"makeready serving on [bold]{settings.base_url}[/] (docs: {settings.base_url}/docs, "
+               f"data: {escape(str(settings.data_dir))})")  # fmt: skip
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, proxy_headers=True)  # fmt: skip
+
+
+def _database() -> Any:
+    from makeready.settings import Settings
+    from makeready.store.db import Database
+
+    db = Database(Settings().sqlalchemy_url)
+    db.migrate()
+    return db
+
+
+@users_app.command(name="create")
+def users_create(
+    name: Annotated[str, typer.Argument(help="Username.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="At least 8 characters.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated: read, write, admin.")] = "read write",
+) -> None:
+    """Create a user who signs in with a password (token endpoint, password grant)."""
+    from makeready.service.accounts import create_user
+
+    try:
+        user = create_user(_database(), name, password, scopes)
+    except MakereadyError as error:
+        _fail(error, False)
+        return
+    _out.print(f"user [bold]{escape(user.username)}[/] created (scopes: {user.scopes})")
+
+
+@clients_app.command(name="create")
+def clients_create(
+    client_id: Annotated[str, typer.Argument(help="Client id (the seed's BACKEND_ID).")],
+    scopes: Annotated[str, typer.Option(help="Space-separated: read, write, admin.")] = "read write",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {client_id, client_secret} as JSON.")
+    ] = False,
+) -> None:
+    """Create a confidential API client and print its secret (shown once, stored hashed)."""
+    from makeready.service.accounts import create_client
+
+    try:
+        client, secret = create_client(_database(), client_id, None, scopes)
+    except MakereadyError as error:
+        _fail(error, as_json)
+        return
+    if as_json:
+        print(json.dumps({"client_id": client.client_id, "client_secret": secret}))
+        return
+    _out.print(f"client [bold]{escape(client.client_id)}[/] created (scopes: {client.scopes})")
+    _out.print("client secret (store it now; it is not shown again):")
+    print(secret)
+
+
 class _nullcontext:  # noqa: N801 - mirrors contextlib.nullcontext, typed for rich's status
     def __enter__(self) -> None:
         return None

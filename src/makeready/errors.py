@@ -44,6 +44,21 @@ ERROR_CODES: dict[str, str] = {
     "tray.incompatible": "the profile or material is not for the tray's printer type",
     "tray.not_ready": "the tray must be prepared before its printable is generated",
     "tray.does_not_fit": "a mesh fits nowhere on the printer's plate",
+    # The service's codes (RFC 9457 problem JSON; the HTTP status is in docs/errors.md).
+    "request.not_found": "no such resource, or it belongs to someone else",
+    "request.method_not_allowed": "the resource does not accept this HTTP method",
+    "request.unsupported_media_type": "the request body is not in a media type this endpoint reads",
+    "request.rate_limited": "polled faster than the configured rate; retry after the given seconds",
+    "auth.required": "sign in: send a bearer token or a session cookie",
+    "auth.invalid_token": "the token is malformed, forged, expired or not for this service",
+    "auth.invalid_grant": "the username, password or refresh token is wrong or expired",
+    "auth.invalid_client": "the client id or client secret is wrong",
+    "auth.unsupported_grant_type": "the token endpoint does not offer this grant type",
+    "auth.insufficient_scope": "the token lacks the scope this request needs",
+    "auth.csrf_failed": "a cookie-signed-in request must send the csrftoken cookie's value as X-CSRFToken",
+    "job.failed": "the job failed unexpectedly on every attempt (a bug: the reason is in the message)",
+    "job.crashed": "the worker running the job stopped every time it tried (killed or out of memory)",
+    "internal.error": "an unexpected error in makeready (a bug: please report it with the error_id)",
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from makeready.catalog import Catalog, Machine, Material, Process
+from makeready.catalog import Catalog, Machine, Material, Process, record_id
 from makeready.costing.calibration import Calibration
 from makeready.costing.chain import ChainEstimate, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
@@ -44,7 +44,6 @@ __all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "
 
 BREAK_EVEN_LOTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 Progress = Callable[[str, float], None]
-_NAMESPACE = uuid.UUID("6f1d3c1e-5d0b-4c53-9e55-2f2b8b3a9d10")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +70,6 @@ class AnalysisResult:
     chains: tuple[ChainResult, ...]
     analysis: AnalysisReport
     thickness: ThicknessReport
-
-
-def _id(*parts: str) -> str:
-    return uuid.uuid5(_NAMESPACE, "/".join(parts)).hex
 
 
 def _hhmm(hours: float) -> str:
@@ -260,7 +255,7 @@ def _cost_chain(
     feasibility = check_design(
         part, thickness, material, machine, box=analysis.metrics.oriented_box, hull=shared.hull
     )
-    chain_id = _id(part_id, acronym, material.mat_name, machine.mac_name)
+    chain_id = record_id(part_id, acronym, material.mat_name, machine.mac_name)
     return ChainResult(
         chain_id, process, material, machine, estimate, initial, plan, orientation, feasibility, features
     )
@@ -423,7 +418,7 @@ def _chain_json(
             "cost_bd_pp_pre": _finite(e.bd_pre),
         },
         "cost_ini_pp": _finite(result.initial.cost_pp),
-        "costing_config_id": _id("costing_config"),
+        "costing_config_id": record_id("costing_config"),
         "feasibility": feasibility_json(result.feasibility),
         "fits_mac": bool(e.feasible and result.feasibility.size.fits_mac),
         "float_feasibilities": _float_feasibilities(result, baseline),
@@ -435,7 +430,7 @@ def _chain_json(
             "labor_pp": _hhmm(e.labour_h_pp),
         },
         "leadtime": e.leadtime_days,
-        "mac_id": _id("machine", mac.mac_name),
+        "mac_id": record_id("machine", mac.mac_name),
         "mac_t": {
             "mac_t_pj": _hhmm(e.machine_h_pj),
             "mac_t_pl": _hhmm(e.machine_h_pl),
@@ -447,7 +442,7 @@ def _chain_json(
         "machine_name": mac.mac_name,
         "margin_user_value": None,
         "market_price": market,
-        "mat_id": _id("material", result.material.mat_name),
+        "mat_id": record_id("material", result.material.mat_name),
         "material_name": result.material.mat_name,
         "n_lyr": plan.n_lyr,
         "name": f"{result.process.prc_acronym.upper()} | {result.material.mat_name}",

@@ -292,8 +292,9 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
     meshes = []
     for mesh in tray.meshes:
         fixed, result = repair(mesh.part, self_intersections=False)
-        meshes.append(replace(mesh, part=fixed))
-        if any(a.count for a in result.actions):
+        changed = any(a.count for a in result.actions)
+        meshes.append(replace(mesh, part=fixed) if changed else mesh)  # unchanged meshes stay the same object
+        if changed:
             notes.append(f"{mesh.name}: repaired ({', '.join(a.title for a in result.actions if a.count)})")
     tray = replace(tray, meshes=tuple(meshes), state="repaired", history=(*tray.history, "repaired"))
     report("repaired", 0.25)

@@ -14,10 +14,13 @@ Positions are in the part's coordinates, mm (seed 003 clients that want cm divid
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from makeready.catalog import CostingConfig, Machine, Material, record_id
 from makeready.geometry.analysis import ALL_TYPES, AnalysisReport
 from makeready.geometry.design_rules import Feasibility
 from makeready.geometry.metrics import Metrics
@@ -29,7 +32,10 @@ from makeready.geometry.thickness import Region, ThicknessReport
 
 __all__ = [
     "analysis_json",
+    "costing_config_json",
     "feasibility_json",
+    "machine_json",
+    "material_json",
     "mesh_checks_json",
     "metrics_json",
     "orientation_json",
@@ -382,3 +388,34 @@ def orientation_json(orientation: Orientation) -> dict[str, Any]:
         "score": orientation.score,
         "full_mesh": orientation.full_mesh,
     }
+
+
+def _record_json(record: Any) -> dict[str, Any]:
+    return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in dataclasses.asdict(record).items()}
+
+
+def machine_json(machine: Machine) -> dict[str, Any]:
+    """Seed 000's machine record (``GET /api/v1/machine/<mac_id>/``) with every model field."""
+    return {
+        "mac_id": record_id("machine", machine.mac_name),
+        "owner_username": None,
+        "restriction": None,
+        **_record_json(machine),
+    }
+
+
+def material_json(material: Material) -> dict[str, Any]:
+    """Seed 000's material record (``GET /api/v1/material/<mat_id>/``)."""
+    body = _record_json(material)
+    return {
+        "mat_id": record_id("material", material.mat_name),
+        "owner_username": None,
+        "restriction": None,
+        "tech": "additive_manufacturing" if material.properties_am else "conventional",
+        **body,
+    }
+
+
+def costing_config_json(config: CostingConfig) -> dict[str, Any]:
+    """Seed 000's costing configuration (``GET /api/v1/default-costing-config/``)."""
+    return {"costing_config_id": record_id("costing_config"), **_record_json(config)}

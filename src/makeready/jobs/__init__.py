@@ -1,0 +1,1 @@
+"""Background jobs: one job table, task functions per kind, the embedded runner."""

@@ -1,0 +1,434 @@
+"""The task functions behind both API families, by job kind.
+
+Seed 000: ``part.analyze`` runs the whole analysis pipeline on an uploaded part. Seed 003:
+``mesh.import|analyze|repair|export`` and ``tray.create|prepare|generate_printable|
+export_support``. Each reads its inputs from the stores (owner-scoped), calls the library, and
+writes new immutable resources; the returned dict is the task's ``result``. Unusable input is
+a :class:`~makeready.errors.MakereadyError` (the task ends in ``error`` with its code, no retry).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import uuid
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from makeready.costing.calibration import Calibration
+from makeready.costing.calibration import Feedback as FeedbackRecord
+from makeready.errors import MakereadyError
+from makeready.geometry.analysis import analyze
+from makeready.geometry.formats import load, save
+from makeready.geometry.mesh import Part
+from makeready.geometry.repair import ALL_ACTIONS, DEFAULT_ACTIONS, repair
+from makeready.jobs.context import Task, TaskContext
+from makeready.limits import LoadLimits
+from makeready.pipeline import run_analysis, simplified
+from makeready.settings import Settings
+from makeready.store.meshes import pack_part, unpack_part
+from makeready.store.models import Feedback, FileRecord, MeshRecord, PartRecord, TrayRecord
+from makeready.store.resources import (
+    IDENTITY,
+    create_mesh,
+    mesh_json,
+    mesh_part,
+    owned,
+    problems_in_cm,
+    save_file,
+    transform_mm,
+    tray_json,
+)
+from makeready.trays import MeshAttrs, PrintDefinitions, Tray, TrayMesh, create_tray, export_supports
+from makeready.trays import generate_printable as tray_printable
+from makeready.trays import prepare as tray_prepare
+from makeready.views import problems_json
+
+__all__ = ["TASKS", "calibration_of", "load_limits"]
+
+_CONTENT_TYPES = {"gcode": "text/x-gcode", "tar.gz": "application/gzip", "zip": "application/zip"}
+
+
+def load_limits(settings: Settings) -> LoadLimits:
+    """The library's load limits with the service's byte and triangle caps."""
+    return LoadLimits(max_bytes=settings.max_upload_bytes, max_triangles=settings.max_triangles)
+
+
+def _missing(kind: str, key: str) -> MakereadyError:
+    return MakereadyError("request.not_found", f"{kind} {key} does not exist or is not yours", id=key)
+
+
+def calibration_of(ctx: TaskContext) -> Calibration | None:
+    """The owner's recorded feedback as a calibration; None without records."""
+    with ctx.db.session() as session:
+        rows = session.scalars(select(Feedback).where(Feedback.owner == ctx.owner)).all()
+    if not rows:
+        return None
+    calibration = Calibration(ctx.owner)
+    for row in rows:
+        calibration.record(
+            FeedbackRecord(
+                machine=row.machine,
+                predicted_process_time=float(row.predicted["process_time"]),
+                process_time=float(row.actuals["process_time"]),
+                predicted_cost_pp=row.predicted.get("cost_pp"),
+                cost_pp=row.actuals.get("cost_pp"),
+                setup_time=row.actuals.get("setup_time"),
+                unloading_time=row.actuals.get("unloading_time"),
+                machine_hourly_rate=row.actuals.get("machine_hourly_rate"),
+                staff_time_factor=row.actuals.get("staff_time_factor"),
+                leadtime=row.actuals.get("leadtime"),
+            )
+        )
+    return calibration
+
+
+def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 000: the full analysis report of an uploaded part, stored as a blob."""
+    with ctx.db.session() as session:
+        record = owned(session, PartRecord, payload["part_id"], ctx.owner)
+        if record is None:
+            raise _missing("part", payload["part_id"])
+        part = _unpack(ctx, record.mesh_sha256)
+        options = dict(record.options)
+        name = record.name
+    ctx.progress(0.02, "loaded")
+    result = run_analysis(
+        part,
+        options.get("mat_name", "316L"),
+        options.get("prc_acronym", "slm"),
+        int(options.get("lot_size", 1)),
+        part_id=payload["part_id"],
+        name=name,
+        creator=options.get("creator", ""),
+        calibration=calibration_of(ctx),
+        progress=lambda stage, fraction: ctx.progress(0.02 + 0.96 * fraction, stage),
+    )
+    report = result.report
+    report["basename"] = options.get("basename", report.get("basename"))
+    data = json.dumps(report, allow_nan=False, separators=(",", ":")).encode()
+    chains = {
+        c.chain_id: {
+            "machine": c.machine.mac_name,
+            "process_time": c.estimate.machine_h_pj,
+            "cost_pp": c.estimate.cost_pp,
+            "prc_acronym": c.process.prc_acronym,
+            "parts_pj": c.estimate.parts_pj,
+            "n_jobs": c.estimate.n_jobs,
+        }
+        for c in result.chains
+    }
+    with ctx.db.session() as session:
+        record = owned(session, PartRecord, payload["part_id"], ctx.owner)
+        if record is None:  # deleted while it ran: keep nothing
+            return {"part_id": payload["part_id"], "deleted": True}
+        record.report_sha256 = ctx.blobs.put(data)
+        # Infeasible chains carry NaN times; JSON (and PostgreSQL) has no NaN: store null.
+        record.simplified = _json_safe(simplified(report))
+        record.chains = _json_safe(chains)
+        record.status = "done"
+        session.commit()
+    return {"part_id": payload["part_id"], "analysis_finished": True}
+
+
+def _unpack(ctx: TaskContext, sha256: str) -> Part:
+    return unpack_part(ctx.blobs.get(sha256))
+
+
+def _mesh_and_part(ctx: TaskContext, mesh_id: str) -> tuple[MeshRecord, Part]:
+    with ctx.db.session() as session:
+        mesh = owned(session, MeshRecord, mesh_id, ctx.owner)
+        if mesh is None:
+            raise _missing("mesh", mesh_id)
+        return mesh, mesh_part(session, ctx.blobs, mesh)
+
+
+def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``meshes/import``: read an uploaded file into a new mesh."""
+    with ctx.db.session() as session:
+        record = owned(session, FileRecord, payload["file_id"], ctx.owner)
+        if record is None:
+            raise _missing("file", payload["file_id"])
+        data, filename = ctx.blobs.get(record.sha256), record.name
+    ctx.progress(0.1, "reading")
+    part = load(data, filename=filename, units=payload.get("units"), limits=load_limits(ctx.settings))
+    ctx.progress(0.8, "storing")
+    with ctx.db.session() as session:
+        mesh = create_mesh(
+            session, ctx.blobs, ctx.owner, part, payload.get("name") or "unknown", payload.get("transform")
+        )
+        session.commit()
+        return mesh_json(mesh)
+
+
+def analyze_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``meshes/analyze``: the eight problem types with locations (cm)."""
+    mesh, part = _mesh_and_part(ctx, payload["id"])
+    ctx.progress(0.1, "analysing")
+    problems = problems_in_cm(
+        problems_json(analyze(part, self_intersections=False), include_self_intersections=False)
+    )
+    with ctx.db.session() as session:
+        row = owned(session, MeshRecord, mesh.id, ctx.owner)
+        if row is None:
+            raise _missing("mesh", mesh.id)
+        row.analyzed, row.problems = True, problems
+        session.commit()
+        return mesh_json(row)
+
+
+def repair_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``meshes/repair``: a new mesh with the problems that remain (empty: clean)."""
+    mesh, part = _mesh_and_part(ctx, payload["id"])
+    everything = bool(payload.get("all", False))
+    ctx.progress(0.1, "repairing")
+    actions = tuple(a for a in ALL_ACTIONS if a != "decimate") if everything else DEFAULT_ACTIONS
+    fixed, report = repair(part, actions=actions, self_intersections=everything)
+    remaining = problems_in_cm(problems_json(report.after, include_self_intersections=everything))
+    ctx.progress(0.9, "storing")
+    with ctx.db.session() as session:
+        new = create_mesh(session, ctx.blobs, ctx.owner, fixed, mesh.name, mesh.transform, remaining)
+        session.commit()
+        body = mesh_json(new)
+    body["repair"] = {
+        "actions": [
+            {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
+            for a in report.actions
+            if a.count
+        ],
+        "notes": list(report.notes),
+    }
+    return body
+
+
+_EXPORTS = {
+    "obj": ("obj", ".obj", "model/obj"),
+    "stl_ascii": ("stl-ascii", ".stl", "model/stl"),
+    "stl_binary": ("stl", ".stl", "model/stl"),
+}
+
+
+def export_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``meshes/export``: the mesh as OBJ or STL (mm, its transform applied)."""
+    fmt, extension, content_type = _EXPORTS[payload["file_type"]]
+    mesh, part = _mesh_and_part(ctx, payload["id"])
+    placed = part.with_bodies([b.transformed(transform_mm(mesh.transform)) for b in part.bodies])
+    buffer = io.BytesIO()
+    save(placed, buffer, fmt)
+    with ctx.db.session() as session:
+        record = save_file(
+            session, ctx.blobs, ctx.owner, f"{mesh.name}{extension}", buffer.getvalue(), content_type
+        )
+        session.commit()
+        return {"file_id": record.id}
+
+
+def _definitions() -> PrintDefinitions:
+    return PrintDefinitions.default()
+
+
+def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``POST trays``: a tray in state ``created`` (checks compatibility, error 100907)."""
+    defs = _definitions()
+    with ctx.db.session() as session:
+        meshes = []
+        for mesh_id in payload["mesh_ids"]:
+            mesh = owned(session, MeshRecord, mesh_id, ctx.owner)
+            if mesh is None:
+                raise _missing("mesh", mesh_id)
+            meshes.append(mesh)
+    empty = Part((), "none")
+    tray = create_tray(
+        payload["printer_type_id"],
+        {m.id: empty for m in meshes},
+        profile=payload["profile_id"],
+        material=payload.get("default_material_id"),
+        definitions=defs,
+    )
+    attrs_in = payload.get("mesh_attrs") or {}
+    attrs = {
+        m.id: {
+            k: bool((attrs_in.get(m.id) or {}).get(k, True)) for k in ("reposition", "reorient", "support")
+        }
+        for m in meshes
+    }
+    with ctx.db.session() as session:
+        row = TrayRecord(
+            id=tray.id,
+            owner=ctx.owner,
+            printer_type_id=tray.printer_type.id,
+            profile_id=tray.profile.id,
+            default_material_id=tray.material.id,
+            mesh_ids=[m.id for m in meshes],
+            mesh_attrs=attrs,
+            placements={},
+            support_files={},
+            state="created",
+            ready=False,
+            notes=[],
+        )
+        session.add(row)
+        session.commit()
+        return tray_json(session, row, _settings(defs, row))
+
+
+def _settings(defs: PrintDefinitions, row: TrayRecord) -> dict[str, Any]:
+    record = defs.profile(row.profile_id).record
+    return {k: v for k, v in record.items() if k not in ("id", "printer_types", "materials")}
+
+
+def _library_tray(ctx: TaskContext, row: TrayRecord, defs: PrintDefinitions) -> Tray:
+    """The stored tray as the library's value object (parts in tray mm)."""
+    with ctx.db.session() as session:
+        items = []
+        supports: dict[str, Part] = {}
+        for mesh_id in row.mesh_ids:
+            mesh = owned(session, MeshRecord, mesh_id, ctx.owner)
+            if mesh is None:
+                raise _missing("mesh", mesh_id)
+            part = mesh_part(session, ctx.blobs, mesh)
+            placement = row.placements.get(mesh_id)
+            matrix = np.asarray(placement) if placement is not None else transform_mm(mesh.transform)
+            items.append(TrayMesh(mesh.id, mesh.name, part, matrix))
+            file_id = row.support_files.get(mesh_id)
+            if file_id:
+                record = session.get(FileRecord, file_id)
+                if record is not None:
+                    supports[mesh_id] = _unpack(ctx, record.sha256)
+    attrs = {k: MeshAttrs(**v) for k, v in row.mesh_attrs.items()}
+    return Tray(
+        row.id,
+        defs.printer_type(row.printer_type_id),
+        defs.profile(row.profile_id),
+        defs.material(row.default_material_id),
+        tuple(items),
+        attrs,
+        state=row.state,  # type: ignore[arg-type]
+        ready=row.ready,
+        supports=supports,
+    )
+
+
+def _tray_row(ctx: TaskContext, tray_id: str) -> TrayRecord:
+    with ctx.db.session() as session:
+        row = owned(session, TrayRecord, tray_id, ctx.owner)
+        if row is None:
+            raise _missing("tray", tray_id)
+        return row
+
+
+def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``trays/prepare``: repaired → oriented → positioned → supported, a new tray."""
+    defs = _definitions()
+    row = _tray_row(ctx, payload["id"])
+    stored = _library_tray(ctx, row, defs)
+    # The library places parts as given: fold each mesh's own transform into its geometry.
+    start = Tray(
+        stored.id,
+        stored.printer_type,
+        stored.profile,
+        stored.material,
+        tuple(TrayMesh(m.id, m.name, m.placed()) for m in stored.meshes),
+        stored.mesh_attrs,
+    )
+    ctx.progress(0.05, "created")
+    ready = tray_prepare(start, progress=lambda state, fraction: ctx.progress(0.05 + 0.9 * fraction, state))
+    ctx.progress(0.96, "storing")
+    with ctx.db.session() as session:
+        mesh_ids, placements, support_files = [], {}, {}
+        for before, after, original in zip(start.meshes, ready.meshes, stored.meshes, strict=True):
+            mesh_id, placement = original.id, after.transform @ original.transform
+            if after.part is not before.part:  # repaired: the fixed geometry is a new mesh
+                new = create_mesh(session, ctx.blobs, ctx.owner, after.part, original.name, IDENTITY, [])
+                mesh_id, placement = new.id, after.transform
+            mesh_ids.append(mesh_id)
+            placements[mesh_id] = placement.tolist()
+            if original.id in ready.supports:
+                data = pack_part(ready.supports[original.id])
+                support = save_file(
+                    session, ctx.blobs, ctx.owner, f"{original.name}-supports.npz", data, "application/x-npz"
+                )
+                support_files[mesh_id] = support.id
+        new_row = TrayRecord(
+            id=str(uuid.uuid4()),
+            owner=ctx.owner,
+            printer_type_id=row.printer_type_id,
+            profile_id=row.profile_id,
+            default_material_id=row.default_material_id,
+            mesh_ids=mesh_ids,
+            mesh_attrs={m: {"reposition": False, "reorient": False, "support": False} for m in mesh_ids},
+            placements=placements,
+            support_files=support_files,
+            state=ready.state,
+            ready=True,
+            notes=list(ready.notes),
+        )
+        session.add(new_row)
+        session.commit()
+        return tray_json(session, new_row, _settings(defs, new_row))
+
+
+def generate_printable(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``trays/generate-printable``: the printer's file (G-code, PNG stack, CLI)."""
+    defs = _definitions()
+    row = _tray_row(ctx, payload["id"])
+    tray = _library_tray(ctx, row, defs)
+    ctx.progress(0.1, "slicing")
+    content, extension, summary = tray_printable(tray)
+    ctx.progress(0.95, "storing")
+    with ctx.db.session() as session:
+        record = save_file(
+            session,
+            ctx.blobs,
+            ctx.owner,
+            f"tray-{row.id[:8]}.{extension}",
+            content,
+            _CONTENT_TYPES.get(extension, "application/octet-stream"),
+        )
+        session.commit()
+        return {"file_id": record.id, "summary": _json_safe(summary)}
+
+
+def export_support(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Seed 003 ``trays/export-support``: each mesh's support structure as a new mesh (tray space)."""
+    defs = _definitions()
+    row = _tray_row(ctx, payload["id"])
+    tray = _library_tray(ctx, row, defs)
+    wanted = payload.get("mesh_ids") or row.mesh_ids
+    result: dict[str, Any] = {}
+    with ctx.db.session() as session:
+        for mesh_id, part in export_supports(tray).items():
+            if mesh_id in wanted:
+                mesh = create_mesh(session, ctx.blobs, ctx.owner, part, f"support-{mesh_id[:8]}", IDENTITY)
+                result[mesh_id] = mesh_json(mesh)
+        session.commit()
+    return result
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    return value
+
+
+#: Every job kind the runners execute.
+TASKS: dict[str, Task] = {
+    "part.analyze": analyze_part,
+    "mesh.import": import_mesh,
+    "mesh.analyze": analyze_mesh,
+    "mesh.repair": repair_mesh,
+    "mesh.export": export_mesh,
+    "tray.create": create_tray_task,
+    "tray.prepare": prepare_tray,
+    "tray.generate_printable": generate_printable,
+    "tray.export_support": export_support,
+}

@@ -1,0 +1,129 @@
+"""The FastAPI application: both seed API families over the library, the stores and the jobs.
+
+``create_app()`` reads :class:`~makeready.settings.Settings` from ``MAKEREADY_*`` variables;
+at start-up it migrates the database, loads or creates the signing key, creates the bootstrap
+user and client when configured, and starts the embedded job runner (``workers`` threads).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from makeready import __version__
+from makeready.errors import MakereadyError
+from makeready.jobs.runner import EmbeddedRunner
+from makeready.service import problems
+from makeready.service.accounts import create_client, create_user
+from makeready.service.limits import BodyLimit
+from makeready.service.observability import JobCollector, Metrics, MetricsMiddleware, configure_logging
+from makeready.service.ratelimit import PollLimiter
+from makeready.service.routes import catalog, files, health, meshes, oidc, parts, printdb, tasks, trays
+from makeready.service.state import Services
+from makeready.service.tokens import KeyRing
+from makeready.settings import Settings
+from makeready.store.blobs import LocalBlobStore
+from makeready.store.db import Database
+from makeready.store.models import ApiClient, User
+
+__all__ = ["create_app"]
+
+_log = structlog.get_logger("makeready.service")
+_MULTIPART_OVERHEAD = 64 * 1024
+
+_DESCRIPTION = """
+Manufacturing analysis and 3D-print preparation, self-hosted.
+
+* **Seed 000 (manufacturing analysis)** — `POST /realms/{realm}/protocol/openid-connect/token`,
+  `GET /api-auth/login`, `POST /api/v1/part/`, poll `GET /api/v1/analysisResult/{part_id}/`.
+* **Seed 003 (print preparation)** — files, meshes, trays and tasks under `/api/v1`, lengths in cm.
+
+Errors are RFC 9457 problem JSON with a stable `code` (see `GET /errors`).
+"""
+
+
+def _bootstrap(db: Database, settings: Settings) -> None:
+    """Create the configured first user and client once (later starts leave them alone)."""
+    with db.session() as session:
+        has_user = settings.bootstrap_user and session.scalar(
+            select(User).where(User.username == settings.bootstrap_user)
+        )
+        has_client = settings.bootstrap_client_id and session.scalar(
+            select(ApiClient).where(ApiClient.client_id == settings.bootstrap_client_id)
+        )
+    try:
+        if settings.bootstrap_user and settings.bootstrap_password and not has_user:
+            create_user(db, settings.bootstrap_user, settings.bootstrap_password, "read write admin")
+            _log.info("bootstrap user created", username=settings.bootstrap_user)
+        if settings.bootstrap_client_id and not has_client:
+            create_client(db, settings.bootstrap_client_id, settings.bootstrap_client_secret, "read write")
+            _log.info("bootstrap client created", client_id=settings.bootstrap_client_id)
+    except MakereadyError as exc:  # a replica may have created them a moment ago
+        _log.warning("bootstrap skipped", reason=exc.message)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI application for ``settings`` (default: from the environment)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.sqlalchemy_url)
+        db.migrate()
+        blobs = LocalBlobStore(settings.blob_path)
+        _bootstrap(db, settings)
+        svc = Services(settings, db, blobs, KeyRing(db, settings), PollLimiter(settings.poll_min_interval_s))
+        svc.started = time.time()
+        metrics.registry.register(JobCollector(db))
+        if settings.workers > 0:
+            svc.runner = EmbeddedRunner(db, blobs, settings)
+            svc.runner.start()
+        app.state.services = svc
+        _log.info(
+            "makeready serving",
+            url=settings.base_url,
+            database=db.backend,
+            workers=settings.workers,
+            data_dir=str(settings.data_dir),
+        )
+        try:
+            yield
+        finally:
+            if svc.runner is not None:
+                svc.runner.stop()
+            db.dispose()
+            _log.info("makeready stopped")
+
+    app = FastAPI(
+        title="makeready",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+    )
+    app.state.metrics = metrics
+    problems.install(app)
+    for module in (health, oidc, parts, catalog, files, meshes, trays, tasks, printdb):
+        app.include_router(module.router)
+
+    @app.get("/", tags=["operations"], summary="Where to start")
+    def root() -> dict[str, Any]:
+        return {
+            "name": "makeready",
+            "version": __version__,
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+            "token_endpoint": f"/realms/{settings.realm}/protocol/openid-connect/token",
+        }
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,169 @@
+"""Seed 003's meshes (immutable): import, analyze, repair, transform, rename, export."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator
+
+from makeready.service.auth import Reader, Writer, services
+from makeready.service.problems import ApiError
+from makeready.service.routes.tasks import submit
+from makeready.store.models import FileRecord, MeshRecord, utcnow
+from makeready.store.resources import mesh_json, owned
+
+router = APIRouter(prefix="/api/v1/geom/meshes", tags=["seed 003: meshes"])
+
+Transform = list[list[float]]
+
+
+def _valid_transform(value: Transform | None) -> Transform | None:
+    if value is None:
+        return None
+    if len(value) != 3 or any(len(row) != 4 for row in value):
+        raise ValueError("transform must be 3 rows of 4 numbers, e.g. [[1,0,0,0],[0,1,0,0],[0,0,1,0]]")
+    if not all(math.isfinite(x) for row in value for x in row):
+        raise ValueError("transform numbers must be finite")
+    linear = [row[:3] for row in value]
+    det = (
+        linear[0][0] * (linear[1][1] * linear[2][2] - linear[1][2] * linear[2][1])
+        - linear[0][1] * (linear[1][0] * linear[2][2] - linear[1][2] * linear[2][0])
+        + linear[0][2] * (linear[1][0] * linear[2][1] - linear[1][1] * linear[2][0])
+    )
+    if abs(det) < 1e-12:
+        raise ValueError("transform must not flatten the mesh (its 3 x 3 part is singular)")
+    return value
+
+
+class ImportRequest(BaseModel):
+    """``POST meshes/import``."""
+
+    file_id: uuid.UUID
+    name: str = Field("unknown", max_length=255)
+    transform: Transform | None = None
+    units: str | None = Field(None, description="units of STL/OBJ/PLY/OFF coordinates before cm conversion")
+    generate_visual: bool = False
+
+    _check = field_validator("transform")(_valid_transform)
+
+
+class MeshRequest(BaseModel):
+    """A request naming one mesh."""
+
+    id: uuid.UUID
+
+
+class RepairRequest(MeshRequest):
+    """``POST meshes/repair``: ``all`` also resolves self-intersections."""
+
+    all: bool = False
+    generate_visual: bool = False
+
+
+class TransformRequest(MeshRequest):
+    """``POST meshes/transform``."""
+
+    transform: Transform
+
+    _check = field_validator("transform")(_valid_transform)
+
+
+class RenameRequest(MeshRequest):
+    """``POST meshes/rename``."""
+
+    name: str = Field(max_length=255)
+
+
+class ExportRequest(MeshRequest):
+    """``POST meshes/export``."""
+
+    file_type: Literal["obj", "stl_ascii", "stl_binary"]
+
+
+def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
+    with services(request).db.session() as session:
+        mesh = owned(session, MeshRecord, str(mesh_id), owner)
+    if mesh is None:
+        raise ApiError("request.not_found", f"mesh {mesh_id} does not exist or is not yours")
+    return mesh
+
+
+@router.post("/import", status_code=202, summary="Import an uploaded file as a mesh (task)")
+def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSONResponse:
+    """Read the file into a new mesh; the task's result is the mesh."""
+    with services(request).db.session() as session:
+        if owned(session, FileRecord, str(body.file_id), principal.owner) is None:
+            raise ApiError("request.not_found", f"file {body.file_id} does not exist or is not yours")
+    payload = {
+        "file_id": str(body.file_id),
+        "name": body.name,
+        "transform": body.transform,
+        "units": body.units,
+    }
+    return submit(request, principal, "mesh.import", payload)
+
+
+@router.get("/{mesh_id}", summary="One mesh")
+def get_mesh(request: Request, mesh_id: str, principal: Reader) -> dict[str, Any]:
+    """Seed 003's mesh object (cm)."""
+    return mesh_json(_mesh(request, mesh_id, principal.owner))
+
+
+@router.post("/analyze", status_code=202, summary="Find the eight problem types (task)")
+def analyze_mesh(request: Request, body: MeshRequest, principal: Writer) -> JSONResponse:
+    """200 with the mesh if it was analysed already, else 202 with a task."""
+    mesh = _mesh(request, body.id, principal.owner)
+    if mesh.analyzed:
+        return JSONResponse(mesh_json(mesh))
+    return submit(request, principal, "mesh.analyze", {"id": mesh.id})
+
+
+@router.post("/repair", status_code=202, summary="Repair into a new mesh (task)")
+def repair_mesh(request: Request, body: RepairRequest, principal: Writer) -> JSONResponse:
+    """The task's result is the new mesh with the problems that remain."""
+    mesh = _mesh(request, body.id, principal.owner)
+    return submit(request, principal, "mesh.repair", {"id": mesh.id, "all": body.all})
+
+
+def _copy(request: Request, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
+    """A new mesh sharing the geometry file (meshes are immutable; their files too)."""
+    with services(request).db.session() as session:
+        new = MeshRecord(
+            id=str(uuid.uuid4()),
+            owner=mesh.owner,
+            name=mesh.name,
+            internal_file_id=mesh.internal_file_id,
+            transform=mesh.transform,
+            geom=mesh.geom,
+            analyzed=mesh.analyzed,
+            problems=mesh.problems,
+            created_at=utcnow(),
+        )
+        for key, value in changes.items():
+            setattr(new, key, value)
+        session.add(new)
+        session.commit()
+        return mesh_json(new)
+
+
+@router.post("/transform", summary="A new mesh with another transform")
+def transform_mesh(request: Request, body: TransformRequest, principal: Writer) -> dict[str, Any]:
+    """Synchronous; problems and ``analyzed`` carry over."""
+    return _copy(request, _mesh(request, body.id, principal.owner), transform=body.transform)
+
+
+@router.post("/rename", summary="A new mesh with another name")
+def rename_mesh(request: Request, body: RenameRequest, principal: Writer) -> dict[str, Any]:
+    """Synchronous; problems and ``analyzed`` carry over."""
+    return _copy(request, _mesh(request, body.id, principal.owner), name=body.name)
+
+
+@router.post("/export", status_code=202, summary="Export as OBJ or STL (task)")
+def export_mesh(request: Request, body: ExportRequest, principal: Writer) -> JSONResponse:
+    """The task's result is ``{"file_id"}`` (mm, the mesh's transform applied)."""
+    mesh = _mesh(request, body.id, principal.owner)
+    return submit(request, principal, "mesh.export", {"id": mesh.id, "file_type": body.file_type})

@@ -1,0 +1,376 @@
+"""Seed 000 (manufacturing analysis): parts, analysis results, feedback.
+
+Wire-compatible with seed 000's Python snippet: ``POST /api/v1/part/`` (multipart ``file`` +
+form fields) answers ``{part_id, task, message, basename, name}``; ``GET
+/api/v1/analysisResult/{part_id}/`` answers ``{analysis_finished, analysis_report}``, with
+``status``, ``progress`` and ``stage`` beside them while it runs and ``error`` if it failed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import PurePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+from starlette.concurrency import run_in_threadpool
+
+from makeready.catalog import Catalog
+from makeready.errors import MakereadyError
+from makeready.jobs import queue
+from makeready.service.auth import Principal, Reader, Writer, services
+from makeready.service.problems import ApiError
+from makeready.service.state import Services
+from makeready.service.uploads import load_upload, read_upload
+from makeready.store.meshes import pack_part
+from makeready.store.models import Feedback, Job, PartRecord, utcnow
+from makeready.store.resources import owned, save_file
+
+router = APIRouter(prefix="/api/v1", tags=["seed 000: manufacturing analysis"])
+_TRUE = {"true", "1", "yes", "on"}
+
+
+def _display_name(basename: str) -> str:
+    """Seed 000's ``name``: the file stem with underscores as spaces (``my_model.stl`` → ``my model``)."""
+    return re.sub(r"[_\s]+", " ", PurePath(basename).stem).strip() or "part"
+
+
+def _check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
+    catalog = Catalog.default()
+    process, material = catalog.process(prc_acronym), catalog.material(mat_name)
+    if not material.serves(process.prc_acronym):
+        offered = ", ".join(m.mat_name for m in catalog.materials_for(process.prc_acronym))
+        raise MakereadyError(
+            "request.invalid",
+            f"{material.mat_name} is not offered for {process.prc_acronym}; choose from {offered}",
+        )
+    if lot_size < 1:
+        raise MakereadyError("request.invalid", "lot_size must be at least 1")
+
+
+def _start(svc: Services, record: PartRecord) -> str:
+    job = queue.enqueue(
+        svc.db,
+        owner=record.owner,
+        kind="part.analyze",
+        payload={"part_id": record.id},
+        max_attempts=svc.settings.job_max_attempts,
+    )
+    if svc.runner is not None:
+        svc.runner.notify()
+    return job.id
+
+
+@router.post("/part/", status_code=201, summary="Upload a part (and start its analysis)")
+async def upload_part(
+    request: Request,
+    principal: Writer,
+    file: Annotated[UploadFile, File(description="STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them")],
+    start_analysis: Annotated[str, Form()] = "true",
+    mat_name: Annotated[str, Form()] = "316L",
+    prc_acronym: Annotated[str, Form()] = "slm",
+    lot_size: Annotated[int, Form(ge=1, le=10_000_000)] = 1,
+    name: Annotated[str | None, Form(max_length=255)] = None,
+    units: Annotated[
+        str | None, Form(description="units of STL/OBJ/PLY/OFF coordinates (default mm)")
+    ] = None,
+) -> dict[str, Any]:
+    """Store the file, read it (errors now, not later), and queue the analysis."""
+    svc = services(request)
+    _check_options(mat_name, prc_acronym, lot_size)
+    basename = PurePath(file.filename or "part.stl").name[:255]
+    data = await read_upload(file, svc.settings)
+    part = await load_upload(data, basename, units, svc.settings)
+    packed = await run_in_threadpool(pack_part, part)
+    part_id = uuid.uuid4().hex
+    display = name or _display_name(basename)
+    options = {
+        "mat_name": mat_name,
+        "prc_acronym": prc_acronym,
+        "lot_size": lot_size,
+        "basename": basename,
+        "units": units or "mm",
+        "creator": principal.username,
+    }
+
+    def store() -> PartRecord:
+        with svc.db.session() as session:
+            raw = save_file(
+                session,
+                svc.blobs,
+                principal.owner,
+                basename,
+                data,
+                file.content_type or "application/octet-stream",
+            )
+            record = PartRecord(
+                id=part_id,
+                owner=principal.owner,
+                name=display,
+                basename=basename,
+                file_id=raw.id,
+                mesh_sha256=svc.blobs.put(packed),
+                options=options,
+                status="uploaded",
+                created_at=utcnow(),
+            )
+            session.add(record)
+            session.commit()
+            if start_analysis.strip().lower() in _TRUE:
+                record.job_id = _start(svc, record)
+                record.status = "queued"
+                session.commit()
+            return record
+
+    await run_in_threadpool(store)
+    return {"part_id": part_id, "task": "upload_part", "message": "", "basename": basename, "name": display}
+
+
+def _part_json(record: PartRecord, job: Job | None) -> dict[str, Any]:
+    return {
+        "part_id": record.id,
+        "name": record.name,
+        "basename": record.basename,
+        "created_date": record.created_at.strftime("%d.%m.%Y"),
+        "mat_name": record.options.get("mat_name"),
+        "prc_acronym": record.options.get("prc_acronym"),
+        "lot_size": record.options.get("lot_size"),
+        "status": _status(record, job),
+        "analysis_finished": record.report_sha256 is not None or (job is not None and job.status == "error"),
+        "file_id": record.file_id,
+    }
+
+
+def _status(record: PartRecord, job: Job | None) -> str:
+    if record.report_sha256:
+        return "done"
+    if job is None:
+        return record.status
+    return {"queued": "queued", "running": "running", "error": "error"}.get(job.status, record.status)
+
+
+def _owned_part(svc: Services, part_id: str, owner: str) -> tuple[PartRecord, Job | None]:
+    with svc.db.session() as session:
+        record = owned(session, PartRecord, part_id, owner)
+        if record is None:
+            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        job = session.get(Job, record.job_id) if record.job_id else None
+        return record, job
+
+
+@router.get("/part/", summary="Your parts")
+def list_parts(
+    request: Request,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """Newest first."""
+    svc = services(request)
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(PartRecord)
+            .where(PartRecord.owner == principal.owner)
+            .order_by(PartRecord.created_at.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        jobs = {
+            j.id: j
+            for j in session.scalars(select(Job).where(Job.id.in_([r.job_id for r in rows if r.job_id])))
+        }
+    return [_part_json(r, jobs.get(r.job_id or "")) for r in rows]
+
+
+@router.get("/part/{part_id}/", summary="One part")
+def get_part(request: Request, part_id: str, principal: Reader) -> dict[str, Any]:
+    """The part's upload facts and analysis status."""
+    record, job = _owned_part(services(request), part_id, principal.owner)
+    return _part_json(record, job)
+
+
+@router.delete("/part/{part_id}/", status_code=204, summary="Delete a part")
+def delete_part(request: Request, part_id: str, principal: Writer) -> Response:
+    """Remove the part, its queued analysis and its feedback."""
+    svc = services(request)
+    with svc.db.session() as session:
+        record = owned(session, PartRecord, part_id, principal.owner)
+        if record is None:
+            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        if record.job_id:
+            session.execute(delete(Job).where(Job.id == record.job_id, Job.status == "queued"))
+        session.execute(delete(Feedback).where(Feedback.part_id == part_id))
+        session.delete(record)
+        session.commit()
+    return Response(status_code=204)
+
+
+class StartAnalysis(BaseModel):
+    """Options to change before (re)starting an analysis; omitted ones stay as uploaded."""
+
+    mat_name: str | None = None
+    prc_acronym: str | None = None
+    lot_size: int | None = Field(None, ge=1, le=10_000_000)
+
+
+@router.post("/part/{part_id}/start_analysis/", status_code=202, summary="Start or rerun an analysis")
+def start_analysis(
+    request: Request, part_id: str, principal: Writer, body: StartAnalysis | None = None
+) -> dict[str, Any]:
+    """Queue the analysis of an uploaded part, optionally with other material, process or lot size."""
+    svc = services(request)
+    with svc.db.session() as session:
+        record = owned(session, PartRecord, part_id, principal.owner)
+        if record is None:
+            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        job = session.get(Job, record.job_id) if record.job_id else None
+        if job is not None and job.status in ("queued", "running"):
+            raise ApiError("request.invalid", "the analysis is already queued or running", status=409)
+        options = dict(record.options)
+        changes = body.model_dump(exclude_none=True) if body else {}
+        options.update(changes)
+        _check_options(options["mat_name"], options["prc_acronym"], int(options["lot_size"]))
+        record.options = options
+        record.report_sha256, record.simplified, record.chains = None, None, None
+        session.commit()  # the job reads these options: store them before it can start
+        record.job_id = _start(svc, record)
+        record.status = "queued"
+        session.commit()
+    return {"part_id": part_id, "task": "start_analysis", "message": "", "job_id": record.job_id}
+
+
+def _poll(request: Request, principal: Principal, part_id: str) -> tuple[PartRecord, Job | None]:
+    svc = services(request)
+    record, job = _owned_part(svc, part_id, principal.owner)
+    svc.limiter.check(principal.owner, request.url.path)
+    return record, job
+
+
+def _running(record: PartRecord, job: Job | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "analysis_finished": False,
+        "analysis_report": None,
+        "status": _status(record, job),
+    }
+    if job is not None:
+        body.update(progress=job.progress, stage=job.stage, attempts=job.attempts)
+        if job.status == "error":
+            body.update(analysis_finished=True, error=job.error)
+    return body
+
+
+@router.get("/analysisResult/{part_id}/", summary="Poll for the analysis report")
+def analysis_result(request: Request, part_id: str, principal: Reader) -> Response:
+    """``{"analysis_finished": false, "analysis_report": null}`` until the full report is ready."""
+    record, job = _poll(request, principal, part_id)
+    if record.report_sha256 is None:
+        return Response(json.dumps(_running(record, job)), media_type="application/json")
+    report = services(request).blobs.get(record.report_sha256)
+    # The report is stored as JSON: splice it in instead of parsing and re-encoding megabytes.
+    return Response(
+        b'{"analysis_finished":true,"analysis_report":' + report + b"}", media_type="application/json"
+    )
+
+
+@router.get("/analysisResult/simplified/{part_id}/", summary="Poll for the simplified result")
+def simplified_result(request: Request, part_id: str, principal: Reader) -> dict[str, Any]:
+    """Seed 000's eleven keys once finished; ``{part_id, analysis_finished: false, …}`` before."""
+    record, job = _poll(request, principal, part_id)
+    if record.simplified is None:
+        return {"part_id": part_id, **_running(record, job)}
+    return record.simplified
+
+
+class ChainFeedback(BaseModel):
+    """Actuals of a made job (seed 000 process-chain feedback); hours, EUR, EUR/h, days.
+
+    Give the machine time per part, job or lot (``mac_t_pp|mac_t_pj|mac_t_pl``, or
+    ``process_time`` = per job) and optionally the cost per part, job or lot; the other two are
+    derived through parts per job and lot size of the analysed chain.
+    """
+
+    setup_time: float | None = Field(None, ge=0)
+    process_time: float | None = Field(None, gt=0)
+    unloading_time: float | None = Field(None, ge=0)
+    machine_hourly_rate: float | None = Field(None, ge=0)
+    staff_time_factor: float | None = Field(None, ge=0, le=1)
+    leadtime: float | None = Field(None, ge=0)
+    cost_pp: float | None = Field(None, ge=0)
+    cost_pj: float | None = Field(None, ge=0)
+    cost_pl: float | None = Field(None, ge=0)
+    labor_pp: float | None = Field(None, ge=0)
+    labor_pj: float | None = Field(None, ge=0)
+    labor_pl: float | None = Field(None, ge=0)
+    mac_t_pp: float | None = Field(None, gt=0)
+    mac_t_pj: float | None = Field(None, gt=0)
+    mac_t_pl: float | None = Field(None, gt=0)
+
+
+def _per_job(
+    value_pp: float | None, value_pj: float | None, value_pl: float | None, parts_pj: int, n_jobs: int
+) -> float | None:
+    if value_pj is not None:
+        return value_pj
+    if value_pp is not None:
+        return value_pp * parts_pj
+    if value_pl is not None:
+        return value_pl / max(n_jobs, 1)
+    return None
+
+
+@router.put("/process-chain/{process_chain_id}/feedback/", summary="Report actual times and costs")
+def chain_feedback(
+    request: Request, process_chain_id: str, body: ChainFeedback, principal: Writer
+) -> dict[str, Any]:
+    """Record actuals for an analysed chain; later analyses of this owner are calibrated by them."""
+    svc = services(request)
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(PartRecord).where(PartRecord.owner == principal.owner, PartRecord.chains.is_not(None))
+        ).all()
+        match = next((r for r in rows if process_chain_id in (r.chains or {})), None)
+        if match is None:
+            raise ApiError("request.not_found", f"no analysed process chain {process_chain_id} of yours")
+        chain = match.chains[process_chain_id]  # type: ignore[index]
+        parts_pj, n_jobs = int(chain.get("parts_pj", 1)), int(chain.get("n_jobs", 1))
+        lot = int(match.options.get("lot_size", 1))
+        process_time = body.process_time or _per_job(
+            body.mac_t_pp, body.mac_t_pj, body.mac_t_pl, parts_pj, n_jobs
+        )
+        if process_time is None:
+            raise MakereadyError(
+                "request.invalid", "give the machine time: process_time or mac_t_pp|mac_t_pj|mac_t_pl"
+            )
+        cost_pj = _per_job(body.cost_pp, body.cost_pj, body.cost_pl, parts_pj, n_jobs)
+        actuals = body.model_dump(exclude_none=True)
+        actuals["process_time"] = process_time
+        if cost_pj is not None:
+            actuals["cost_pp"] = body.cost_pp if body.cost_pp is not None else cost_pj / max(parts_pj, 1)
+        if body.cost_pl is not None and body.cost_pp is None and body.cost_pj is None:
+            actuals["cost_pp"] = body.cost_pl / max(lot, 1)
+        predicted = {"process_time": chain["process_time"], "cost_pp": chain["cost_pp"]}
+        row = Feedback(
+            id=str(uuid.uuid4()),
+            owner=principal.owner,
+            part_id=match.id,
+            process_chain_id=process_chain_id,
+            machine=chain["machine"],
+            actuals=actuals,
+            predicted=predicted,
+            created_at=utcnow(),
+        )
+        session.add(row)
+        session.commit()
+        count = len(session.scalars(select(Feedback.id).where(Feedback.owner == principal.owner)).all())
+    return {
+        "process_chain_id": process_chain_id,
+        "part_id": match.id,
+        "machine": chain["machine"],
+        "actuals": actuals,
+        "predicted": predicted,
+        "records": count,
+    }

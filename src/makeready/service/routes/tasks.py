@@ -1,0 +1,42 @@
+"""Seed 003's tasks: every asynchronous endpoint answers 202 with one; poll it here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from makeready.jobs import queue
+from makeready.service.auth import Principal, Reader, services
+from makeready.service.problems import ApiError
+from makeready.store.models import Job
+from makeready.store.resources import owned
+
+router = APIRouter(prefix="/api/v1/print/tasks", tags=["seed 003: tasks"])
+
+
+def submit(request: Request, principal: Principal, kind: str, payload: dict[str, Any]) -> JSONResponse:
+    """Queue a job and answer 202 with its task object (``Location`` points at the task)."""
+    svc = services(request)
+    job = queue.enqueue(
+        svc.db, owner=principal.owner, kind=kind, payload=payload, max_attempts=svc.settings.job_max_attempts
+    )
+    if svc.runner is not None:
+        svc.runner.notify()
+    return JSONResponse(
+        queue.task_json(job), status_code=202, headers={"Location": f"/api/v1/print/tasks/{job.id}"}
+    )
+
+
+@router.get("/{task_id}", summary="Poll a task")
+def get_task(request: Request, task_id: str, principal: Reader) -> dict[str, Any]:
+    """``{id, status: running|done|error, progress, result | error{error_id, code, message}}``."""
+    svc = services(request)
+    with svc.db.session() as session:
+        job = owned(session, Job, task_id, principal.owner)
+        if job is None:
+            raise ApiError("request.not_found", f"task {task_id} does not exist or is not yours")
+    if job.status in ("queued", "running"):
+        svc.limiter.check(principal.owner, request.url.path)
+    return queue.task_json(job)

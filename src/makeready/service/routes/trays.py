@@ -1,0 +1,136 @@
+"""Seed 003's trays (immutable): create, prepare, generate-printable, export-support."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from makeready.errors import MakereadyError
+from makeready.service.auth import Reader, Writer, services
+from makeready.service.problems import ApiError
+from makeready.service.routes.tasks import submit
+from makeready.store.models import MeshRecord, TrayRecord
+from makeready.store.resources import owned, tray_json
+from makeready.trays import PrintDefinitions
+
+router = APIRouter(prefix="/api/v1/print/trays", tags=["seed 003: trays"])
+
+
+class MeshAttrsBody(BaseModel):
+    """What prepare may do to one mesh."""
+
+    reposition: bool = True
+    reorient: bool = True
+    support: bool = True
+
+
+class CreateTray(BaseModel):
+    """``POST trays``."""
+
+    printer_type_id: str = Field(max_length=100)
+    profile_id: str | None = Field(None, max_length=100)
+    default_material_id: str | None = Field(None, max_length=100)
+    mesh_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    mesh_attrs: dict[str, MeshAttrsBody] | None = None
+
+
+class TrayRequest(BaseModel):
+    """A request naming one tray."""
+
+    id: uuid.UUID
+    generate_visual: bool = False
+    generate_raw: bool = False
+
+
+class ExportSupport(TrayRequest):
+    """``POST trays/export-support``."""
+
+    mesh_ids: list[uuid.UUID] | None = None
+
+
+def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
+    with services(request).db.session() as session:
+        tray = owned(session, TrayRecord, str(tray_id), owner)
+    if tray is None:
+        raise ApiError("request.not_found", f"tray {tray_id} does not exist or is not yours")
+    return tray
+
+
+@router.post("", status_code=202, summary="Create a tray (task)")
+def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONResponse:
+    """Checks printer type, profile, material and meshes now; the task's result is the tray."""
+    defs = PrintDefinitions.default()
+    try:
+        printer = defs.printer_type(body.printer_type_id)
+        profile = defs.profile(body.profile_id or printer.record["default_profile_id"])
+        material = defs.material(body.default_material_id or printer.record["default_material_id"])
+    except MakereadyError as exc:
+        raise MakereadyError("request.invalid", exc.message) from exc
+    for record, kind in ((profile, "profile"), (material, "material")):
+        if printer.id not in record.printer_types:
+            raise MakereadyError(
+                "tray.incompatible", f"{kind} {record.name!r} is not for printer type {printer.name!r}"
+            )
+    mesh_ids = [str(m) for m in body.mesh_ids]
+    with services(request).db.session() as session:
+        for mesh_id in mesh_ids:
+            if owned(session, MeshRecord, mesh_id, principal.owner) is None:
+                raise ApiError("request.not_found", f"mesh {mesh_id} does not exist or is not yours")
+    attrs = {str(uuid.UUID(k)): v.model_dump() for k, v in (body.mesh_attrs or {}).items() if _is_uuid(k)}
+    payload = {
+        "printer_type_id": printer.id,
+        "profile_id": profile.id,
+        "default_material_id": material.id,
+        "mesh_ids": mesh_ids,
+        "mesh_attrs": attrs,
+    }
+    return submit(request, principal, "tray.create", payload)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@router.get("/{tray_id}", summary="One tray")
+def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any]:
+    """Seed 003's tray object with each mesh's placement (cm)."""
+    tray = _tray(request, tray_id, principal.owner)
+    settings = PrintDefinitions.default().profile(tray.profile_id).record
+    with services(request).db.session() as session:
+        return tray_json(
+            session, tray, {k: v for k, v in settings.items() if k not in ("id", "printer_types")}
+        )
+
+
+@router.post("/prepare", status_code=202, summary="Repair, orient, position and support (task)")
+def prepare(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
+    """The task's result is a new tray in state ``supported``, ``ready: true``."""
+    tray = _tray(request, body.id, principal.owner)
+    return submit(request, principal, "tray.prepare", {"id": tray.id})
+
+
+@router.post("/generate-printable", status_code=202, summary="Slice into the printer's file (task)")
+def generate_printable(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
+    """409 ``tray.not_ready`` before prepare; the task's result is ``{"file_id", "summary"}``."""
+    tray = _tray(request, body.id, principal.owner)
+    if not tray.ready:
+        raise MakereadyError(
+            "tray.not_ready", "prepare the tray (POST trays/prepare) before generating its printable"
+        )
+    return submit(request, principal, "tray.generate_printable", {"id": tray.id})
+
+
+@router.post("/export-support", status_code=202, summary="Support structures as meshes (task)")
+def export_support(request: Request, body: ExportSupport, principal: Writer) -> JSONResponse:
+    """The task's result maps each mesh id to its support mesh (tray coordinates)."""
+    tray = _tray(request, body.id, principal.owner)
+    ids = [str(m) for m in body.mesh_ids] if body.mesh_ids else None
+    return submit(request, principal, "tray.export_support", {"id": tray.id, "mesh_ids": ids})

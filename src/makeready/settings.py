@@ -1,0 +1,82 @@
+"""Every setting of the service, read from ``MAKEREADY_*`` environment variables.
+
+The defaults are the embedded single-machine shape: SQLite in WAL mode and a local blob store
+under ``MAKEREADY_DATA_DIR``, the job runner inside ``makeready serve``. Point
+``MAKEREADY_DATABASE_URL`` at PostgreSQL to share the state between replicas.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/makeready`` (``~/.local/share/makeready`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "makeready"
+
+
+class Settings(BaseSettings):
+    """The service's configuration; each field is ``MAKEREADY_<FIELD NAME IN CAPITALS>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MAKEREADY_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="SQLite file, blobs and keys.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    blob_dir: Path | None = Field(None, description="Content-addressed blob store; default data_dir/blobs.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(None, description="Base URL clients use; default http://host:port.")
+    realm: str = Field("makeready", description="The OpenID Connect realm in the token URL.")
+
+    access_token_ttl_s: int = Field(3600, ge=10)
+    refresh_token_ttl_s: int = Field(7 * 86400, ge=60)
+    session_ttl_s: int = Field(14 * 86400, ge=60)
+    external_jwks_url: str | None = Field(None, description="Also accept tokens of this OIDC issuer.")
+    external_issuer: str | None = None
+    external_audience: str | None = None
+    external_scopes: str = Field("read write", description="Scopes granted to external tokens.")
+
+    bootstrap_user: str | None = Field(None, description="Created at first start with bootstrap_password.")
+    bootstrap_password: str | None = None
+    bootstrap_client_id: str | None = None
+    bootstrap_client_secret: str | None = None
+
+    workers: int = Field(1, ge=0, description="Embedded job threads (0: jobs wait for an external worker).")
+    job_max_attempts: int = Field(3, ge=1)
+    job_lease_s: float = Field(30.0, gt=0, description="A job whose worker is silent this long is retried.")
+    keep_tasks_days: float = Field(30.0, gt=0)
+
+    max_upload_bytes: int = Field(256 << 20, ge=1024)
+    max_triangles: int = Field(5_000_000, ge=12)
+    poll_min_interval_s: float = Field(1.0, ge=0, description="Faster polling of one resource gets 429.")
+
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to ``sqlite:///<data_dir>/makeready.db``."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'makeready.db'}"
+
+    @property
+    def blob_path(self) -> Path:
+        """Directory of the local blob store."""
+        return self.blob_dir or self.data_dir / "blobs"
+
+    @property
+    def base_url(self) -> str:
+        """Base URL of this service as clients reach it (no trailing slash)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the tokens this service signs (Keycloak's realm URL shape)."""
+        return f"{self.base_url}/realms/{self.realm}"

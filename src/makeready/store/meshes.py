@@ -1,0 +1,54 @@
+"""Parts as stored bytes: a NumPy ``.npz`` (no pickles) that keeps every body exactly.
+
+Meshes are kept as read, defects included (duplicate vertices, degenerate triangles, flipped
+windings), because seed 003's analyze and repair run on them later; STL or 3MF would weld or
+reject some of those. Loading is a memory copy, far faster than parsing a part file again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from makeready.geometry.mesh import Body, Part
+
+__all__ = ["pack_part", "unpack_part"]
+
+
+def pack_part(part: Part) -> bytes:
+    """The part as ``.npz`` bytes: ``meta`` (JSON) plus ``v<i>`` (n, 3) float64 mm and ``f<i>`` (m, 3)."""
+    meta = {
+        "name": part.name,
+        "source_format": part.source_format,
+        "source_units": part.source_units,
+        "notes": list(part.notes),
+        "metadata": dict(part.metadata),
+        "bodies": [{"name": b.name, "brep_volume": b.brep_volume} for b in part.bodies],
+    }
+    arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    for i, body in enumerate(part.bodies):
+        arrays[f"v{i}"] = np.ascontiguousarray(body.vertices, dtype=np.float64)
+        arrays[f"f{i}"] = np.ascontiguousarray(body.faces, dtype=np.int64)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def unpack_part(data: bytes) -> Part:
+    """The part :func:`pack_part` wrote."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        meta = json.loads(archive["meta"].tobytes().decode())
+        bodies = tuple(
+            Body(b["name"], archive[f"v{i}"], archive[f"f{i}"], b["brep_volume"])
+            for i, b in enumerate(meta["bodies"])
+        )
+    return Part(
+        bodies,
+        meta["source_format"],
+        meta["source_units"],
+        name=meta["name"],
+        notes=tuple(meta["notes"]),
+        metadata=meta["metadata"],
+    )

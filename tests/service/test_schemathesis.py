@@ -1,0 +1,58 @@
+"""Property-based requests from the OpenAPI document: no input may produce a 5xx."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from tests.service.live import Api, LiveServer
+
+EXAMPLES = int(os.environ.get("MAKEREADY_SCHEMATHESIS_EXAMPLES", "30"))
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("schemathesis") / "data")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def bearer(live: LiveServer) -> dict[str, str]:
+    return {"Authorization": Api(live.url).headers["Authorization"]}
+
+
+@pytest.fixture(scope="module")
+def api_schema(live: LiveServer) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{live.url}/openapi.json")
+
+
+def _operations(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperation]:
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def test_no_server_errors(api_schema: schemathesis.BaseSchema, bearer: dict[str, str]) -> None:
+    """Every operation, EXAMPLES generated requests each (schemathesis's pytest plugin does not run
+    on this pytest, so the Hypothesis loop is driven here)."""
+    operations = _operations(api_schema)
+    assert len(operations) >= 40
+    for operation in operations:
+
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
+        @given(case=operation.as_strategy())
+        def check(case: schemathesis.Case) -> None:
+            response = case.call(headers=bearer, timeout=60)
+            where = f"{case.method} {case.formatted_path}"
+            assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:500]}"
+            if response.status_code >= 400:
+                content_type = response.headers["content-type"]  # schemathesis: a list per header
+                assert content_type[0].startswith(("application/problem+json", "application/json")), where
+
+        check()

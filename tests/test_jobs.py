@@ -1,0 +1,150 @@
+"""The job table and the embedded runner on a real SQLite database, with tasks defined here."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from makeready.errors import MakereadyError
+from makeready.jobs import queue
+from makeready.jobs.context import TaskContext
+from makeready.jobs.runner import EmbeddedRunner
+from makeready.settings import Settings
+from makeready.store.blobs import LocalBlobStore
+from makeready.store.db import Database
+from makeready.store.models import Job
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> tuple[Database, LocalBlobStore, Settings]:
+    settings = Settings(data_dir=tmp_path, workers=2, job_max_attempts=3, job_lease_s=1.0)
+    db = Database(settings.sqlalchemy_url)
+    db.migrate()
+    return db, LocalBlobStore(settings.blob_path), settings
+
+
+def _wait(db: Database, job_id: str, timeout: float = 20.0) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            if job.status in ("done", "error"):
+                return job
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_jobs_run_once_each_across_runners(stores) -> None:
+    db, blobs, settings = stores
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def record(ctx: TaskContext, payload: dict) -> dict:
+        ctx.progress(0.5, "half")
+        with lock:
+            seen.append(payload["n"])
+        return {"n": payload["n"]}
+
+    runners = [EmbeddedRunner(db, blobs, settings, {"record": record}) for _ in range(2)]
+    jobs = [
+        queue.enqueue(db, owner="o", kind="record", payload={"n": str(i)}, max_attempts=3) for i in range(40)
+    ]
+    for runner in runners:
+        runner.start()
+    try:
+        finished = [_wait(db, j.id) for j in jobs]
+    finally:
+        for runner in runners:
+            runner.stop()
+    assert sorted(seen, key=int) == [str(i) for i in range(40)]  # every job exactly once
+    assert all(j.status == "done" and j.progress == 1.0 and j.attempts == 1 for j in finished)
+    assert finished[0].result == {"n": "0"}
+    assert sum(r.completed for r in runners) == 40
+
+
+def test_a_failing_task_is_retried_then_marked_error(stores) -> None:
+    db, blobs, settings = stores
+    calls = []
+
+    def flaky(ctx: TaskContext, payload: dict) -> dict:
+        calls.append(1)
+        raise RuntimeError("disk on fire")
+
+    runner = EmbeddedRunner(db, blobs, settings, {"flaky": flaky})
+    job = queue.enqueue(db, owner="o", kind="flaky", payload={}, max_attempts=3)
+    runner.start()
+    try:
+        done = _wait(db, job.id)
+    finally:
+        runner.stop()
+    assert len(calls) == 3
+    assert done.attempts == 3
+    assert done.status == "error"
+    assert done.error is not None
+    assert done.error["code"] == "job.failed"
+    assert "RuntimeError: disk on fire" in done.error["message"]
+    assert set(queue.task_json(done)["error"]) >= {"error_id", "code", "message"}
+
+
+def test_unusable_input_is_not_retried(stores) -> None:
+    db, blobs, settings = stores
+
+    def refuse(ctx: TaskContext, payload: dict) -> dict:
+        raise MakereadyError("file.truncated", "ends early")
+
+    runner = EmbeddedRunner(db, blobs, settings, {"refuse": refuse})
+    job = queue.enqueue(db, owner="o", kind="refuse", payload={}, max_attempts=3)
+    runner.start()
+    try:
+        done = _wait(db, job.id)
+    finally:
+        runner.stop()
+    assert done.attempts == 1
+    assert done.error is not None
+    assert done.error["code"] == "file.truncated"
+
+
+def test_expired_leases_are_recovered_and_bounded(stores) -> None:
+    db, _, _ = stores
+    job = queue.enqueue(db, owner="o", kind="k", payload={}, max_attempts=2)
+    for attempt in (1, 2):
+        claimed = queue.claim(db, "dead-worker", lease_s=-1.0)  # a worker that died at once
+        assert claimed is not None
+        assert claimed.id == job.id
+        assert claimed.attempts == attempt
+        requeued, failed = queue.recover_expired(db)
+        assert (requeued, failed) == ((1, 0) if attempt == 1 else (0, 1))
+    with db.session() as session:
+        final = session.get(Job, job.id)
+    assert final is not None
+    assert final.status == "error"
+    assert final.error["code"] == "job.crashed"
+    assert queue.claim(db, "w", 10.0) is None
+
+
+def test_a_clean_stop_hands_running_jobs_back(stores) -> None:
+    db, blobs, settings = stores
+    started = threading.Event()
+
+    def slow(ctx: TaskContext, payload: dict) -> dict:
+        started.set()
+        time.sleep(1.0)
+        return {}
+
+    runner = EmbeddedRunner(db, blobs, settings, {"slow": slow})
+    job = queue.enqueue(db, owner="o", kind="slow", payload={}, max_attempts=3)
+    runner.start()
+    assert started.wait(10)
+    runner.stop(timeout=0.1)
+    with db.session() as session:
+        back = session.get(Job, job.id)
+    assert back is not None
+    assert back.status == "queued"
+    assert back.attempts == 0
+    time.sleep(1.2)  # the abandoned thread finishing must not mark the requeued job done
+    with db.session() as session:
+        assert session.get(Job, job.id).status == "queued"  # type: ignore[union-attr]
