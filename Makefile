@@ -15,9 +15,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The main job on the embedded defaults: read the packaged sample part and report it.
+# The main job on the embedded defaults: the REST service (SQLite + blobs under the data directory,
+# embedded job runner). The first start creates the user $(USER_NAME) and prints its password.
+USER_NAME ?= admin
 run: $(STAMP)
 	$(VENV)/bin/makeready info $(SAMPLE)
+	MAKEREADY_BOOTSTRAP_USER=$${MAKEREADY_BOOTSTRAP_USER:-$(USER_NAME)} $(VENV)/bin/makeready serve
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
@@ -31,6 +34,7 @@ lint: $(STAMP)
 # Long property-based fuzzing of every reader (not part of `make test`).
 fuzz: $(STAMP)
 	MAKEREADY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/test_fuzz_readers.py
+	MAKEREADY_SCHEMATHESIS_EXAMPLES=1000 $(PY) -m pytest -q tests/service/test_schemathesis.py
 
 # Side-by-side benchmarks against peers; results land in benchmarks/results/.
 # Peers (admesh and CuraEngine from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness)
@@ -45,6 +49,7 @@ bench: $(STAMP)
 	cd benchmarks && ../$(PY) orientation.py
 	cd benchmarks && ../$(PY) costing.py
 	cd benchmarks && ../$(PY) slicing.py
+	cd benchmarks && ../$(PY) service.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

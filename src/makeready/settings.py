@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     external_audience: str | None = None
     external_scopes: str = Field("read write", description="Scopes granted to external tokens.")
 
-    bootstrap_user: str | None = Field(None, description="Created at first start with bootstrap_password.")
+    bootstrap_user: str | None = Field(
+        None, description="Created at first start with bootstrap_password (a printed random one when unset)."
+    )
     bootstrap_password: str | None = None
     bootstrap_client_id: str | None = None
     bootstrap_client_secret: str | None = None
@@ -57,6 +59,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(256 << 20, ge=1024)
     max_triangles: int = Field(5_000_000, ge=12)
     poll_min_interval_s: float = Field(1.0, ge=0, description="Faster polling of one resource gets 429.")
+    poll_cache_s: float = Field(0.2, ge=0, description="How long a part's polled state is reused (0: never).")
 
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"

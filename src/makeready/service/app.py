@@ -7,6 +7,8 @@ user and client when configured, and starts the embedded job runner (``workers``
 
 from __future__ import annotations
 
+import secrets
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +25,7 @@ from makeready.service import problems
 from makeready.service.accounts import create_client, create_user
 from makeready.service.limits import BodyLimit
 from makeready.service.observability import JobCollector, Metrics, MetricsMiddleware, configure_logging
+from makeready.service.pollcache import RecentCache
 from makeready.service.ratelimit import PollLimiter
 from makeready.service.routes import catalog, files, health, meshes, oidc, parts, printdb, tasks, trays
 from makeready.service.state import Services
@@ -58,9 +61,12 @@ def _bootstrap(db: Database, settings: Settings) -> None:
             select(ApiClient).where(ApiClient.client_id == settings.bootstrap_client_id)
         )
     try:
-        if settings.bootstrap_user and settings.bootstrap_password and not has_user:
-            create_user(db, settings.bootstrap_user, settings.bootstrap_password, "read write admin")
+        if settings.bootstrap_user and not has_user:
+            password = settings.bootstrap_password or secrets.token_urlsafe(12)
+            create_user(db, settings.bootstrap_user, password, "read write admin")
             _log.info("bootstrap user created", username=settings.bootstrap_user)
+            if not settings.bootstrap_password:  # shown once, to the person who started the server
+                sys.stderr.write(f"created user {settings.bootstrap_user!r} with password {password!r}\n")
         if settings.bootstrap_client_id and not has_client:
             create_client(db, settings.bootstrap_client_id, settings.bootstrap_client_secret, "read write")
             _log.info("bootstrap client created", client_id=settings.bootstrap_client_id)
@@ -80,7 +86,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.migrate()
         blobs = LocalBlobStore(settings.blob_path)
         _bootstrap(db, settings)
-        svc = Services(settings, db, blobs, KeyRing(db, settings), PollLimiter(settings.poll_min_interval_s))
+        svc = Services(
+            settings,
+            db,
+            blobs,
+            KeyRing(db, settings),
+            PollLimiter(settings.poll_min_interval_s),
+            polls=RecentCache(settings.poll_cache_s),
+        )
         svc.started = time.time()
         metrics.registry.register(JobCollector(db))
         if settings.workers > 0:

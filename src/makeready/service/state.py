@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from makeready.jobs.runner import EmbeddedRunner
+from makeready.service.pollcache import RecentCache
 from makeready.service.ratelimit import PollLimiter
 from makeready.service.tokens import KeyRing
 from makeready.settings import Settings
@@ -24,4 +26,5 @@ class Services:
     keys: KeyRing
     limiter: PollLimiter
     runner: EmbeddedRunner | None = None
+    polls: RecentCache[Any] = field(default_factory=RecentCache)
     started: float = field(default=0.0)

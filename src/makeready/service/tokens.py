@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 import time
 import uuid
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = ["Claims", "KeyRing", "TokenError"]
 
 _AUDIENCE = "makeready"
 _LEEWAY_S = 5
+_CACHE_SIZE = 10_000
 
 
 class TokenError(Exception):
@@ -63,6 +65,8 @@ class KeyRing:
         self._private = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
         self._public = self._private.public_key()
         self._publics: dict[str, Any] = {}
+        self._verified: dict[tuple[str, str], Claims] = {}
+        self._cache_lock = threading.Lock()
         self._reload()
         self._external = jwt.PyJWKClient(settings.external_jwks_url) if settings.external_jwks_url else None
 
@@ -104,7 +108,24 @@ class KeyRing:
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]
 
     def verify(self, token: str, token_type: str = "Bearer") -> Claims:
-        """The claims of a valid token of ``token_type``; :class:`TokenError` otherwise."""
+        """The claims of a valid token of ``token_type``; :class:`TokenError` otherwise.
+
+        Verified tokens are remembered until they expire (a poll every second would otherwise
+        spend most of its time re-checking the same RSA signature); only exact token strings
+        that passed every check are cached.
+        """
+        key = (token, token_type)
+        cached = self._verified.get(key)
+        if cached is not None and cached.expires_at > time.time():
+            return cached
+        claims = self._verify(token, token_type)
+        with self._cache_lock:
+            if len(self._verified) >= _CACHE_SIZE:
+                self._verified.clear()
+            self._verified[key] = claims
+        return claims
+
+    def _verify(self, token: str, token_type: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from makeready.errors import MakereadyError
@@ -28,9 +30,14 @@ class LocalBlobStore:
 
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache_bytes: int = 64 << 20) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        # Blobs never change under their hash, so small hot ones (reports being polled) can be
+        # served from memory without any invalidation.
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_bytes, self._cached = cache_bytes, 0
+        self._lock = threading.Lock()
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives (it may not exist)."""
@@ -59,10 +66,22 @@ class LocalBlobStore:
 
     def get(self, sha256: str) -> bytes:
         """The bytes stored under ``sha256``; ``file.not_found`` when the blob is missing."""
+        cached = self._cache.get(sha256)
+        if cached is not None:
+            return cached
         try:
-            return self.path(sha256).read_bytes()
+            data = self.path(sha256).read_bytes()
         except FileNotFoundError as exc:
             raise MakereadyError("file.not_found", f"blob {sha256} is missing from the store") from exc
+        if len(data) <= self._cache_bytes // 64:
+            with self._lock:
+                if sha256 not in self._cache:
+                    self._cache[sha256] = data
+                    self._cached += len(data)
+                while self._cached > self._cache_bytes:
+                    _, old = self._cache.popitem(last=False)
+                    self._cached -= len(old)
+        return data
 
     def check(self) -> None:
         """Write, read back and remove a probe file; raises when the store is unusable."""

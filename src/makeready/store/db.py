@@ -54,13 +54,15 @@ class Database:
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+pg8000")
         self.url = parsed
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # Enough pooled connections for every request thread (anyio's pool has 40) and the
+        # workers: opening a connection per request costs more than the query.
+        kwargs: dict[str, Any] = {"pool_size": 48, "max_overflow": 16}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=10, max_overflow=30, pool_pre_ping=True)  # servers restart; files do not
         self.engine: Engine = create_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from starlette.concurrency import run_in_threadpool
 
 from makeready.catalog import Catalog
@@ -206,6 +207,7 @@ def delete_part(request: Request, part_id: str, principal: Writer) -> Response:
         session.execute(delete(Feedback).where(Feedback.part_id == part_id))
         session.delete(record)
         session.commit()
+    svc.polls.drop((principal.owner, part_id))
     return Response(status_code=204)
 
 
@@ -240,36 +242,73 @@ def start_analysis(
         record.job_id = _start(svc, record)
         record.status = "queued"
         session.commit()
+    svc.polls.drop((principal.owner, part_id))
     return {"part_id": part_id, "task": "start_analysis", "message": "", "job_id": record.job_id}
 
 
-def _poll(request: Request, principal: Principal, part_id: str) -> tuple[PartRecord, Job | None]:
+@dataclass(frozen=True, slots=True)
+class _PollState:
+    """What a poll needs, read in one query (polling is the hottest path of the service)."""
+
+    report_sha256: str | None
+    simplified: dict[str, Any] | None
+    status: str
+    job_status: str | None
+    progress: float
+    stage: str
+    attempts: int
+    error: dict[str, Any] | None
+
+
+_POLL = (
+    select(
+        PartRecord.report_sha256,
+        PartRecord.simplified,
+        PartRecord.status,
+        Job.status,
+        Job.progress,
+        Job.stage,
+        Job.attempts,
+        Job.error,
+    )
+    .outerjoin(Job, Job.id == PartRecord.job_id)
+    .where(PartRecord.id == bindparam("part_id"), PartRecord.owner == bindparam("owner"))
+)
+
+
+def _poll(request: Request, principal: Principal, part_id: str) -> _PollState:
+    """The part's analysis state (through the short-lived poll cache), then the rate limit."""
     svc = services(request)
-    record, job = _owned_part(svc, part_id, principal.owner)
+
+    def load() -> _PollState:
+        with svc.db.engine.connect() as connection:
+            row = connection.execute(_POLL, {"part_id": part_id, "owner": principal.owner}).first()
+        if row is None:
+            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        return _PollState(row[0], row[1], row[2], row[3], row[4] or 0.0, row[5] or "", row[6] or 0, row[7])
+
+    state: _PollState = svc.polls.get((principal.owner, part_id), load)
     svc.limiter.check(principal.owner, request.url.path)
-    return record, job
+    return state
 
 
-def _running(record: PartRecord, job: Job | None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "analysis_finished": False,
-        "analysis_report": None,
-        "status": _status(record, job),
-    }
-    if job is not None:
-        body.update(progress=job.progress, stage=job.stage, attempts=job.attempts)
-        if job.status == "error":
-            body.update(analysis_finished=True, error=job.error)
+def _running(state: _PollState) -> dict[str, Any]:
+    status = "done" if state.report_sha256 else (state.job_status or state.status)
+    body: dict[str, Any] = {"analysis_finished": False, "analysis_report": None, "status": status}
+    if state.job_status is not None:
+        body.update(progress=state.progress, stage=state.stage, attempts=state.attempts)
+        if state.job_status == "error":
+            body.update(analysis_finished=True, error=state.error)
     return body
 
 
 @router.get("/analysisResult/{part_id}/", summary="Poll for the analysis report")
 def analysis_result(request: Request, part_id: str, principal: Reader) -> Response:
     """``{"analysis_finished": false, "analysis_report": null}`` until the full report is ready."""
-    record, job = _poll(request, principal, part_id)
-    if record.report_sha256 is None:
-        return Response(json.dumps(_running(record, job)), media_type="application/json")
-    report = services(request).blobs.get(record.report_sha256)
+    state = _poll(request, principal, part_id)
+    if state.report_sha256 is None:
+        return Response(json.dumps(_running(state)), media_type="application/json")
+    report = services(request).blobs.get(state.report_sha256)
     # The report is stored as JSON: splice it in instead of parsing and re-encoding megabytes.
     return Response(
         b'{"analysis_finished":true,"analysis_report":' + report + b"}", media_type="application/json"
@@ -277,12 +316,11 @@ def analysis_result(request: Request, part_id: str, principal: Reader) -> Respon
 
 
 @router.get("/analysisResult/simplified/{part_id}/", summary="Poll for the simplified result")
-def simplified_result(request: Request, part_id: str, principal: Reader) -> dict[str, Any]:
+def simplified_result(request: Request, part_id: str, principal: Reader) -> Response:
     """Seed 000's eleven keys once finished; ``{part_id, analysis_finished: false, …}`` before."""
-    record, job = _poll(request, principal, part_id)
-    if record.simplified is None:
-        return {"part_id": part_id, **_running(record, job)}
-    return record.simplified
+    state = _poll(request, principal, part_id)
+    body = state.simplified if state.simplified is not None else {"part_id": part_id, **_running(state)}
+    return Response(json.dumps(body), media_type="application/json")
 
 
 class ChainFeedback(BaseModel):
