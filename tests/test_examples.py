@@ -58,3 +58,10 @@ def test_slice_and_pack_example():
     assert "ring: 159 resin layers, 3.62 cm3 printed" in done.stdout
     assert "metal: 267 layers" in done.stdout
     assert "plate 250 x 250 mm: 39 rings" in done.stdout
+
+
+def test_api_client_example():
+    done = _run("api_client.py")
+    assert "20mm-xyz-cube: 20.0 x 20.0 x 20.0 mm, SLM | 316L:" in done.stdout
+    assert "simplified: fits_mac=True thickness=True" in done.stdout
+    assert "mesh 260 triangles, 2.0 x 2.0 x 2.0 cm" in done.stdout

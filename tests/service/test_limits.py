@@ -102,3 +102,12 @@ def test_operations(strict: LiveServer) -> None:
     spec = requests.get(f"{strict.url}/openapi.json", timeout=30).json()
     assert "/api/v1/part/" in spec["paths"]
     assert "/api/v1/geom/meshes/import" in spec["paths"]
+
+
+def test_every_error_code_is_documented_with_its_status() -> None:
+    from makeready.errors import ERROR_CODES
+    from makeready.service.problems import status_of
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
+    for code, title in ERROR_CODES.items():
+        assert f"| `{code}` | {title} | {status_of(code)} |" in text, code
