@@ -277,3 +277,77 @@ def test_owners_are_isolated(server: LiveServer) -> None:
 )
 def test_open_operational_endpoints(server: LiveServer, path: str) -> None:
     assert requests.get(server.url + path, timeout=30).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def external_issuer(tmp_path_factory: pytest.TempPathFactory):
+    """An OIDC issuer's JWKS served over HTTP, and a makeready server that trusts it."""
+    import http.server
+    import threading
+
+    from jwt.algorithms import RSAAlgorithm
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid="external-1", use="sig", alg="RS256")
+    body = json.dumps({"keys": [jwk]}).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    issuer = "http://keycloak.example/realms/acme"
+    live = LiveServer(
+        tmp_path_factory.mktemp("external") / "data",
+        external_jwks_url=f"http://127.0.0.1:{httpd.server_address[1]}/certs",
+        external_issuer=issuer,
+        external_audience="makeready",
+        external_scopes="read",
+    )
+    live.start()
+    yield live, key, issuer
+    live.stop()
+    httpd.shutdown()
+
+
+def test_tokens_of_an_external_issuer(external_issuer) -> None:
+    live, key, issuer = external_issuer
+    now = int(time.time())
+    claims = {
+        "iss": issuer,
+        "aud": "makeready",
+        "sub": "kc-user-1",
+        "iat": now,
+        "exp": now + 300,
+        "preferred_username": "erin",
+        "scope": "openid read write",
+    }
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "external-1"})
+    assert _list_parts(live, token).json() == []
+    with CUBE.open("rb") as handle:  # external tokens get only the configured scopes (read)
+        refused = requests.post(
+            f"{live.url}/api/v1/part/",
+            files={"file": handle},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+    assert refused.status_code == 403
+    wrong_issuer = jwt.encode(
+        {**claims, "iss": "http://elsewhere"}, key, algorithm="RS256", headers={"kid": "external-1"}
+    )
+    assert _list_parts(live, wrong_issuer).status_code == 401
+    unknown_key = jwt.encode(
+        claims,
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        algorithm="RS256",
+        headers={"kid": "external-1"},
+    )
+    assert _list_parts(live, unknown_key).status_code == 401
