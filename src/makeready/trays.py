@@ -81,6 +81,11 @@ class PrintRecord:
     printer_types: tuple[str, ...]
     record: Mapping[str, Any]
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The record without its identity and compatibility fields (a tray's ``settings``)."""
+        return {k: v for k, v in self.record.items() if k not in ("id", "printer_types", "materials")}
+
 
 class PrintDefinitions:
     """Printer types, profiles and print materials, looked up by id or name."""
@@ -210,9 +215,7 @@ class Tray:
             "printer_type_id": self.printer_type.id,
             "profile_id": self.profile.id,
             "default_material_id": self.material.id,
-            "settings": {
-                k: v for k, v in self.profile.record.items() if k not in ("id", "printer_types", "materials")
-            },
+            "settings": self.profile.settings,
             "meshes": meshes,
             "mesh_attrs": attrs,
             "state": self.state,

@@ -276,8 +276,7 @@ def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any
 
 
 def _settings(defs: PrintDefinitions, row: TrayRecord) -> dict[str, Any]:
-    record = defs.profile(row.profile_id).record
-    return {k: v for k, v in record.items() if k not in ("id", "printer_types", "materials")}
+    return defs.profile(row.profile_id).settings
 
 
 def _library_tray(ctx: TaskContext, row: TrayRecord, defs: PrintDefinitions) -> Tray:

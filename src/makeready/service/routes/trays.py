@@ -16,6 +16,7 @@ from makeready.service.routes.tasks import submit
 from makeready.store.models import MeshRecord, TrayRecord
 from makeready.store.resources import owned, tray_json
 from makeready.trays import PrintDefinitions
+from makeready.trays import create_tray as create_library_tray
 
 router = APIRouter(prefix="/api/v1/print/trays", tags=["seed 003: trays"])
 
@@ -63,18 +64,11 @@ def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
 @router.post("", status_code=202, summary="Create a tray (task)")
 def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONResponse:
     """Checks printer type, profile, material and meshes now; the task's result is the tray."""
-    defs = PrintDefinitions.default()
-    try:
-        printer = defs.printer_type(body.printer_type_id)
-        profile = defs.profile(body.profile_id or printer.record["default_profile_id"])
-        material = defs.material(body.default_material_id or printer.record["default_material_id"])
-    except MakereadyError as exc:
-        raise MakereadyError("request.invalid", exc.message) from exc
-    for record, kind in ((profile, "profile"), (material, "material")):
-        if printer.id not in record.printer_types:
-            raise MakereadyError(
-                "tray.incompatible", f"{kind} {record.name!r} is not for printer type {printer.name!r}"
-            )
+    # The library's own checks (unknown names, seed 003 error 100907), on a tray without meshes.
+    checked = create_library_tray(
+        body.printer_type_id, {}, profile=body.profile_id, material=body.default_material_id
+    )
+    printer, profile, material = checked.printer_type, checked.profile, checked.material
     mesh_ids = [str(m) for m in body.mesh_ids]
     with services(request).db.session() as session:
         for mesh_id in mesh_ids:
@@ -103,11 +97,9 @@ def _is_uuid(value: str) -> bool:
 def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any]:
     """Seed 003's tray object with each mesh's placement (cm)."""
     tray = _tray(request, tray_id, principal.owner)
-    settings = PrintDefinitions.default().profile(tray.profile_id).record
+    settings = PrintDefinitions.default().profile(tray.profile_id).settings
     with services(request).db.session() as session:
-        return tray_json(
-            session, tray, {k: v for k, v in settings.items() if k not in ("id", "printer_types")}
-        )
+        return tray_json(session, tray, settings)
 
 
 @router.post("/prepare", status_code=202, summary="Repair, orient, position and support (task)")
