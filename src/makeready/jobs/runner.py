@@ -23,6 +23,7 @@ import structlog
 from makeready.errors import MakereadyError
 from makeready.jobs import queue
 from makeready.jobs.context import Task, TaskContext
+from makeready.jsonsafe import json_ready
 from makeready.settings import Settings
 from makeready.store.blobs import LocalBlobStore
 from makeready.store.db import Database
@@ -151,7 +152,7 @@ class EmbeddedRunner:
             self.completed += 1
             log.info("job done", seconds=round(time.perf_counter() - started, 3))
         except MakereadyError as exc:  # unusable input: the same input fails again, so no retry
-            error = queue.error_body(exc.code, exc.message, details=_plain(exc.details))
+            error = queue.error_body(exc.code, exc.message, details=json_ready(exc.details))
             queue.fail(self.db, job_id, self.name, error, retry=False)
             log.info("job refused its input", code=exc.code, message=exc.message)
         except Exception as exc:  # a bug or a transient failure: retried up to max_attempts
@@ -169,9 +170,3 @@ class EmbeddedRunner:
         finally:
             with self._lock:
                 self._running.pop(job_id, None)
-
-
-def _plain(details: Mapping[str, object]) -> dict[str, object]:
-    return {
-        k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in details.items()
-    }

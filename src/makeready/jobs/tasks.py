@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import uuid
 from typing import Any
 
@@ -26,6 +25,7 @@ from makeready.geometry.formats import load, save
 from makeready.geometry.mesh import Part
 from makeready.geometry.repair import ALL_ACTIONS, DEFAULT_ACTIONS, repair
 from makeready.jobs.context import Task, TaskContext
+from makeready.jsonsafe import json_ready
 from makeready.limits import LoadLimits
 from makeready.pipeline import run_analysis, simplified
 from makeready.settings import Settings
@@ -127,8 +127,8 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             return {"part_id": payload["part_id"], "deleted": True}
         record.report_sha256 = ctx.blobs.put(data)
         # Infeasible chains carry NaN times; JSON (and PostgreSQL) has no NaN: store null.
-        record.simplified = _json_safe(simplified(report))
-        record.chains = _json_safe(chains)
+        record.simplified = json_ready(simplified(report))
+        record.chains = json_ready(chains)
         record.status = "done"
         session.commit()
     return {"part_id": payload["part_id"], "analysis_finished": True}
@@ -388,7 +388,7 @@ def generate_printable(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, A
             _CONTENT_TYPES.get(extension, "application/octet-stream"),
         )
         session.commit()
-        return {"file_id": record.id, "summary": _json_safe(summary)}
+        return {"file_id": record.id, "summary": json_ready(summary)}
 
 
 def export_support(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -405,18 +405,6 @@ def export_support(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
                 result[mesh_id] = mesh_json(mesh)
         session.commit()
     return result
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    return value
 
 
 #: Every job kind the runners execute.

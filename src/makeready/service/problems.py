@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from makeready.errors import ERROR_CODES, MakereadyError
+from makeready.jsonsafe import json_ready
 
 __all__ = ["PROBLEM_JSON", "ApiError", "install", "problem", "status_of"]
 
@@ -102,22 +103,12 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return str(value)
-
-
 def install(app: FastAPI) -> None:
     """Register the exception handlers that turn every failure into problem JSON."""
 
     @app.exception_handler(MakereadyError)
     async def _library(request: Request, exc: MakereadyError) -> JSONResponse:
-        return problem(exc.code, exc.message, instance=request.url.path, details=_plain(exc.details))
+        return problem(exc.code, exc.message, instance=request.url.path, details=json_ready(exc.details))
 
     @app.exception_handler(ApiError)
     async def _service(request: Request, exc: ApiError) -> JSONResponse:
@@ -127,7 +118,7 @@ def install(app: FastAPI) -> None:
             status=exc.status,
             instance=request.url.path,
             headers=exc.headers,
-            **_plain(exc.extra),
+            **json_ready(exc.extra),
         )
 
     @app.exception_handler(RequestValidationError)
