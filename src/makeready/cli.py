@@ -810,7 +810,7 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port (MAKEREADY_PORT).")] = None,
     workers: Annotated[int | None, typer.Option(help="Embedded job threads (MAKEREADY_WORKERS).")] = None,
 ) -> None:
-    """Run the REST service (both seed APIs) with the embedded database and job runner."""
+    """Run the REST service (both seed APIs); jobs run inside it unless MAKEREADY_JOBS=celery."""
     import uvicorn
 
     from makeready.service import create_app
@@ -824,11 +824,63 @@ def serve_command(
                 access_log=False, proxy_headers=True)  # fmt: skip
 
 
+@app.command(name="worker")
+def worker_command(
+    queues: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated queues without the prefix, e.g. heavy (default: all of them)."),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker processes (MAKEREADY_WORKER_CONCURRENCY, default: cores).")
+    ] = None,
+    pool: Annotated[
+        str, typer.Option(help="Celery pool: prefork (isolates geometry), solo or threads.")
+    ] = "prefork",
+    loglevel: Annotated[str, typer.Option(help="Celery's log level.")] = "INFO",
+) -> None:
+    """Run a Celery worker for the scaled mode (MAKEREADY_JOBS=celery, MAKEREADY_BROKER_URL).
+
+    It runs jobs from the broker's queues against the shared database and blob store, and
+    sweeps: jobs of dead workers and lost messages are sent again.
+    """
+    import os
+
+    from makeready.jobs.celery import celery_app
+    from makeready.settings import Settings
+    from makeready.store.connect import open_database
+
+    # Worker processes read their settings from the environment: pass the options on that way.
+    os.environ["MAKEREADY_JOBS"] = "celery"
+    if concurrency is not None:
+        os.environ["MAKEREADY_WORKER_CONCURRENCY"] = str(concurrency)
+    settings = Settings()
+    open_database(settings).migrate()  # a worker may start before any API process
+    chosen = (
+        settings.queues
+        if queues is None
+        else [f"{settings.queue_prefix}.{q.strip()}" for q in queues.split(",")]
+    )
+    _err.print(f"makeready worker: {settings.worker_concurrency} x {pool} on {', '.join(chosen)}")
+    celery_app(settings).worker_main(
+        [
+            "worker",
+            f"--queues={','.join(chosen)}",
+            f"--concurrency={settings.worker_concurrency}",
+            f"--pool={pool}",
+            f"--loglevel={loglevel}",
+            f"--hostname=makeready-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
 def _database() -> Any:
     from makeready.settings import Settings
-    from makeready.store.db import Database
+    from makeready.store.connect import open_database
 
-    db = Database(Settings().sqlalchemy_url)
+    db = open_database(Settings())
     db.migrate()
     return db
 

@@ -58,6 +58,9 @@ ERROR_CODES: dict[str, str] = {
     "auth.csrf_failed": "a cookie-signed-in request must send the csrftoken cookie's value as X-CSRFToken",
     "job.failed": "the job failed unexpectedly on every attempt (a bug: the reason is in the message)",
     "job.crashed": "the worker running the job stopped every time it tried (killed or out of memory)",
+    "job.timeout": "the job ran longer than its time limit (MAKEREADY_JOB_TIME_LIMIT_S)",
+    "upload.unsafe_name": "the uploaded file name holds a path, '..' or control characters",
+    "request.malformed": "the request body cannot be parsed (broken multipart or form encoding)",
     "internal.error": "an unexpected error in makeready (a bug: please report it with the error_id)",
 }
 

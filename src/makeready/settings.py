@@ -14,7 +14,15 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "default_data_dir"]
+__all__ = ["HEAVY_ROUTES", "Settings", "default_data_dir"]
+
+#: Geometry-heavy job kinds go to their own queue, so light jobs never wait behind them.
+HEAVY_ROUTES = {
+    "part.analyze": "heavy",
+    "mesh.repair": "heavy",
+    "tray.prepare": "heavy",
+    "tray.generate_printable": "heavy",
+}
 
 
 def default_data_dir() -> Path:
@@ -51,10 +59,41 @@ class Settings(BaseSettings):
     bootstrap_client_id: str | None = None
     bootstrap_client_secret: str | None = None
 
+    jobs: Literal["embedded", "celery"] = Field(
+        "embedded", description="Where jobs run: threads of `makeready serve`, or Celery workers."
+    )
     workers: int = Field(1, ge=0, description="Embedded job threads (0: jobs wait for an external worker).")
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker when jobs=celery.")
+    queue_prefix: str = Field("makeready", description="Celery queue names are <prefix>.<queue>.")
+    queue_routes: dict[str, str] = Field(
+        default_factory=lambda: dict(HEAVY_ROUTES),
+        description='Job kind -> queue ("default" when unlisted); JSON in the environment.',
+    )
+    worker_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Processes per `makeready worker`."
+    )
+    worker_prefetch: int = Field(1, ge=1, description="Messages a worker process reserves ahead.")
+    job_time_limit_s: float = Field(3600.0, gt=0, description="Soft time limit per job (Celery mode).")
+    job_time_limits: dict[str, float] = Field(
+        default_factory=dict, description="Per-kind soft time limits, overriding job_time_limit_s."
+    )
+    job_redispatch_s: float = Field(
+        120.0, gt=0, description="A queued job no worker took for this long is sent to the broker again."
+    )
+    job_retry_backoff_s: float = Field(2.0, ge=0, description="First retry delay; doubles per attempt.")
     job_max_attempts: int = Field(3, ge=1)
     job_lease_s: float = Field(30.0, gt=0, description="A job whose worker is silent this long is retried.")
     keep_tasks_days: float = Field(30.0, gt=0)
+
+    blobs_url: str | None = Field(
+        None, description="s3://bucket/prefix for S3-compatible storage; default: blob_dir on local disk."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 endpoint (MinIO, Ceph...); default AWS.")
+    s3_region: str | None = None
+    db_pool_size: int = Field(10, ge=1, description="Pooled connections per process (PostgreSQL).")
+    db_max_overflow: int = Field(30, ge=0, description="Extra connections beyond the pool under load.")
+    db_pool_timeout_s: float = Field(30.0, gt=0, description="Wait for a free pooled connection.")
+    db_pool_recycle_s: float = Field(1800.0, gt=0, description="Reopen pooled connections this old.")
 
     max_upload_bytes: int = Field(256 << 20, ge=1024)
     max_triangles: int = Field(5_000_000, ge=12)
@@ -68,6 +107,19 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/makeready.db``."""
         return self.database_url or f"sqlite:///{self.data_dir / 'makeready.db'}"
+
+    def queue_for(self, kind: str) -> str:
+        """The Celery queue a job kind is sent to."""
+        return f"{self.queue_prefix}.{self.queue_routes.get(kind, 'default')}"
+
+    @property
+    def queues(self) -> list[str]:
+        """Every queue name jobs may be sent to."""
+        return sorted({f"{self.queue_prefix}.default", *(self.queue_for(k) for k in self.queue_routes)})
+
+    def time_limit_for(self, kind: str) -> float:
+        """Soft time limit of a job kind, in seconds."""
+        return float(self.job_time_limits.get(kind, self.job_time_limit_s))
 
     @property
     def blob_path(self) -> Path:

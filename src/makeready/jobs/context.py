@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from makeready.settings import Settings
-from makeready.store.blobs import LocalBlobStore
+from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
 
 __all__ = ["Task", "TaskContext"]
@@ -29,7 +29,7 @@ class TaskContext:
     """
 
     db: Database
-    blobs: LocalBlobStore
+    blobs: BlobStore
     settings: Settings
     job_id: str
     owner: str

@@ -22,6 +22,8 @@ from makeready.store.models import Job, utcnow
 
 __all__ = [
     "claim",
+    "claim_id",
+    "due_for_redispatch",
     "enqueue",
     "error_body",
     "fail",
@@ -148,13 +150,15 @@ def fail(db: Database, job_id: str, worker: str, error: dict[str, Any], *, retry
         return job.status
 
 
-def recover_expired(db: Database) -> tuple[int, int]:
+def recover_expired(db: Database) -> tuple[list[tuple[str, str]], int]:
     """Requeue running jobs whose lease ran out, or fail those out of attempts.
 
-    Returns ``(requeued, failed)``.
+    Returns the ``(id, kind)`` of each requeued job (a broker must be told about them) and the
+    number of jobs failed.
     """
     now = utcnow()
-    requeued = failed = 0
+    requeued: list[tuple[str, str]] = []
+    failed = 0
     with db.session() as session:
         stale = session.scalars(select(Job).where(Job.status == "running", Job.lease_until < now)).all()
         for job in stale:
@@ -169,10 +173,64 @@ def recover_expired(db: Database) -> tuple[int, int]:
                 failed += 1
             else:
                 job.status, job.worker, job.lease_until = "queued", None, None
-                requeued += 1
+                requeued.append((job.id, job.kind))
             job.updated_at = now
         session.commit()
     return requeued, failed
+
+
+def claim_id(db: Database, job_id: str, worker: str, lease_s: float) -> Job | None:
+    """Take the queued job ``job_id`` for ``worker``; None when it is not queued (any more).
+
+    A broker may deliver one job's message more than once (a redelivery after a worker died,
+    a redispatch of a message Redis lost); only the first delivery that finds the job queued
+    runs it, the others see None and drop their message.
+    """
+    now = utcnow()
+    with db.session() as session:
+        taken = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(
+                status="running",
+                worker=worker,
+                progress=0.0,
+                stage="",
+                attempts=Job.attempts + 1,
+                lease_until=now + dt.timedelta(seconds=lease_s),
+                updated_at=now,
+            )
+        )
+        session.commit()
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.get(Job, job_id, populate_existing=True)
+
+
+def due_for_redispatch(db: Database, waited_s: float, limit: int = 500) -> list[tuple[str, str]]:
+    """Queued jobs nobody took for ``waited_s`` seconds, marked as sent again now.
+
+    Their broker message may be lost (a Redis restart without persistence, a worker killed
+    while it held prefetched messages); sending another is safe because :func:`claim_id`
+    runs a job once however many messages name it. Returns ``(id, kind)`` pairs, oldest first.
+    """
+    now = utcnow()
+    cutoff = now - dt.timedelta(seconds=waited_s)
+    with db.session() as session:
+        rows = session.execute(
+            select(Job.id, Job.kind)
+            .where(Job.status == "queued", Job.updated_at < cutoff)
+            .order_by(Job.created_at)
+            .limit(limit)
+        ).all()
+        if rows:
+            session.execute(
+                update(Job)
+                .where(Job.id.in_([r[0] for r in rows]), Job.status == "queued")
+                .values(updated_at=now)
+            )
+            session.commit()
+    return [(r[0], r[1]) for r in rows]
 
 
 def release(db: Database, worker: str) -> int:

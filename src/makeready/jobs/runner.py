@@ -3,9 +3,10 @@
 Workers take jobs from the job table (:mod:`makeready.jobs.queue`), so whatever was queued or
 running when the process stopped is still there when it starts again: a clean stop hands its
 running jobs back at once; after a crash (kill -9, out of memory) their leases run out and the
-next runner retries them, at most ``job_max_attempts`` times. A heartbeat thread renews the
-leases of running jobs and recovers expired ones, so a task that computes for minutes without
-reporting progress is not mistaken for a dead one.
+next runner retries them, at most ``job_max_attempts`` times. Each running job renews its
+lease from a thread of its own (:class:`~makeready.jobs.execute.LeaseKeeper`), so a task that
+computes for minutes without reporting progress is not mistaken for a dead one; a heartbeat
+thread recovers the expired leases of dead processes.
 """
 
 from __future__ import annotations
@@ -14,24 +15,52 @@ import os
 import socket
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Mapping
+from typing import Protocol
 
 import structlog
 
-from makeready.errors import MakereadyError
 from makeready.jobs import queue
-from makeready.jobs.context import Task, TaskContext
-from makeready.jsonsafe import json_ready
+from makeready.jobs.context import Task
+from makeready.jobs.execute import Outcome, execute
 from makeready.settings import Settings
-from makeready.store.blobs import LocalBlobStore
+from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
 
-__all__ = ["EmbeddedRunner"]
+__all__ = ["EmbeddedRunner", "JobRunner", "worker_name"]
 
 _log = structlog.get_logger("makeready.jobs")
-_PROGRESS_EVERY_S = 0.25
+
+
+def worker_name() -> str:
+    """A name unique to this process and start: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class JobRunner(Protocol):
+    """What the service needs of whatever runs its jobs."""
+
+    def start(self) -> None:
+        """Begin running (or dispatching) jobs."""
+        ...
+
+    def submit(self, job_id: str, kind: str) -> None:
+        """A job was queued in the job table; see that it runs."""
+        ...
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop; jobs not finished stay in the table for the next start."""
+        ...
+
+    @property
+    def healthy(self) -> bool:
+        """Whether jobs can run."""
+        ...
+
+    def describe(self) -> str:
+        """How jobs run, for logs."""
+        ...
 
 
 class EmbeddedRunner:
@@ -49,7 +78,7 @@ class EmbeddedRunner:
     def __init__(
         self,
         db: Database,
-        blobs: LocalBlobStore,
+        blobs: BlobStore,
         settings: Settings,
         tasks: Mapping[str, Task] | None = None,
     ) -> None:
@@ -58,12 +87,10 @@ class EmbeddedRunner:
 
             tasks = TASKS
         self.db, self.blobs, self.settings, self.tasks = db, blobs, settings, dict(tasks)
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.name = worker_name()
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._running: dict[str, str] = {}  # job id -> kind, for the heartbeat
-        self._lock = threading.Lock()
         self.completed = 0
 
     def start(self) -> None:
@@ -99,16 +126,21 @@ class EmbeddedRunner:
         """Whether every worker and the heartbeat are alive."""
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
+    def submit(self, job_id: str, kind: str) -> None:
+        """A job was queued: wake an idle worker (the job table is the queue)."""
+        self.notify()
+
+    def describe(self) -> str:
+        """How jobs run, for logs and ``/readyz``."""
+        return f"embedded ({self.settings.workers} threads)"
+
     def _heartbeat(self) -> None:
         period = max(0.2, self.settings.job_lease_s / 3.0)
         while not self._stop.wait(period):
             try:
-                with self._lock:
-                    running = list(self._running)
-                queue.renew(self.db, self.name, running, self.settings.job_lease_s)
                 requeued, failed = queue.recover_expired(self.db)
                 if requeued or failed:
-                    _log.warning("expired jobs recovered", requeued=requeued, failed=failed)
+                    _log.warning("expired jobs recovered", requeued=len(requeued), failed=failed)
                     self.notify()
             except Exception:  # the database may be away for a moment; try again next beat
                 _log.exception("heartbeat failed")
@@ -127,46 +159,8 @@ class EmbeddedRunner:
             if self._stop.is_set():  # claimed while stopping: hand it straight back
                 queue.release(self.db, self.name)
                 return
-            self._run(job.id, job.kind, job.owner, dict(job.payload), job.attempts)
-
-    def _run(self, job_id: str, kind: str, owner: str, payload: dict[str, object], attempt: int) -> None:
-        last = [0.0]
-
-        def progress(fraction: float, stage: str) -> None:
-            now = time.monotonic()
-            if now - last[0] >= _PROGRESS_EVERY_S or fraction >= 1.0:
-                last[0] = now
-                queue.set_progress(self.db, job_id, self.name, fraction, stage)
-
-        context = TaskContext(self.db, self.blobs, self.settings, job_id, owner, progress)
-        log = _log.bind(job=job_id, kind=kind, owner=owner, attempt=attempt)
-        with self._lock:
-            self._running[job_id] = kind
-        started = time.perf_counter()
-        try:
-            log.info("job started")
-            result = self.tasks[kind](context, payload)
-            if self._stop.is_set():
-                return  # handed back on stop; the next start runs it again
-            queue.finish(self.db, job_id, self.name, result)
-            self.completed += 1
-            log.info("job done", seconds=round(time.perf_counter() - started, 3))
-        except MakereadyError as exc:  # unusable input: the same input fails again, so no retry
-            error = queue.error_body(exc.code, exc.message, details=json_ready(exc.details))
-            queue.fail(self.db, job_id, self.name, error, retry=False)
-            log.info("job refused its input", code=exc.code, message=exc.message)
-        except Exception as exc:  # a bug or a transient failure: retried up to max_attempts
-            reason = f"{type(exc).__name__}: {exc}"
-            error = queue.error_body("job.failed", reason)
-            status = queue.fail(self.db, job_id, self.name, error, retry=True)
-            # The traceback goes to the log (with the error_id), not to the client.
-            log.error(
-                "job failed",
-                reason=reason,
-                next=status,
-                error_id=error["error_id"],
-                traceback=traceback.format_exc(limit=12),
+            outcome = execute(
+                self.db, self.blobs, self.settings, self.tasks, job, self.name, stopping=self._stop.is_set
             )
-        finally:
-            with self._lock:
-                self._running.pop(job_id, None)
+            if outcome.outcome is Outcome.DONE:
+                self.completed += 1

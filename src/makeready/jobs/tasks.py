@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from makeready.store.resources import (
     create_mesh,
     mesh_json,
     mesh_part,
+    new_id,
     owned,
     problems_in_cm,
     save_file,
@@ -257,7 +257,7 @@ def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any
     }
     with ctx.db.session() as session:
         row = TrayRecord(
-            id=tray.id,
+            id=new_id(),
             owner=ctx.owner,
             printer_type_id=tray.printer_type.id,
             profile_id=tray.profile.id,
@@ -270,7 +270,7 @@ def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any
             ready=False,
             notes=[],
         )
-        session.add(row)
+        row = session.merge(row)
         session.commit()
         return tray_json(session, row, _settings(defs, row))
 
@@ -352,7 +352,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
                 )
                 support_files[mesh_id] = support.id
         new_row = TrayRecord(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             owner=ctx.owner,
             printer_type_id=row.printer_type_id,
             profile_id=row.profile_id,
@@ -365,7 +365,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             ready=True,
             notes=list(ready.notes),
         )
-        session.add(new_row)
+        new_row = session.merge(new_row)
         session.commit()
         return tray_json(session, new_row, _settings(defs, new_row))
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from makeready import __version__
 from makeready.errors import MakereadyError
-from makeready.jobs.runner import EmbeddedRunner
+from makeready.jobs.runner import EmbeddedRunner, JobRunner
 from makeready.service import problems
 from makeready.service.accounts import create_client, create_user
 from makeready.service.limits import BodyLimit
@@ -31,7 +31,8 @@ from makeready.service.routes import catalog, files, health, meshes, oidc, parts
 from makeready.service.state import Services
 from makeready.service.tokens import KeyRing
 from makeready.settings import Settings
-from makeready.store.blobs import LocalBlobStore
+from makeready.store.blobs import BlobStore
+from makeready.store.connect import open_blobs, open_database
 from makeready.store.db import Database
 from makeready.store.models import ApiClient, User
 
@@ -74,6 +75,17 @@ def _bootstrap(db: Database, settings: Settings) -> None:
         _log.warning("bootstrap skipped", reason=exc.message)
 
 
+def _job_runner(db: Database, blobs: BlobStore, settings: Settings) -> JobRunner | None:
+    """Celery dispatch, embedded threads, or nothing (``workers=0``: another process runs jobs)."""
+    if settings.jobs == "celery":
+        from makeready.jobs.celery import CeleryDispatcher  # Celery loads only in the scaled mode
+
+        return CeleryDispatcher(db, settings)
+    if settings.workers > 0:
+        return EmbeddedRunner(db, blobs, settings)
+    return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI application for ``settings`` (default: from the environment)."""
     settings = settings or Settings()
@@ -82,9 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.sqlalchemy_url)
+        db = open_database(settings)
         db.migrate()
-        blobs = LocalBlobStore(settings.blob_path)
+        blobs = open_blobs(settings, create=True)
         _bootstrap(db, settings)
         svc = Services(
             settings,
@@ -96,16 +108,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         svc.started = time.time()
         metrics.registry.register(JobCollector(db))
-        if settings.workers > 0:
-            svc.runner = EmbeddedRunner(db, blobs, settings)
+        svc.runner = _job_runner(db, blobs, settings)
+        if svc.runner is not None:
             svc.runner.start()
         app.state.services = svc
         _log.info(
             "makeready serving",
             url=settings.base_url,
             database=db.backend,
-            workers=settings.workers,
-            data_dir=str(settings.data_dir),
+            blobs=blobs.describe(),
+            jobs=svc.runner.describe() if svc.runner is not None else "external workers",
         )
         try:
             yield

@@ -47,6 +47,7 @@ _STATUS = {
     "auth.unsupported_grant_type": 400,
     "auth.insufficient_scope": 403,
     "auth.csrf_failed": 403,
+    "request.malformed": 400,
     "tray.not_ready": 409,
     "internal.error": 500,
 }
@@ -144,6 +145,7 @@ def install(app: FastAPI) -> None:
             413: "file.too_large",
             415: "request.unsupported_media_type",
             401: "auth.required",
+            400: "request.malformed",  # Starlette's multipart/form parser gave up on the body
         }
         code = codes.get(exc.status_code, "request.invalid")
         return problem(

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from makeready.jobs.runner import EmbeddedRunner
+from makeready.jobs import queue
+from makeready.jobs.runner import JobRunner
 from makeready.service.pollcache import RecentCache
 from makeready.service.ratelimit import PollLimiter
 from makeready.service.tokens import KeyRing
 from makeready.settings import Settings
-from makeready.store.blobs import LocalBlobStore
+from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
+from makeready.store.models import Job
 
 __all__ = ["Services"]
 
@@ -22,9 +24,27 @@ class Services:
 
     settings: Settings
     db: Database
-    blobs: LocalBlobStore
+    blobs: BlobStore
     keys: KeyRing
     limiter: PollLimiter
-    runner: EmbeddedRunner | None = None
+    runner: JobRunner | None = None
     polls: RecentCache[Any] = field(default_factory=RecentCache)
     started: float = field(default=0.0)
+
+    def enqueue(self, owner: str, kind: str, payload: dict[str, Any], *, dispatch: bool = True) -> Job:
+        """Queue a job in the table (committed) and, unless ``dispatch`` is False, hand it over.
+
+        Pass ``dispatch=False`` when rows the job reads are committed afterwards, and call
+        :meth:`dispatch` then: a Celery worker may start the job the moment it is sent.
+        """
+        job = queue.enqueue(
+            self.db, owner=owner, kind=kind, payload=payload, max_attempts=self.settings.job_max_attempts
+        )
+        if dispatch:
+            self.dispatch(job)
+        return job
+
+    def dispatch(self, job: Job) -> None:
+        """Hand a queued job to the runner (embedded threads or the Celery broker)."""
+        if self.runner is not None:
+            self.runner.submit(job.id, job.kind)

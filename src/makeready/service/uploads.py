@@ -11,9 +11,33 @@ from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
 from makeready.settings import Settings
 
-__all__ = ["load_upload", "read_upload"]
+__all__ = ["load_upload", "read_upload", "upload_name"]
 
 _CHUNK = 1 << 20
+
+
+def upload_name(filename: str | None, default: str) -> str:
+    """The client's file name, refused (``upload.unsafe_name``) if it is more than a name.
+
+    Names are never used as paths here (blobs are content-addressed), but a name with
+    directories, ``..``, or control characters is a client bug or an attack, and would be
+    handed back in downloads and exports: refuse it rather than guess.
+    """
+    if not filename:
+        return default
+    if (
+        "/" in filename
+        or "\\" in filename
+        or filename in (".", "..")
+        or any(ord(c) < 32 or ord(c) == 127 for c in filename)
+        or len(filename) > 255
+    ):
+        raise MakereadyError(
+            "upload.unsafe_name",
+            f"the file name {filename[:80]!r} is not a plain file name",
+            name=filename[:255],
+        )
+    return filename
 
 
 async def read_upload(upload: UploadFile, settings: Settings) -> bytes:

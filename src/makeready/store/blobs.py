@@ -1,68 +1,174 @@
-"""A content-addressed blob store on local disk: bytes are kept under their SHA-256.
+"""Content-addressed blob stores: bytes are kept under their SHA-256.
 
-Writing the same bytes twice stores them once; a write goes to a temporary file in the same
-directory and is renamed into place, so a crash never leaves a half-written blob under a
-valid name, and readers never see partial content. S3 arrives with the scale-out issue behind
-the same two methods.
+Two backends share one interface (:class:`BlobStore`): :class:`LocalBlobStore` on a local
+disk (the default) and :class:`~makeready.store.s3.S3BlobStore` on any S3-compatible service.
+Writing the same bytes twice stores them once, and a blob never changes under its name, so
+readers never see partial content and small hot blobs may be cached in memory without
+invalidation. Large uploads and downloads go through :meth:`BlobStore.put_stream` and
+:meth:`BlobStore.open`, which hold one chunk in memory at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from makeready.errors import MakereadyError
 
-__all__ = ["LocalBlobStore"]
+__all__ = ["CHUNK_BYTES", "BlobStore", "LocalBlobStore", "MemoryCache", "check_digest", "spool"]
+
+#: Streaming chunk size, bytes.
+CHUNK_BYTES = 1 << 20
+
+
+def check_digest(sha256: str) -> str:
+    """``sha256`` if it is a lower-case hex SHA-256 digest, else ValueError (never a path)."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return sha256
+
+
+def missing(sha256: str) -> MakereadyError:
+    """The error for a blob that is not in the store."""
+    return MakereadyError("file.not_found", f"blob {sha256} is missing from the store")
+
+
+def spool(stream: BinaryIO, directory: Path | None = None) -> tuple[BinaryIO, str, int]:
+    """Copy ``stream`` to an anonymous temporary file while hashing it, chunk by chunk.
+
+    Returns the temporary file (rewound; the caller closes it), its SHA-256 and its size in
+    bytes. Memory use is one chunk whatever the size.
+    """
+    digest, size = hashlib.sha256(), 0
+    handle = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - handed to the caller
+    try:
+        while chunk := stream.read(CHUNK_BYTES):
+            digest.update(chunk)
+            handle.write(chunk)
+            size += len(chunk)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return handle, digest.hexdigest(), size
+
+
+class MemoryCache:
+    """A byte-bounded FIFO of small blobs (safe: a blob never changes under its hash)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._max, self._held = max_bytes, 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        """The cached bytes, or None."""
+        return self._items.get(key)
+
+    def offer(self, key: str, data: bytes) -> None:
+        """Keep ``data`` if it is small (at most 1/64 of the budget)."""
+        if len(data) > self._max // 64:
+            return
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = data
+                self._held += len(data)
+            while self._held > self._max:
+                _, old = self._items.popitem(last=False)
+                self._held -= len(old)
+
+
+class BlobStore(Protocol):
+    """What the service and the jobs need of a blob store."""
+
+    def put(self, data: bytes) -> str:
+        """Store ``data``; returns its SHA-256 hex digest."""
+        ...
+
+    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+        """Store a stream's bytes without holding them in memory; returns (SHA-256, size)."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes stored under ``sha256``; ``file.not_found`` when missing."""
+        ...
+
+    def open(self, sha256: str) -> Iterator[bytes]:
+        """The stored bytes as chunks of at most :data:`CHUNK_BYTES`; ``file.not_found`` when missing."""
+        ...
+
+    def check(self) -> None:
+        """Write, read back and remove a probe; raises when the store is unusable."""
+        ...
+
+    def describe(self) -> str:
+        """Where the blobs live, for logs."""
+        ...
 
 
 class LocalBlobStore:
-    """Blobs under ``root/ab/cd/<sha256>``.
+    """Blobs under ``root/ab/cd/<sha256>`` on a local (or shared network) disk.
+
+    A write goes to a temporary file in the target directory, is fsynced and renamed into
+    place, so a crash never leaves a half-written blob under a valid name.
 
     Parameters
     ----------
     root : Path
         Directory of the store (created when missing).
+    cache_bytes : int
+        Memory for small hot blobs (reports being polled).
 
     """
 
     def __init__(self, root: Path, cache_bytes: int = 64 << 20) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        # Blobs never change under their hash, so small hot ones (reports being polled) can be
-        # served from memory without any invalidation.
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
-        self._cache_bytes, self._cached = cache_bytes, 0
-        self._lock = threading.Lock()
+        self._cache = MemoryCache(cache_bytes)
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this hash lives (it may not exist)."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        check_digest(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store ``data``; returns its SHA-256 hex digest."""
-        digest = hashlib.sha256(data).hexdigest()
+    def _install(self, digest: str, write: bytes | BinaryIO) -> None:
         target = self.path(digest)
         if target.exists():
-            return digest
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                if isinstance(write, bytes):
+                    handle.write(write)
+                else:
+                    shutil.copyfileobj(write, handle, CHUNK_BYTES)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def put(self, data: bytes) -> str:
+        """Store ``data``; returns its SHA-256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        self._install(digest, data)
         return digest
+
+    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+        """Store a stream chunk by chunk; returns (SHA-256, size in bytes)."""
+        spooled, digest, size = spool(stream, self.root)
+        with spooled:
+            self._install(digest, spooled)
+        return digest, size
 
     def get(self, sha256: str) -> bytes:
         """The bytes stored under ``sha256``; ``file.not_found`` when the blob is missing."""
@@ -72,21 +178,32 @@ class LocalBlobStore:
         try:
             data = self.path(sha256).read_bytes()
         except FileNotFoundError as exc:
-            raise MakereadyError("file.not_found", f"blob {sha256} is missing from the store") from exc
-        if len(data) <= self._cache_bytes // 64:
-            with self._lock:
-                if sha256 not in self._cache:
-                    self._cache[sha256] = data
-                    self._cached += len(data)
-                while self._cached > self._cache_bytes:
-                    _, old = self._cache.popitem(last=False)
-                    self._cached -= len(old)
+            raise missing(sha256) from exc
+        self._cache.offer(sha256, data)
         return data
+
+    def open(self, sha256: str) -> Iterator[bytes]:
+        """The blob as chunks (the file is opened now, so a missing blob fails here)."""
+        try:
+            handle = self.path(sha256).open("rb")
+        except FileNotFoundError as exc:
+            raise missing(sha256) from exc
+
+        def chunks() -> Iterator[bytes]:
+            with handle:
+                while chunk := handle.read(CHUNK_BYTES):
+                    yield chunk
+
+        return chunks()
 
     def check(self) -> None:
         """Write, read back and remove a probe file; raises when the store is unusable."""
-        probe = self.root / f".probe-{os.getpid()}"
+        probe = self.root / f".probe-{os.getpid()}-{threading.get_ident()}"
         probe.write_bytes(b"ok")
         if probe.read_bytes() != b"ok":
             raise OSError(f"blob store {self.root} returned different bytes")
         probe.unlink()
+
+    def describe(self) -> str:
+        """The store's directory."""
+        return str(self.root)

@@ -46,10 +46,24 @@ class Database:
     url : str
         SQLAlchemy URL: ``sqlite:///path/makeready.db`` or ``postgresql+pg8000://…``
         (``postgresql://`` is read as pg8000).
+    pool_size, max_overflow : int
+        Pooled connections per process and the extra ones allowed under load (servers only;
+        SQLite keeps one pooled connection per request thread).
+    pool_timeout_s, pool_recycle_s : float
+        Wait for a free connection, and the age at which a pooled connection is reopened
+        (servers and proxies such as PgBouncer close idle connections).
 
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 30,
+        pool_timeout_s: float = 30.0,
+        pool_recycle_s: float = 1800.0,
+    ) -> None:
         parsed = make_url(url)
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+pg8000")
@@ -62,7 +76,13 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=30, pool_pre_ping=True)  # servers restart; files do not
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_timeout=pool_timeout_s,
+                pool_recycle=pool_recycle_s,
+                pool_pre_ping=True,  # servers restart; files do not
+            )
         self.engine: Engine = create_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -7,7 +7,11 @@ happen here and nowhere else: :func:`transform_mm` turns a wire transform (3 × 
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import numpy as np
@@ -16,17 +20,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from makeready.geometry.mesh import Part
-from makeready.store.blobs import LocalBlobStore
+from makeready.store.blobs import BlobStore
 from makeready.store.meshes import pack_part, unpack_part
 from makeready.store.models import Base, FileRecord, MeshRecord, TrayRecord, utcnow
 
 __all__ = [
     "IDENTITY",
     "create_mesh",
+    "deterministic_ids",
     "mesh_json",
     "mesh_part",
+    "new_id",
     "owned",
     "problems_in_cm",
+    "record_file",
     "save_file",
     "transform_cm",
     "transform_mm",
@@ -38,6 +45,33 @@ IDENTITY: list[list[float]] = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0,
 MM_PER_CM = 10.0
 
 _Row = TypeVar("_Row", bound=Base)
+
+_ID_NAMESPACE = uuid.UUID("6f0c9a52-57a1-4c7e-9a55-3f1d8e0b6a11")
+_id_source: ContextVar[tuple[str, Iterator[int]] | None] = ContextVar("makeready_id_source", default=None)
+
+
+@contextmanager
+def deterministic_ids(seed: str) -> Iterator[None]:
+    """Make :func:`new_id` return ``uuid5(seed, n)`` for n = 0, 1, 2… inside the block.
+
+    A job runs with its id as the seed, so a second run of the same job (a retry after its
+    worker was presumed dead) writes the same rows under the same keys — rows are merged, not
+    added, so the job leaves one result however often it ran.
+    """
+    token = _id_source.set((seed, itertools.count()))
+    try:
+        yield
+    finally:
+        _id_source.reset(token)
+
+
+def new_id() -> str:
+    """A new resource id: random, or the next deterministic one inside :func:`deterministic_ids`."""
+    source = _id_source.get()
+    if source is None:
+        return str(uuid.uuid4())
+    seed, counter = source
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{seed}/{next(counter)}"))
 
 
 def owned(session: Session, model: type[_Row], key: str, owner: str) -> _Row | None:
@@ -63,26 +97,32 @@ def transform_cm(matrix: npt.ArrayLike) -> list[list[float]]:
     return [[float(x) for x in row] for row in rows]
 
 
-def save_file(
-    session: Session, blobs: LocalBlobStore, owner: str, name: str, data: bytes, content_type: str
+def record_file(
+    session: Session, owner: str, name: str, sha256: str, size: int, content_type: str
 ) -> FileRecord:
-    """Store bytes as a new file resource (added to the session, not committed)."""
+    """A file resource for bytes already in the blob store (merged into the session)."""
     record = FileRecord(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         owner=owner,
         name=name[:255],
-        sha256=blobs.put(data),
-        size=len(data),
+        sha256=sha256,
+        size=size,
         content_type=content_type,
         created_at=utcnow(),
     )
-    session.add(record)
-    return record
+    return session.merge(record)
+
+
+def save_file(
+    session: Session, blobs: BlobStore, owner: str, name: str, data: bytes, content_type: str
+) -> FileRecord:
+    """Store bytes as a new file resource (merged into the session, not committed)."""
+    return record_file(session, owner, name, blobs.put(data), len(data), content_type)
 
 
 def create_mesh(
     session: Session,
-    blobs: LocalBlobStore,
+    blobs: BlobStore,
     owner: str,
     part: Part,
     name: str,
@@ -96,7 +136,7 @@ def create_mesh(
     internal = save_file(session, blobs, owner, f"{name}.npz", pack_part(part), "application/x-npz")
     lo, hi = part.bounds if part.triangle_count else (np.zeros(3), np.zeros(3))
     mesh = MeshRecord(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         owner=owner,
         name=name[:255],
         internal_file_id=internal.id,
@@ -114,11 +154,10 @@ def create_mesh(
         problems=problems,
         created_at=utcnow(),
     )
-    session.add(mesh)
-    return mesh
+    return session.merge(mesh)
 
 
-def mesh_part(session: Session, blobs: LocalBlobStore, mesh: MeshRecord) -> Part:
+def mesh_part(session: Session, blobs: BlobStore, mesh: MeshRecord) -> Part:
     """The mesh's geometry in its object space (mm), without its transform."""
     record = session.get(FileRecord, mesh.internal_file_id)
     if record is None:

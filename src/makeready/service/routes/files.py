@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from makeready.errors import MakereadyError
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
-from makeready.service.uploads import read_upload
+from makeready.service.uploads import upload_name
 from makeready.store.models import FileRecord
-from makeready.store.resources import owned, save_file
+from makeready.store.resources import owned, record_file
 
 router = APIRouter(prefix="/api/v1/files", tags=["seed 003: files"])
 
@@ -28,15 +28,23 @@ async def upload(
 ) -> dict[str, Any]:
     """``{"files": [{"name", "file_id"}], "file_id": <first>}``."""
     svc = services(request)
-    stored = []
-    for item in file:
-        data = await read_upload(item, svc.settings)
-        name = PurePath(item.filename or "upload.bin").name[:255]
-        stored.append((name, data, item.content_type or "application/octet-stream"))
+    names = [upload_name(item.filename, "upload.bin") for item in file]
 
     def store() -> list[dict[str, str]]:
+        # Streamed from the request's spooled temporary file into the blob store, one chunk
+        # in memory at a time (S3: a multipart upload above 8 MiB).
+        stored = []
+        for item, name in zip(file, names, strict=True):
+            sha256, size = svc.blobs.put_stream(item.file)
+            if size == 0:
+                raise MakereadyError("file.empty", f"{name} holds no bytes")
+            if size > svc.settings.max_upload_bytes:
+                raise MakereadyError(
+                    "file.too_large", f"{name} exceeds {svc.settings.max_upload_bytes} bytes"
+                )
+            stored.append((name, sha256, size, item.content_type or "application/octet-stream"))
         with svc.db.session() as session:
-            rows = [save_file(session, svc.blobs, principal.owner, n, d, t) for n, d, t in stored]
+            rows = [record_file(session, principal.owner, *entry) for entry in stored]
             session.commit()
             return [{"name": r.name, "file_id": r.id} for r in rows]
 
@@ -65,8 +73,9 @@ def download(request: Request, file_id: str, principal: Reader) -> Response:
         if record is None:
             raise ApiError("request.not_found", f"file {file_id} does not exist or is not yours")
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in record.name) or "file"
-    return Response(
-        svc.blobs.get(record.sha256),
+    # Streamed chunk by chunk from the blob store (printables and exports can be large).
+    return StreamingResponse(
+        svc.blobs.open(record.sha256),
         media_type=record.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+        headers={"Content-Disposition": f'attachment; filename="{safe}"', "Content-Length": str(record.size)},
     )

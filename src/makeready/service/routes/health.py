@@ -36,7 +36,7 @@ def readyz(request: Request) -> JSONResponse:
     if svc.runner is None:
         checks["job_runner"] = "external"
     else:
-        checks["job_runner"] = "ok" if svc.runner.healthy else "failed: worker threads stopped"
+        checks["job_runner"] = "ok" if svc.runner.healthy else "failed: job runner threads stopped"
     ready = all(v in ("ok", "external") for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503

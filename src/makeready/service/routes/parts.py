@@ -18,15 +18,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from makeready.catalog import Catalog
 from makeready.errors import MakereadyError
-from makeready.jobs import queue
 from makeready.service.auth import Principal, Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
-from makeready.service.uploads import load_upload, read_upload
+from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.meshes import pack_part
 from makeready.store.models import Feedback, Job, PartRecord, utcnow
 from makeready.store.resources import owned, save_file
@@ -53,17 +53,12 @@ def _check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
         raise MakereadyError("request.invalid", "lot_size must be at least 1")
 
 
-def _start(svc: Services, record: PartRecord) -> str:
-    job = queue.enqueue(
-        svc.db,
-        owner=record.owner,
-        kind="part.analyze",
-        payload={"part_id": record.id},
-        max_attempts=svc.settings.job_max_attempts,
-    )
-    if svc.runner is not None:
-        svc.runner.notify()
-    return job.id
+def _start(svc: Services, session: Session, record: PartRecord) -> None:
+    """Queue the part's analysis; the part row says so before any worker can see the job."""
+    job = svc.enqueue(record.owner, "part.analyze", {"part_id": record.id}, dispatch=False)
+    record.job_id, record.status = job.id, "queued"
+    session.commit()
+    svc.dispatch(job)
 
 
 @router.post("/part/", status_code=201, summary="Upload a part (and start its analysis)")
@@ -83,7 +78,7 @@ async def upload_part(
     """Store the file, read it (errors now, not later), and queue the analysis."""
     svc = services(request)
     _check_options(mat_name, prc_acronym, lot_size)
-    basename = PurePath(file.filename or "part.stl").name[:255]
+    basename = upload_name(file.filename, "part.stl")
     data = await read_upload(file, svc.settings)
     part = await load_upload(data, basename, units, svc.settings)
     packed = await run_in_threadpool(pack_part, part)
@@ -122,9 +117,7 @@ async def upload_part(
             session.add(record)
             session.commit()
             if start_analysis.strip().lower() in _TRUE:
-                record.job_id = _start(svc, record)
-                record.status = "queued"
-                session.commit()
+                _start(svc, session, record)
             return record
 
     await run_in_threadpool(store)
@@ -239,9 +232,7 @@ def start_analysis(
         record.options = options
         record.report_sha256, record.simplified, record.chains = None, None, None
         session.commit()  # the job reads these options: store them before it can start
-        record.job_id = _start(svc, record)
-        record.status = "queued"
-        session.commit()
+        _start(svc, session, record)
     svc.polls.drop((principal.owner, part_id))
     return {"part_id": part_id, "task": "start_analysis", "message": "", "job_id": record.job_id}
 

@@ -19,11 +19,7 @@ router = APIRouter(prefix="/api/v1/print/tasks", tags=["seed 003: tasks"])
 def submit(request: Request, principal: Principal, kind: str, payload: dict[str, Any]) -> JSONResponse:
     """Queue a job and answer 202 with its task object (``Location`` points at the task)."""
     svc = services(request)
-    job = queue.enqueue(
-        svc.db, owner=principal.owner, kind=kind, payload=payload, max_attempts=svc.settings.job_max_attempts
-    )
-    if svc.runner is not None:
-        svc.runner.notify()
+    job = svc.enqueue(principal.owner, kind, payload)
     return JSONResponse(
         queue.task_json(job), status_code=202, headers={"Location": f"/api/v1/print/tasks/{job.id}"}
     )
