@@ -97,6 +97,7 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(256 << 20, ge=1024)
     max_triangles: int = Field(5_000_000, ge=12)
+    max_batch_parts: int = Field(1000, ge=1, description="Most parts one batch upload may hold.")
     poll_min_interval_s: float = Field(1.0, ge=0, description="Faster polling of one resource gets 429.")
     poll_cache_s: float = Field(0.2, ge=0, description="How long a part's polled state is reused (0: never).")
 

@@ -115,9 +115,15 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             "machine": c.machine.mac_name,
             "process_time": c.estimate.machine_h_pj,
             "cost_pp": c.estimate.cost_pp,
+            "cost_pl": c.estimate.cost_pl,
             "prc_acronym": c.process.prc_acronym,
+            "tech": c.process.tech,
             "parts_pj": c.estimate.parts_pj,
             "n_jobs": c.estimate.n_jobs,
+            "feasible": c.estimate.feasible,
+            "reason": c.estimate.reason,
+            "leadtime": c.estimate.leadtime_days,
+            "co2_pp": c.estimate.co2_kg_pp,
         }
         for c in result.chains
     }

@@ -27,7 +27,18 @@ from makeready.service.limits import BodyLimit
 from makeready.service.observability import JobCollector, Metrics, MetricsMiddleware, configure_logging
 from makeready.service.pollcache import RecentCache
 from makeready.service.ratelimit import PollLimiter
-from makeready.service.routes import catalog, files, health, meshes, oidc, parts, printdb, tasks, trays
+from makeready.service.routes import (
+    batches,
+    catalog,
+    files,
+    health,
+    meshes,
+    oidc,
+    parts,
+    printdb,
+    tasks,
+    trays,
+)
 from makeready.service.state import Services
 from makeready.service.tokens import KeyRing
 from makeready.settings import Settings
@@ -136,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = metrics
     problems.install(app)
-    for module in (health, oidc, parts, catalog, files, meshes, trays, tasks, printdb):
+    for module in (health, oidc, parts, batches, catalog, files, meshes, trays, tasks, printdb):
         app.include_router(module.router)
 
     @app.get("/", tags=["operations"], summary="Where to start")

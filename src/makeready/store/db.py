@@ -10,6 +10,9 @@ always created by Alembic's migrations (``makeready/store/migrations``), never b
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,8 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Database", "as_utc"]
+
+_MIGRATION_LOCK = 0x6D616B65  # "make": the advisory lock key of schema migrations
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -98,12 +103,32 @@ class Database:
         return self.sessions()
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
+        """Create or upgrade the schema to the newest migration.
+
+        API replicas and workers all migrate at start and may start together: PostgreSQL
+        serialises them with an advisory lock held for the transaction, SQLite with an
+        exclusive lock file beside the database.
+        """
         config = Config()
         config.set_main_option("script_location", str(resources.files("makeready.store") / "migrations"))
-        with self.engine.begin() as connection:
+        with self._migration_lock(), self.engine.begin() as connection:
+            if self.backend == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        database = self.url.database
+        if self.backend != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def ping(self) -> None:
         """Run ``SELECT 1``; raises when the database cannot be reached."""

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from makeready.catalog import Catalog
 from makeready.errors import MakereadyError
+from makeready.geometry.mesh import Part
 from makeready.service.auth import Principal, Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
@@ -35,12 +36,13 @@ router = APIRouter(prefix="/api/v1", tags=["seed 000: manufacturing analysis"])
 _TRUE = {"true", "1", "yes", "on"}
 
 
-def _display_name(basename: str) -> str:
+def display_name(basename: str) -> str:
     """Seed 000's ``name``: the file stem with underscores as spaces (``my_model.stl`` → ``my model``)."""
     return re.sub(r"[_\s]+", " ", PurePath(basename).stem).strip() or "part"
 
 
-def _check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
+def check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
+    """Refuse unknown materials and processes, pairs the catalog does not offer, lot < 1."""
     catalog = Catalog.default()
     process, material = catalog.process(prc_acronym), catalog.material(mat_name)
     if not material.serves(process.prc_acronym):
@@ -55,10 +57,7 @@ def _check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
 
 def _start(svc: Services, session: Session, record: PartRecord) -> None:
     """Queue the part's analysis; the part row says so before any worker can see the job."""
-    job = svc.enqueue(record.owner, "part.analyze", {"part_id": record.id}, dispatch=False)
-    record.job_id, record.status = job.id, "queued"
-    session.commit()
-    svc.dispatch(job)
+    start_jobs(svc, session, [record])
 
 
 @router.post("/part/", status_code=201, summary="Upload a part (and start its analysis)")
@@ -77,51 +76,79 @@ async def upload_part(
 ) -> dict[str, Any]:
     """Store the file, read it (errors now, not later), and queue the analysis."""
     svc = services(request)
-    _check_options(mat_name, prc_acronym, lot_size)
+    check_options(mat_name, prc_acronym, lot_size)
     basename = upload_name(file.filename, "part.stl")
     data = await read_upload(file, svc.settings)
     part = await load_upload(data, basename, units, svc.settings)
-    packed = await run_in_threadpool(pack_part, part)
-    part_id = uuid.uuid4().hex
-    display = name or _display_name(basename)
-    options = {
-        "mat_name": mat_name,
-        "prc_acronym": prc_acronym,
-        "lot_size": lot_size,
-        "basename": basename,
-        "units": units or "mm",
-        "creator": principal.username,
-    }
+    options = part_options(mat_name, prc_acronym, lot_size, basename, units, principal.username)
+    display = name or display_name(basename)
+    content_type = file.content_type or "application/octet-stream"
 
     def store() -> PartRecord:
         with svc.db.session() as session:
-            raw = save_file(
-                session,
-                svc.blobs,
-                principal.owner,
-                basename,
-                data,
-                file.content_type or "application/octet-stream",
-            )
-            record = PartRecord(
-                id=part_id,
-                owner=principal.owner,
-                name=display,
-                basename=basename,
-                file_id=raw.id,
-                mesh_sha256=svc.blobs.put(packed),
-                options=options,
-                status="uploaded",
-                created_at=utcnow(),
-            )
-            session.add(record)
+            record = add_part(svc, session, principal.owner, part, data, display, content_type, options)
             session.commit()
             if start_analysis.strip().lower() in _TRUE:
                 _start(svc, session, record)
             return record
 
-    await run_in_threadpool(store)
-    return {"part_id": part_id, "task": "upload_part", "message": "", "basename": basename, "name": display}
+    record = await run_in_threadpool(store)
+    return {"part_id": record.id, "task": "upload_part", "message": "", "basename": basename, "name": display}
+
+
+def part_options(
+    mat_name: str, prc_acronym: str, lot_size: int, basename: str, units: str | None, creator: str
+) -> dict[str, Any]:
+    """A part's stored analysis options."""
+    return {
+        "mat_name": mat_name,
+        "prc_acronym": prc_acronym,
+        "lot_size": lot_size,
+        "basename": basename,
+        "units": units or "mm",
+        "creator": creator,
+    }
+
+
+def add_part(
+    svc: Services,
+    session: Session,
+    owner: str,
+    part: Part,
+    data: bytes,
+    display: str,
+    content_type: str,
+    options: dict[str, Any],
+    batch_id: str | None = None,
+) -> PartRecord:
+    """Store an uploaded part's file and geometry as a new part row (added, not committed)."""
+    raw = save_file(session, svc.blobs, owner, options["basename"], data, content_type)
+    record = PartRecord(
+        id=uuid.uuid4().hex,
+        owner=owner,
+        name=display[:255],
+        basename=options["basename"],
+        file_id=raw.id,
+        mesh_sha256=svc.blobs.put(pack_part(part)),
+        options=options,
+        status="uploaded",
+        created_at=utcnow(),
+        batch_id=batch_id,
+    )
+    session.add(record)
+    return record
+
+
+def start_jobs(svc: Services, session: Session, records: list[PartRecord]) -> None:
+    """Queue the analyses of several parts, dispatched after the part rows say so."""
+    jobs = []
+    for record in records:
+        job = svc.enqueue(record.owner, "part.analyze", {"part_id": record.id}, dispatch=False)
+        record.job_id, record.status = job.id, "queued"
+        jobs.append(job)
+    session.commit()
+    for job in jobs:
+        svc.dispatch(job)
 
 
 def _part_json(record: PartRecord, job: Job | None) -> dict[str, Any]:
@@ -133,13 +160,14 @@ def _part_json(record: PartRecord, job: Job | None) -> dict[str, Any]:
         "mat_name": record.options.get("mat_name"),
         "prc_acronym": record.options.get("prc_acronym"),
         "lot_size": record.options.get("lot_size"),
-        "status": _status(record, job),
+        "status": part_status(record, job),
         "analysis_finished": record.report_sha256 is not None or (job is not None and job.status == "error"),
         "file_id": record.file_id,
     }
 
 
-def _status(record: PartRecord, job: Job | None) -> str:
+def part_status(record: PartRecord, job: Job | None) -> str:
+    """uploaded, queued, running, done or error."""
     if record.report_sha256:
         return "done"
     if job is None:
@@ -228,7 +256,7 @@ def start_analysis(
         options = dict(record.options)
         changes = body.model_dump(exclude_none=True) if body else {}
         options.update(changes)
-        _check_options(options["mat_name"], options["prc_acronym"], int(options["lot_size"]))
+        check_options(options["mat_name"], options["prc_acronym"], int(options["lot_size"]))
         record.options = options
         record.report_sha256, record.simplified, record.chains = None, None, None
         session.commit()  # the job reads these options: store them before it can start

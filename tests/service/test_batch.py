@@ -1,0 +1,96 @@
+"""Batch screening over the API: files and zips in, one combined, ranked result out."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from typing import Any
+
+import pytest
+
+from makeready import load, run_analysis, save
+from tests.meshes import box, part
+from tests.service.live import Api, LiveServer
+
+
+def _stl(lx: float, ly: float, lz: float) -> bytes:
+    buffer = io.BytesIO()
+    save(part(*box((lx, ly, lz))), buffer, "stl")
+    return buffer.getvalue()
+
+
+def _wait(api: Api, batch_id: str, timeout: float = 240.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = api.get(f"/api/v1/batch/{batch_id}/")
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        if body["status"] == "done":
+            return body  # type: ignore[no-any-return]
+        assert 0.0 <= body["progress"] < 1.0
+        assert time.monotonic() < deadline, body
+        time.sleep(0.3)
+
+
+def test_a_batch_of_files_and_a_zip_is_screened_and_ranked(server: LiveServer) -> None:
+    api = Api(server.url)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("library/bracket.stl", _stl(40, 10, 5))
+        zf.writestr("library/readme.txt", "not a part")
+        zf.writestr("library/plate.stl", _stl(30, 30, 2))
+    files = [
+        ("files", ("block.stl", _stl(20, 20, 20), "model/stl")),
+        ("files", ("parts.zip", archive.getvalue(), "application/zip")),
+        ("files", ("broken.stl", _stl(9, 9, 9)[:300], "model/stl")),  # binary STL cut short
+        ("files", ("../../etc/evil.stl", _stl(5, 5, 5), "model/stl")),
+    ]
+    reply = api.post("/api/v1/batch/", files=files, data={"mat_name": "PA12", "prc_acronym": "sls"})
+    assert reply.status_code == 201, reply.text
+    created = reply.json()
+    assert sorted(p["basename"] for p in created["parts"]) == ["block.stl", "bracket.stl", "plate.stl"]
+    refused = {r["basename"]: r["code"] for r in created["refused"]}
+    assert refused == {"broken.stl": "file.truncated", "../../etc/evil.stl": "upload.unsafe_name"}
+
+    result = _wait(api, created["batch_id"])
+    assert result["counts"] == {"parts": 3, "done": 3, "error": 0, "pending": 0, "refused": 2}
+    assert result["progress"] == 1.0
+    assert sorted(result["ranking"]) == sorted(p["part_id"] for p in created["parts"])
+    by_name = {line["basename"]: line for line in result["parts"]}
+    # The combined numbers are the library's own for the same part and options.
+    expected = run_analysis(load(_stl(20, 20, 20), filename="block.stl"), "PA12", "sls", 1).chains
+    block = by_name["block.stl"]
+    additive = [c for c in expected if c.process.tech == "additive_manufacturing" and c.estimate.feasible]
+    cheapest = min(additive, key=lambda c: c.estimate.cost_pp)
+    assert block["best_additive"]["prc_acronym"] == cheapest.process.prc_acronym
+    assert block["best_additive"]["cost_pp"] == pytest.approx(cheapest.estimate.cost_pp, rel=1e-9)
+    conventional = [c for c in expected if c.process.tech == "conventional" and c.estimate.feasible]
+    if conventional:
+        base = min(conventional, key=lambda c: c.estimate.cost_pp)
+        assert block["savings_pp"] == pytest.approx(
+            base.estimate.cost_pp - cheapest.estimate.cost_pp, rel=1e-9
+        )
+    # Ranked by saving against the conventional route, largest first.
+    savings = [
+        by_id["savings_pp"]
+        for by_id in (next(p for p in result["parts"] if p["part_id"] == i) for i in result["ranking"])
+    ]
+    known = [s for s in savings if s is not None]
+    assert known == sorted(known, reverse=True)
+    # Each part is also an ordinary part with its own full report.
+    report = api.get(f"/api/v1/analysisResult/{block['part_id']}/").json()
+    assert report["analysis_report"]["part_vol"] == pytest.approx(8.0, rel=1e-9)  # cm³
+    assert any(b["batch_id"] == created["batch_id"] for b in api.get("/api/v1/batch/").json())
+
+
+def test_batch_refusals(server: LiveServer) -> None:
+    api = Api(server.url)
+    only_bad = api.post("/api/v1/batch/", files=[("files", ("x.stl", b"", "model/stl"))])
+    assert only_bad.status_code == 422, only_bad.text
+    assert only_bad.json()["code"] == "file.empty"
+    assert api.get("/api/v1/batch/0123/").status_code == 404
+    other = Api(server.url, "bob", "bob-password")
+    reply = api.post("/api/v1/batch/", files=[("files", ("a.stl", _stl(5, 5, 5), "model/stl"))])
+    assert reply.status_code == 201
+    assert other.get(f"/api/v1/batch/{reply.json()['batch_id']}/").status_code == 404
