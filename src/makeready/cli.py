@@ -796,6 +796,121 @@ def tray_command(
     _out.print(f"wrote {escape(str(out / f'tray.{extension}'))} ({summary['layers']} layers)")
 
 
+def _print_batch(result: dict[str, Any]) -> None:
+    table = Table(title="parts ranked by suitability for additive manufacturing", title_justify="left")
+    for column in (
+        "#",
+        "part",
+        "best additive",
+        "EUR/part",
+        "conventional",
+        "EUR/part ",
+        "saving",
+        "kg CO2",
+        "days",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("part", "best additive", "conventional") else "right"
+        )
+    lines = {line["part_id"]: line for line in result["parts"]}
+    order = [*result["ranking"], *(p for p in lines if p not in result["ranking"])]
+    for rank, part_id in enumerate(order, 1):
+        line = lines[part_id]
+        add, conv = line.get("best_additive"), line.get("best_conventional")
+        if line["status"] != "done":
+            table.add_row("—", escape(line["name"]), f"[red]{escape(line['status'])}[/]", *[""] * 6)
+            continue
+        table.add_row(
+            str(rank),
+            escape(line["name"]),
+            escape(f"{add['prc_acronym']} · {add['machine']}") if add else "[red]not feasible[/]",
+            _money(add["cost_pp"]) if add else "—",
+            escape(f"{conv['prc_acronym']} · {conv['machine']}") if conv else "—",
+            _money(conv["cost_pp"]) if conv else "—",
+            _money(line.get("savings_pp")),
+            f"{add['co2_pp']:.2f}" if add and add.get("co2_pp") is not None else "—",
+            str(add["leadtime"]) if add else "—",
+        )
+    _out.print(table)
+    for refusal in result["refused"]:
+        name, message = escape(refusal["basename"]), escape(refusal["message"])
+        _err.print(f"[yellow]refused[/] {name}: {refusal['code']}: {message}")
+    counts, totals = result["counts"], result["totals"]
+    _out.print(
+        f"{counts['done']} analysed, {counts['error']} failed, {counts['refused']} refused; "
+        f"best additive routes: {_money(totals['additive_cost_pl'])} per lot, "
+        f"{totals['additive_co2_pp']:.2f} kg CO2 and a saving of {_money(totals['savings_pp'])} "
+        "for one of each part"
+    )
+
+
+@app.command(name="batch")
+def batch_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Part files, folders of them, or zips (with --server).")
+    ],
+    material: Annotated[str, typer.Option("--material", "-m", help="Material name (mat_name).")] = "316L",
+    process: Annotated[str, typer.Option("--process", "-p", help="Process acronym (prc_acronym).")] = "slm",
+    lot_size: Annotated[int, typer.Option(min=1, help="Parts per lot.")] = 1,
+    server: Annotated[
+        str | None, typer.Option(help="Screen on a makeready server (its workers) instead of locally.")
+    ] = None,
+    user: Annotated[str | None, typer.Option(envvar="MAKEREADY_USER", help="Server user name.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="MAKEREADY_PASSWORD", help="Server password (or MAKEREADY_PASSWORD).")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=0, help="Local worker processes (0: one per core).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the combined result as JSON.")] = False,
+) -> None:
+    """Screen many parts at once: best additive and conventional route per part, ranked."""
+    import os
+
+    from rich.progress import Progress
+
+    from makeready.screening import combine, part_files, screen_file
+
+    files = part_files([str(p) for p in paths])
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing or not files:
+        _fail(MakereadyError("file.not_found", f"no such file: {missing[0] if missing else paths}"), as_json)
+        return
+    if server:
+        from makeready.client import Client, ServerError
+
+        try:
+            with Client(server, username=user or "admin", password=password) as client:
+                created = client.create_batch(
+                    [Path(f) for f in files], mat_name=material, prc_acronym=process, lot_size=lot_size
+                )
+                with Progress(console=_err, transient=True, disable=as_json) as bar:
+                    task = bar.add_task(f"screening {len(created['parts'])} parts on {server}", total=1.0)
+                    result = client.wait_batch(
+                        created["batch_id"], progress=lambda b: bar.update(task, completed=b["progress"])
+                    )
+        except ServerError as error:
+            _err.print(f"[red]error[/] {error.code}: {escape(error.message)}")
+            raise typer.Exit(2) from None
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        outcomes: dict[str, dict[str, Any]] = {}
+        with (
+            ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool,
+            Progress(console=_err, transient=True, disable=as_json) as bar,
+        ):
+            task = bar.add_task(f"screening {len(files)} parts", total=len(files))
+            futures = {pool.submit(screen_file, f, material, process, lot_size): f for f in files}
+            for future in as_completed(futures):
+                outcomes[futures[future]] = future.result()
+                bar.advance(task)
+        ordered = [outcomes[f] for f in files]
+        result = combine([o for o in ordered if "status" in o], [o for o in ordered if "code" in o])
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        _print_batch(result)
+
+
 users_app = typer.Typer(
     help="Manage the service's users (passwords hashed with argon2).", no_args_is_help=True
 )

@@ -94,3 +94,56 @@ def test_batch_refusals(server: LiveServer) -> None:
     reply = api.post("/api/v1/batch/", files=[("files", ("a.stl", _stl(5, 5, 5), "model/stl"))])
     assert reply.status_code == 201
     assert other.get(f"/api/v1/batch/{reply.json()['batch_id']}/").status_code == 404
+
+
+def test_cli_batch_against_the_server_and_locally_agree(server: LiveServer, tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "block.stl").write_bytes(_stl(20, 20, 20))
+    (folder / "plate.stl").write_bytes(_stl(30, 30, 2))
+    (folder / "notes.txt").write_text("not a part")
+    common = ["--material", "PA12", "--process", "sls", "--json"]
+    remote = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "makeready",
+            "batch",
+            str(folder),
+            "--server",
+            server.url,
+            "--user",
+            "alice",
+            *common,
+        ],
+        env={**server.env, "MAKEREADY_PASSWORD": "alice-password"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert remote.returncode == 0, remote.stderr
+    local = subprocess.run(
+        [sys.executable, "-m", "makeready", "batch", str(folder), "--jobs", "1", *common],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert local.returncode == 0, local.stderr
+    by_server, by_cli = json.loads(remote.stdout), json.loads(local.stdout)
+    assert (
+        by_server["counts"]
+        == by_cli["counts"]
+        == {"parts": 2, "done": 2, "error": 0, "pending": 0, "refused": 0}
+    )
+    names = {p["part_id"]: p["basename"] for p in by_server["parts"]}
+    assert [names[i] for i in by_server["ranking"]] == [
+        next(p["basename"] for p in by_cli["parts"] if p["part_id"] == i) for i in by_cli["ranking"]
+    ]
+    for key in ("additive_cost_pl", "savings_pp", "additive_co2_pp"):
+        assert by_server["totals"][key] == pytest.approx(by_cli["totals"][key], rel=1e-9)

@@ -27,6 +27,7 @@ from makeready.jobs.context import Task, TaskContext
 from makeready.jsonsafe import json_ready
 from makeready.limits import LoadLimits
 from makeready.pipeline import run_analysis, simplified
+from makeready.screening import chain_summaries
 from makeready.settings import Settings
 from makeready.store.meshes import pack_part, unpack_part
 from makeready.store.models import Feedback, FileRecord, MeshRecord, PartRecord, TrayRecord
@@ -110,23 +111,7 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     report = result.report
     report["basename"] = options.get("basename", report.get("basename"))
     data = json.dumps(report, allow_nan=False, separators=(",", ":")).encode()
-    chains = {
-        c.chain_id: {
-            "machine": c.machine.mac_name,
-            "process_time": c.estimate.machine_h_pj,
-            "cost_pp": c.estimate.cost_pp,
-            "cost_pl": c.estimate.cost_pl,
-            "prc_acronym": c.process.prc_acronym,
-            "tech": c.process.tech,
-            "parts_pj": c.estimate.parts_pj,
-            "n_jobs": c.estimate.n_jobs,
-            "feasible": c.estimate.feasible,
-            "reason": c.estimate.reason,
-            "leadtime": c.estimate.leadtime_days,
-            "co2_pp": c.estimate.co2_kg_pp,
-        }
-        for c in result.chains
-    }
+    chains = chain_summaries(result)
     with ctx.db.session() as session:
         record = owned(session, PartRecord, payload["part_id"], ctx.owner)
         if record is None:  # deleted while it ran: keep nothing

@@ -24,6 +24,7 @@ from makeready.geometry.formats import sniff
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
+from makeready.screening import PART_SUFFIXES, combine, part_line
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.routes.parts import (
@@ -41,8 +42,6 @@ from makeready.store.resources import owned
 
 router = APIRouter(prefix="/api/v1", tags=["batches"])
 
-_PART_SUFFIXES = {".stl", ".obj", ".3mf", ".ply", ".off", ".step", ".stp"}
-
 
 def _refusal(name: str, error: MakereadyError) -> dict[str, Any]:
     return {"basename": name, "code": error.code, "message": error.message}
@@ -53,11 +52,9 @@ def _entries(name: str, data: bytes, svc: Services) -> list[tuple[str, bytes]]:
     if sniff(data, name) != "zip":
         return [(name, data)]
     archive = SafeZip(data, load_limits(svc.settings))
-    inside = [n for n in archive.names() if PurePosixPath(n).suffix.lower() in _PART_SUFFIXES]
+    inside = [n for n in archive.names() if PurePosixPath(n).suffix.lower() in PART_SUFFIXES]
     if not inside:
-        raise MakereadyError(
-            "zip.no_part", f"{name} holds no part file ({', '.join(sorted(_PART_SUFFIXES))})"
-        )
+        raise MakereadyError("zip.no_part", f"{name} holds no part file ({', '.join(sorted(PART_SUFFIXES))})")
     return [(PurePosixPath(n).name, archive.read(n)) for n in inside]
 
 
@@ -140,23 +137,6 @@ async def create_batch(
     }
 
 
-def _chain_view(chain_id: str, chain: dict[str, Any]) -> dict[str, Any]:
-    keys = ("prc_acronym", "machine", "cost_pp", "cost_pl", "leadtime", "co2_pp", "feasible", "reason")
-    return {"process_chain_id": chain_id, **{k: chain.get(k) for k in keys}}
-
-
-def _cheapest(chains: dict[str, Any], tech: str) -> dict[str, Any] | None:
-    usable = [
-        (c["cost_pp"], cid)
-        for cid, c in chains.items()
-        if c.get("tech") == tech and c.get("feasible") and c.get("cost_pp") is not None
-    ]
-    if not usable:
-        return None
-    _, best = min(usable)
-    return _chain_view(best, chains[best])
-
-
 def part_summary(record: PartRecord, job: Job | None) -> dict[str, Any]:
     """One part's line in the combined result."""
     status = part_status(record, job)
@@ -164,57 +144,20 @@ def part_summary(record: PartRecord, job: Job | None) -> dict[str, Any]:
     line["status"] = status
     if status == "error" and job is not None:
         line["error"] = job.error
-    if not record.chains:
-        return line
-    additive = _cheapest(record.chains, "additive_manufacturing")
-    conventional = _cheapest(record.chains, "conventional")
-    line.update(
-        best_additive=additive,
-        best_conventional=conventional,
-        savings_pp=(conventional["cost_pp"] - additive["cost_pp"]) if additive and conventional else None,
-        additive_feasible=additive is not None,
-        chains=sorted(
-            (_chain_view(cid, c) for cid, c in record.chains.items()),
-            key=lambda c: (not c["feasible"], c["cost_pp"] if c["cost_pp"] is not None else float("inf")),
-        ),
-    )
+    if record.chains:
+        line.update(part_line(record.chains))
     return line
-
-
-def _suitability(line: dict[str, Any]) -> tuple[int, float]:
-    """Sort key: feasible additive first, then the larger saving against conventional."""
-    if not line.get("additive_feasible"):
-        return (1, 0.0)
-    saving = line.get("savings_pp")
-    return (0, -(saving if saving is not None else float("-inf")))
 
 
 def batch_json(batch: BatchRecord, rows: list[tuple[PartRecord, Job | None]]) -> dict[str, Any]:
     """The combined result of a batch."""
-    lines = [part_summary(record, job) for record, job in rows]
-    counts = {"parts": len(lines), "done": 0, "error": 0, "pending": 0, "refused": len(batch.refused)}
-    for line in lines:
-        key = line["status"] if line["status"] in ("done", "error") else "pending"
-        counts[key] += 1
-    finished = counts["done"] + counts["error"]
-    ranked = sorted((ln for ln in lines if ln["status"] == "done"), key=_suitability)
-    best = [ln["best_additive"] for ln in ranked if ln.get("best_additive")]
+    combined = combine([part_summary(record, job) for record, job in rows], batch.refused)
     return {
         "batch_id": batch.id,
         "name": batch.name,
         "options": batch.options,
         "created_at": batch.created_at.isoformat(),
-        "status": "done" if finished == len(lines) else "running",
-        "progress": finished / len(lines) if lines else 1.0,
-        "counts": counts,
-        "ranking": [ln["part_id"] for ln in ranked],
-        "totals": {
-            "additive_cost_pl": sum(c["cost_pl"] for c in best if c.get("cost_pl") is not None),
-            "additive_co2_pp": sum(c["co2_pp"] for c in best if c.get("co2_pp") is not None),
-            "savings_pp": sum(ln["savings_pp"] for ln in ranked if ln.get("savings_pp") is not None),
-        },
-        "parts": lines,
-        "refused": batch.refused,
+        **combined,
     }
 
 
