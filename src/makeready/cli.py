@@ -952,6 +952,13 @@ def worker_command(
         str, typer.Option(help="Celery pool: prefork (isolates geometry), solo or threads.")
     ] = "prefork",
     loglevel: Annotated[str, typer.Option(help="Celery's log level.")] = "INFO",
+    supervised: Annotated[
+        bool,
+        typer.Option(
+            "--supervised/--no-supervise",
+            help="Keep the Celery worker alive: restart it when it exits or when Redis restarts.",
+        ),
+    ] = True,
 ) -> None:
     """Run a Celery worker for the scaled mode (MAKEREADY_JOBS=celery, MAKEREADY_BROKER_URL).
 
@@ -969,6 +976,21 @@ def worker_command(
     if concurrency is not None:
         os.environ["MAKEREADY_WORKER_CONCURRENCY"] = str(concurrency)
     settings = Settings()
+    if supervised:
+        from makeready.jobs.supervise import supervise
+
+        child = [
+            sys.executable,
+            "-m",
+            "makeready",
+            "worker",
+            "--no-supervise",
+            f"--pool={pool}",
+            f"--loglevel={loglevel}",
+        ]
+        if queues is not None:
+            child.append(f"--queues={queues}")
+        raise typer.Exit(supervise(child, settings.broker_url))
     open_database(settings).migrate()  # a worker may start before any API process
     chosen = (
         settings.queues

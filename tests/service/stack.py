@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,13 +63,16 @@ class Process:
         """Signal the whole process group (a Celery worker and its pool processes)."""
         if self.process is None:
             return
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
+        # Every process of the session: a supervisor, its Celery worker and the pool processes.
+        session = str(self.process.pid)
+        subprocess.run(["pkill", f"-{signal.Signals(sig).name[3:]}", "-s", session], check=False)
         try:
             self.process.wait(wait)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            subprocess.run(["pkill", "-KILL", "-s", session], check=False)
             self.process.wait(10)
+        if sig == signal.SIGKILL:  # the session's other processes may take a moment to go
+            subprocess.run(["pkill", "-KILL", "-s", session], check=False)
         self.process = None
 
     def tail(self, n: int = 4000) -> str:
@@ -194,6 +197,20 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"worker not ready after {timeout} s:\n{worker.tail()}")
                 time.sleep(0.1)
+
+    def jobs(self) -> dict[str, dict[str, Any]]:
+        """The job table, read straight from the database: part id -> job row (part.analyze)."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.server.env["MAKEREADY_DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT id, kind, payload, status, attempts, error FROM jobs")
+                ).mappings()
+                return {(row["payload"].get("part_id") or row["id"]): dict(row) for row in rows}
+        finally:
+            engine.dispose()
 
     def logs(self) -> str:
         parts = [f"--- server\n{self.server.log.read_text(errors='replace')[-3000:]}"]
