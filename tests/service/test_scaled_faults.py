@@ -143,7 +143,9 @@ def test_redis_restart_loses_no_job(tmp_path: Path) -> None:
     for i, part_id in enumerate(before):
         assert results[part_id]["analysis_report"]["part_vol"] == pytest.approx((6 + i) ** 3 / 1000, rel=1e-9)
     for i, part_id in enumerate(during):
-        assert results[part_id]["analysis_report"]["part_vol"] == pytest.approx((10 + i) ** 3 / 1000, rel=1e-9)
+        assert results[part_id]["analysis_report"]["part_vol"] == pytest.approx(
+            (10 + i) ** 3 / 1000, rel=1e-9
+        )
     assert len(jobs) == 10
     assert all(job["status"] == "done" for job in jobs.values())
     assert "job not sent to the broker" in stack.server.log.read_text()  # uploads went on regardless
