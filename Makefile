@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= src/makeready/data/samples/20mm-xyz-cube.stl
 
-.PHONY: venv run test lint fuzz bench clean
+.PHONY: venv run test lint fuzz bench bench-scale clean
 
 venv: $(STAMP)
 
@@ -50,6 +50,11 @@ bench: $(STAMP)
 	cd benchmarks && ../$(PY) costing.py
 	cd benchmarks && ../$(PY) slicing.py
 	cd benchmarks && ../$(PY) service.py
+	cd benchmarks && ../$(PY) scale.py
+
+# A batch of 100 parts: embedded mode, 1 and 2 Celery workers (needs Redis and PostgreSQL on 127.0.0.1).
+bench-scale: $(STAMP)
+	cd benchmarks && ../$(PY) scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -83,7 +83,6 @@ class Settings(BaseSettings):
     job_retry_backoff_s: float = Field(2.0, ge=0, description="First retry delay; doubles per attempt.")
     job_max_attempts: int = Field(3, ge=1)
     job_lease_s: float = Field(30.0, gt=0, description="A job whose worker is silent this long is retried.")
-    keep_tasks_days: float = Field(30.0, gt=0)
 
     blobs_url: str | None = Field(
         None, description="s3://bucket/prefix for S3-compatible storage; default: blob_dir on local disk."
