@@ -95,7 +95,7 @@ class EmbeddedRunner:
 
     def start(self) -> None:
         """Recover jobs a dead process left behind, then start the workers and the heartbeat."""
-        queue.recover_expired(self.db)
+        self._recover()
         for i in range(self.settings.workers):
             thread = threading.Thread(target=self._work, name=f"makeready-worker-{i}", daemon=True)
             thread.start()
@@ -134,14 +134,17 @@ class EmbeddedRunner:
         """How jobs run, for logs and ``/readyz``."""
         return f"embedded ({self.settings.workers} threads)"
 
+    def _recover(self) -> None:
+        requeued, failed = queue.recover_expired(self.db)
+        if requeued or failed:
+            _log.warning("expired jobs recovered", requeued=len(requeued), failed=failed)
+            self.notify()
+
     def _heartbeat(self) -> None:
         period = max(0.2, self.settings.job_lease_s / 3.0)
         while not self._stop.wait(period):
             try:
-                requeued, failed = queue.recover_expired(self.db)
-                if requeued or failed:
-                    _log.warning("expired jobs recovered", requeued=len(requeued), failed=failed)
-                    self.notify()
+                self._recover()
             except Exception:  # the database may be away for a moment; try again next beat
                 _log.exception("heartbeat failed")
 
