@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from makeready.store.db import Database
 from makeready.store.models import Job, utcnow
@@ -60,6 +61,25 @@ def enqueue(db: Database, *, owner: str, kind: str, payload: dict[str, Any], max
     return job
 
 
+def _take(session: Session, job_id: str, worker: str, lease_s: float) -> bool:
+    """Compare-and-set ``queued`` -> ``running`` for ``worker``; True when this call won."""
+    now = utcnow()
+    taken = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(
+            status="running",
+            worker=worker,
+            progress=0.0,
+            stage="",
+            attempts=Job.attempts + 1,
+            lease_until=now + dt.timedelta(seconds=lease_s),
+            updated_at=now,
+        )
+    )
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def claim(db: Database, worker: str, lease_s: float, kinds: Iterable[str] | None = None) -> Job | None:
     """Take the oldest queued job (of ``kinds``) for ``worker``; None when the queue is empty."""
     allowed = list(kinds) if kinds is not None else None
@@ -71,22 +91,9 @@ def claim(db: Database, worker: str, lease_s: float, kinds: Iterable[str] | None
             job_id = session.scalar(query)
             if job_id is None:
                 return None
-            now = utcnow()
-            taken = session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == "queued")
-                .values(
-                    status="running",
-                    worker=worker,
-                    progress=0.0,
-                    stage="",
-                    attempts=Job.attempts + 1,
-                    lease_until=now + dt.timedelta(seconds=lease_s),
-                    updated_at=now,
-                )
-            )
+            taken = _take(session, job_id, worker, lease_s)
             session.commit()
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
+            if taken:
                 return session.get(Job, job_id, populate_existing=True)
     return None
 
@@ -186,23 +193,10 @@ def claim_id(db: Database, job_id: str, worker: str, lease_s: float) -> Job | No
     a redispatch of a message Redis lost); only the first delivery that finds the job queued
     runs it, the others see None and drop their message.
     """
-    now = utcnow()
     with db.session() as session:
-        taken = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(
-                status="running",
-                worker=worker,
-                progress=0.0,
-                stage="",
-                attempts=Job.attempts + 1,
-                lease_until=now + dt.timedelta(seconds=lease_s),
-                updated_at=now,
-            )
-        )
+        taken = _take(session, job_id, worker, lease_s)
         session.commit()
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if not taken:
             return None
         return session.get(Job, job_id, populate_existing=True)
 
