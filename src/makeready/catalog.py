@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal, TypeVar
 
-from makeready.errors import MakereadyError
+from makeready.errors import MakereadyError, unknown_name
 from makeready.geometry.design_rules import BuildVolume
 
 __all__ = [
@@ -404,6 +404,4 @@ def _find(name: str, records: Mapping[str, _Record], kind: str) -> _Record:
     for key, record in records.items():
         if _key(key) == wanted:
             return record
-    raise MakereadyError(
-        "catalog.not_found", f"no {kind} named {name!r}; known: {', '.join(records)}", kind=kind
-    )
+    raise unknown_name(kind, name, records)

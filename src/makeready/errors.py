@@ -9,9 +9,11 @@ and exits with status 2, and the service maps it to RFC 9457 problem JSON.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["ERROR_CODES", "MakereadyError"]
+__all__ = ["ERROR_CODES", "MakereadyError", "unknown_name"]
 
 #: Every code the library raises, with the one-line meaning shown to users.
 ERROR_CODES: dict[str, str] = {
@@ -33,6 +35,7 @@ ERROR_CODES: dict[str, str] = {
     "zip.bomb": "the archive expands beyond the size or ratio limits",
     "zip.path_traversal": "an archive entry name escapes the archive (absolute path or '..')",
     "zip.no_part": "the archive holds no readable part file",
+    "batch.invalid_list": "a parts list (CSV) cannot be read: no file column, a bad lot size or an empty row",
     "3mf.invalid": "the 3MF violates the 3MF specification (the rule is named in the message)",
     "3mf.xml_forbidden": "the 3MF XML uses a DOCTYPE or entities, which 3MF forbids",
     "3mf.unsupported_extension": "the 3MF requires an extension makeready does not implement",
@@ -61,6 +64,7 @@ ERROR_CODES: dict[str, str] = {
     "job.timeout": "the job ran longer than its time limit (MAKEREADY_JOB_TIME_LIMIT_S)",
     "upload.unsafe_name": "the uploaded file name holds a path, '..' or control characters",
     "request.malformed": "the request body cannot be parsed (broken multipart or form encoding)",
+    "server.unreachable": "the makeready server cannot be reached (wrong URL, not running, or the network)",
     "internal.error": "an unexpected error in makeready (a bug: please report it with the error_id)",
 }
 
@@ -90,3 +94,20 @@ class MakereadyError(Exception):
     def to_dict(self) -> dict[str, Any]:
         """Return the error as a JSON-ready mapping (``code``, ``message``, ``details``)."""
         return {"code": self.code, "message": self.message, "details": dict(self.details)}
+
+
+def unknown_name(kind: str, given: str, known: Iterable[str]) -> MakereadyError:
+    """``catalog.not_found`` for a name that matches nothing, with the closest names suggested.
+
+    Names are compared case- and space-insensitively, as the lookups do; the message ends
+    with every known name so nothing has to be guessed.
+    """
+    names = list(known)
+    folded = {"".join(n.split()).casefold(): n for n in names}
+    wanted = "".join(given.split()).casefold()
+    close = [folded[m] for m in difflib.get_close_matches(wanted, list(folded), n=3, cutoff=0.5)]
+    close += [n for key, n in folded.items() if wanted and key.startswith(wanted) and n not in close]
+    hint = f"; did you mean {', '.join(close[:3])}?" if close else "."
+    return MakereadyError(
+        "catalog.not_found", f"no {kind} named {given!r}{hint} Known: {', '.join(names)}", kind=kind
+    )

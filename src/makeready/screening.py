@@ -7,15 +7,29 @@ process chain, :func:`chain_summaries` — which the service stores with each an
 
 from __future__ import annotations
 
+import csv
+import io
 import math
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from makeready.errors import MakereadyError
-from makeready.geometry.formats import load
+from makeready.geometry.formats import load, sniff
+from makeready.geometry.formats.archive import SafeZip
+from makeready.limits import DEFAULT_LIMITS, LoadLimits
 from makeready.pipeline import AnalysisResult, run_analysis
 
-__all__ = ["PART_SUFFIXES", "chain_summaries", "combine", "part_files", "part_line", "screen_file"]
+__all__ = [
+    "PART_SUFFIXES",
+    "BatchItem",
+    "archive_members",
+    "batch_items",
+    "chain_summaries",
+    "combine",
+    "part_line",
+    "screen_item",
+]
 
 #: File name endings read as parts when screening folders and archives.
 PART_SUFFIXES = frozenset({".stl", ".obj", ".3mf", ".ply", ".off", ".step", ".stp"})
@@ -133,29 +147,182 @@ def combine(lines: list[dict[str, Any]], refused: list[dict[str, Any]]) -> dict[
     }
 
 
-def screen_file(path: str, mat_name: str, prc_acronym: str, lot_size: int) -> dict[str, Any]:
-    """Read and analyse one part file: its screening line, or its refusal (``code``, ``message``).
+@dataclass(frozen=True)
+class BatchItem:
+    """One part to screen and the options it is screened with.
 
-    A top-level function of plain arguments, so a process pool can run it.
+    ``path`` is the file on disk; ``member`` the part file inside it when ``path`` is a zip
+    of parts. ``mat_name``, ``prc_acronym`` and ``lot_size`` choose the primary chain.
     """
-    name = Path(path).name
+
+    path: str
+    member: str | None
+    mat_name: str
+    prc_acronym: str
+    lot_size: int
+
+    @property
+    def basename(self) -> str:
+        """The part file's own name."""
+        return PurePosixPath(self.member).name if self.member else Path(self.path).name
+
+    @property
+    def key(self) -> str:
+        """A unique id of the part within the batch: its path, and the zip member if any."""
+        return f"{self.path}!{self.member}" if self.member else self.path
+
+    def read(self, limits: LoadLimits = DEFAULT_LIMITS) -> bytes:
+        """The part file's bytes."""
+        if self.member is None:
+            return Path(self.path).read_bytes()
+        return SafeZip(Path(self.path).read_bytes(), limits).read(self.member)
+
+
+def archive_members(name: str, data: bytes, limits: LoadLimits) -> list[str] | None:
+    """The part files inside ``data`` when it is a zip of parts (not a 3MF); None for a part file.
+
+    Raises
+    ------
+    MakereadyError
+        ``zip.*`` for damaged or hostile archives, ``zip.no_part`` for one without part files.
+
+    """
+    if sniff(data, name) != "zip":
+        return None
+    archive = SafeZip(data, limits)
+    inside = [n for n in archive.names() if PurePosixPath(n).suffix.lower() in PART_SUFFIXES]
+    if not inside:
+        raise MakereadyError("zip.no_part", f"{name} holds no part file ({', '.join(sorted(PART_SUFFIXES))})")
+    return inside
+
+
+#: Column names a parts list (CSV) may use for each option, first the canonical one.
+_CSV_COLUMNS = {
+    "file": ("file", "path", "filename"),
+    "mat_name": ("mat_name", "material"),
+    "prc_acronym": ("prc_acronym", "process"),
+    "lot_size": ("lot_size", "lot", "quantity"),
+}
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
     try:
-        result = run_analysis(load(path), mat_name, prc_acronym, lot_size, name=Path(path).stem)
-    except MakereadyError as error:
-        return {"basename": name, "code": error.code, "message": error.message}
-    chains = chain_summaries(result)
-    return {"part_id": path, "name": Path(path).stem, "basename": name, "status": "done", **part_line(chains)}
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MakereadyError("batch.invalid_list", f"{path.name} is not UTF-8 text: {error}") from None
+    try:  # spreadsheets export ',' or ';' (or tabs) depending on the locale
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
+    except csv.Error:
+        dialect = csv.excel  # one column: nothing to sniff
+    return list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
 
 
-def part_files(paths: list[str]) -> list[str]:
-    """Files to screen: each file given, and every part file under each folder given (sorted)."""
-    found: list[str] = []
+def _lot_size(value: str, where: str) -> int:
+    try:
+        lot = int(value)
+    except ValueError:
+        lot = 0
+    if lot < 1:
+        raise MakereadyError("batch.invalid_list", f"{where}: lot size {value!r} is not a whole number >= 1")
+    return lot
+
+
+def _csv_items(path: Path, default: BatchItem) -> list[BatchItem]:
+    """Items of a parts list: a ``file`` column (relative to the list) and optional options."""
+    rows = _read_rows(path)
+    columns = {name.strip().lower(): name for name in (rows[0].keys() if rows else []) if name}
+    chosen = {
+        key: next((columns[c] for c in names if c in columns), None) for key, names in _CSV_COLUMNS.items()
+    }
+    if chosen["file"] is None:
+        found = ", ".join(columns) or "none"
+        raise MakereadyError("batch.invalid_list", f"{path.name} has no 'file' column (columns: {found})")
+    items = []
+    for number, row in enumerate(rows, 2):  # line 1 is the header
+        where = f"{path.name} line {number}"
+        values = {key: (row.get(column) or "").strip() for key, column in chosen.items() if column}
+        if not values["file"]:
+            raise MakereadyError("batch.invalid_list", f"{where}: no file named")
+        changes: dict[str, Any] = {k: v for k, v in values.items() if v and k in ("mat_name", "prc_acronym")}
+        if values.get("lot_size"):
+            changes["lot_size"] = _lot_size(values["lot_size"], where)
+        target = Path(values["file"])
+        items.append(
+            replace(default, path=str(target if target.is_absolute() else path.parent / target), **changes)
+        )
+    return items
+
+
+def batch_items(
+    paths: list[str], mat_name: str, prc_acronym: str, lot_size: int, limits: LoadLimits = DEFAULT_LIMITS
+) -> tuple[list[BatchItem], list[dict[str, Any]]]:
+    """What to screen: part files, folders of them (recursively), zips of them and parts lists.
+
+    A ``.csv`` is a parts list (columns ``file`` and optionally ``material``, ``process``,
+    ``lot_size``, per row; relative paths are read from the list's folder). Zips inside
+    folders are opened too. Options missing from a row are the ones given here.
+
+    Returns
+    -------
+    items, refused
+        The parts in order, and the files that cannot be screened (``basename``, ``code``,
+        ``message``: missing files, damaged zips).
+
+    Raises
+    ------
+    MakereadyError
+        ``file.not_found`` when a path given does not exist, ``batch.invalid_list`` for a
+        parts list that cannot be read.
+
+    """
+    default = BatchItem("", None, mat_name, prc_acronym, lot_size)
+    candidates: list[BatchItem] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found += sorted(
-                str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PART_SUFFIXES
-            )
+            found = sorted(p for p in path.rglob("*") if p.is_file())
+            candidates += [
+                replace(default, path=str(p)) for p in found if p.suffix.lower() in (*PART_SUFFIXES, ".zip")
+            ]
+        elif path.suffix.lower() == ".csv" and path.is_file():
+            candidates += _csv_items(path, default)
+        elif path.exists():
+            candidates.append(replace(default, path=str(path)))
         else:
-            found.append(str(path))
-    return found
+            raise MakereadyError("file.not_found", f"no such file or folder: {given}")
+    items: list[BatchItem] = []
+    refused: list[dict[str, Any]] = []
+    for item in candidates:
+        try:
+            data = Path(item.path).read_bytes()
+            members = archive_members(item.basename, data, limits)
+        except OSError as error:
+            refused.append({"basename": item.basename, "code": "file.not_found", "message": str(error)})
+            continue
+        except MakereadyError as error:
+            refused.append({"basename": item.basename, "code": error.code, "message": error.message})
+            continue
+        items += [item] if members is None else [replace(item, member=m) for m in members]
+    return items, refused
+
+
+def screen_item(item: BatchItem, limits: LoadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Read and analyse one part: its screening line, or its refusal (``code``, ``message``).
+
+    A top-level function of picklable arguments, so a process pool can run it.
+    """
+    name = item.basename
+    try:
+        part = load(item.read(limits), filename=name, limits=limits)
+        result = run_analysis(part, item.mat_name, item.prc_acronym, item.lot_size, name=Path(name).stem)
+    except MakereadyError as error:
+        return {"basename": name, "code": error.code, "message": error.message}
+    options = {"mat_name": item.mat_name, "prc_acronym": item.prc_acronym, "lot_size": item.lot_size}
+    line = {
+        "part_id": item.key,
+        "name": Path(name).stem,
+        "basename": name,
+        "status": "done",
+        "options": options,
+    }
+    return {**line, **part_line(chain_summaries(result))}

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from makeready.catalog import Catalog, Machine, Material
-from makeready.errors import MakereadyError
+from makeready.errors import MakereadyError, unknown_name
 from makeready.geometry.mesh import Part
 from makeready.geometry.orientation import orient
 from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, plate_shape
@@ -135,8 +135,7 @@ def _lookup(key: str, records: Mapping[str, _Rec], kind: str) -> _Rec:
     for record in records.values():
         if "".join(record.name.split()).casefold() == wanted or record.id.casefold() == wanted:
             return record
-    names = ", ".join(r.name for r in records.values())
-    raise MakereadyError("catalog.not_found", f"no {kind} named {key!r}; known: {names}", kind=kind)
+    raise unknown_name(kind, key, (r.name for r in records.values()))
 
 
 @cache

@@ -49,6 +49,7 @@ _STATUS = {
     "auth.csrf_failed": 403,
     "request.malformed": 400,
     "tray.not_ready": 409,
+    "server.unreachable": 502,
     "internal.error": 500,
 }
 

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from makeready.errors import MakereadyError
-from makeready.geometry.formats import sniff
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
-from makeready.screening import PART_SUFFIXES, combine, part_line
+from makeready.reports import batch_csv, batch_xlsx
+from makeready.screening import archive_members, combine, part_line
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.routes.parts import (
@@ -39,6 +39,7 @@ from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.models import BatchRecord, Job, PartRecord, utcnow
 from makeready.store.resources import owned
+from makeready.wire import Batch, BatchCreated, BatchSummary
 
 router = APIRouter(prefix="/api/v1", tags=["batches"])
 
@@ -49,16 +50,21 @@ def _refusal(name: str, error: MakereadyError) -> dict[str, Any]:
 
 def _entries(name: str, data: bytes, svc: Services) -> list[tuple[str, bytes]]:
     """The part files in one upload: itself, or each part file of a zip (bomb-checked)."""
-    if sniff(data, name) != "zip":
+    limits = load_limits(svc.settings)
+    inside = archive_members(name, data, limits)
+    if inside is None:
         return [(name, data)]
-    archive = SafeZip(data, load_limits(svc.settings))
-    inside = [n for n in archive.names() if PurePosixPath(n).suffix.lower() in PART_SUFFIXES]
-    if not inside:
-        raise MakereadyError("zip.no_part", f"{name} holds no part file ({', '.join(sorted(PART_SUFFIXES))})")
+    archive = SafeZip(data, limits)
     return [(PurePosixPath(n).name, archive.read(n)) for n in inside]
 
 
-@router.post("/batch/", status_code=201, summary="Screen many parts at once")
+@router.post(
+    "/batch/",
+    status_code=201,
+    response_model=BatchCreated,
+    response_model_exclude_unset=True,
+    summary="Screen many parts at once",
+)
 async def create_batch(
     request: Request,
     principal: Writer,
@@ -161,24 +167,63 @@ def batch_json(batch: BatchRecord, rows: list[tuple[PartRecord, Job | None]]) ->
     }
 
 
-@router.get("/batch/{batch_id}/", summary="A batch's combined result")
+@router.get(
+    "/batch/{batch_id}/",
+    response_model=Batch,
+    response_model_exclude_unset=True,
+    summary="A batch's combined result",
+)
 def get_batch(request: Request, batch_id: str, principal: Reader) -> dict[str, Any]:
     """Progress while the analyses run; then every part's best chains, savings and ranking."""
+    return _batch(request, batch_id, principal.owner)
+
+
+_REPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get(
+    "/batch/{batch_id}/report.{fmt}",
+    summary="A batch's report as CSV or Excel",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in _REPORT_TYPES.values()}}},
+)
+def batch_report(request: Request, batch_id: str, fmt: Literal["csv", "xlsx"], principal: Reader) -> Response:
+    """The ranking with cost per part per process, savings and CO2 (CSV); plus chains and totals (XLSX).
+
+    Parts still running are listed with their status; fetch again when the batch is done.
+    """
+    result = _batch(request, batch_id, principal.owner)
+    title = f"makeready batch {result.get('name') or batch_id}"
+    content = batch_csv(result).encode() if fmt == "csv" else batch_xlsx(result, title=title)
+    filename = f"batch-{batch_id[:8]}.{fmt}"
+    return Response(
+        content,
+        media_type=_REPORT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _batch(request: Request, batch_id: str, owner: str) -> dict[str, Any]:
     svc = services(request)
     with svc.db.session() as session:
-        batch = owned(session, BatchRecord, batch_id, principal.owner)
+        batch = owned(session, BatchRecord, batch_id, owner)
         if batch is None:
             raise ApiError("request.not_found", f"batch {batch_id} does not exist or is not yours")
         rows = session.execute(
             select(PartRecord, Job)
             .outerjoin(Job, Job.id == PartRecord.job_id)
-            .where(PartRecord.batch_id == batch_id, PartRecord.owner == principal.owner)
+            .where(PartRecord.batch_id == batch_id, PartRecord.owner == owner)
             .order_by(PartRecord.created_at, PartRecord.basename)
         ).all()
     return batch_json(batch, [(r[0], r[1]) for r in rows])
 
 
-@router.get("/batch/", summary="Your batches")
+@router.get(
+    "/batch/", response_model=list[BatchSummary], response_model_exclude_unset=True, summary="Your batches"
+)
 def list_batches(request: Request, principal: Reader) -> list[dict[str, Any]]:
     """Id, name, options and creation time of each batch, newest first."""
     with services(request).db.session() as session:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from makeready import wire
 from makeready.catalog import Catalog, record_id
 from makeready.service.auth import Reader
 from makeready.service.problems import ApiError
@@ -24,28 +25,42 @@ def _find(
     raise ApiError("request.not_found", f"no {kind} with id or name {key!r}")
 
 
-@router.get("/machine/", summary="Machines")
+@router.get(
+    "/machine/", response_model=list[wire.Catalog], response_model_exclude_unset=True, summary="Machines"
+)
 def machines(principal: Reader, prc_acronym: str | None = None) -> list[dict[str, Any]]:
     """Every machine, optionally of one process."""
     records = Catalog.default().machines.values()
     return [machine_json(m) for m in records if prc_acronym in (None, m.prc_acronym)]
 
 
-@router.get("/machine/{mac_id}/", summary="One machine")
+@router.get(
+    "/machine/{mac_id}/",
+    response_model=wire.Catalog,
+    response_model_exclude_unset=True,
+    summary="One machine",
+)
 def machine(mac_id: str, principal: Reader) -> dict[str, Any]:
     """A machine by ``mac_id`` (or by name)."""
     records = [machine_json(m) for m in Catalog.default().machines.values()]
     return _find(records, mac_id, "mac_id", "mac_name", "machine")
 
 
-@router.get("/material/", summary="Materials")
+@router.get(
+    "/material/", response_model=list[wire.Catalog], response_model_exclude_unset=True, summary="Materials"
+)
 def materials(principal: Reader, prc_acronym: str | None = None) -> list[dict[str, Any]]:
     """Every material, optionally those offered for one process."""
     records = Catalog.default().materials.values()
     return [material_json(m) for m in records if prc_acronym is None or m.serves(prc_acronym)]
 
 
-@router.get("/material/{mat_id}/", summary="One material")
+@router.get(
+    "/material/{mat_id}/",
+    response_model=wire.Catalog,
+    response_model_exclude_unset=True,
+    summary="One material",
+)
 def material(mat_id: str, principal: Reader) -> dict[str, Any]:
     """A material by ``mat_id`` (or by name)."""
     records = [material_json(m) for m in Catalog.default().materials.values()]

@@ -15,11 +15,12 @@ from makeready.service.problems import ApiError
 from makeready.service.uploads import upload_name
 from makeready.store.models import FileRecord
 from makeready.store.resources import owned, record_file
+from makeready.wire import FileInfo, FileUpload
 
 router = APIRouter(prefix="/api/v1/files", tags=["seed 003: files"])
 
 
-@router.post("/upload", summary="Upload files")
+@router.post("/upload", response_model=FileUpload, response_model_exclude_unset=True, summary="Upload files")
 @router.post("", include_in_schema=False)
 async def upload(
     request: Request,
@@ -52,7 +53,7 @@ async def upload(
     return {"files": files, "file_id": files[0]["file_id"]}
 
 
-@router.get("", summary="Your files")
+@router.get("", response_model=list[FileInfo], response_model_exclude_unset=True, summary="Your files")
 def list_files(request: Request, principal: Reader) -> list[dict[str, Any]]:
     """Name, size and type of every file you uploaded or a task made, newest first."""
     with services(request).db.session() as session:

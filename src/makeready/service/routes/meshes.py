@@ -15,6 +15,7 @@ from makeready.service.problems import ApiError
 from makeready.service.routes.tasks import submit
 from makeready.store.models import FileRecord, MeshRecord, utcnow
 from makeready.store.resources import mesh_json, owned
+from makeready.wire import Mesh, Task
 
 router = APIRouter(prefix="/api/v1/geom/meshes", tags=["seed 003: meshes"])
 
@@ -92,7 +93,13 @@ def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
     return mesh
 
 
-@router.post("/import", status_code=202, summary="Import an uploaded file as a mesh (task)")
+@router.post(
+    "/import",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Import an uploaded file as a mesh (task)",
+)
 def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSONResponse:
     """Read the file into a new mesh; the task's result is the mesh."""
     with services(request).db.session() as session:
@@ -107,13 +114,19 @@ def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSO
     return submit(request, principal, "mesh.import", payload)
 
 
-@router.get("/{mesh_id}", summary="One mesh")
+@router.get("/{mesh_id}", response_model=Mesh, response_model_exclude_unset=True, summary="One mesh")
 def get_mesh(request: Request, mesh_id: str, principal: Reader) -> dict[str, Any]:
     """Seed 003's mesh object (cm)."""
     return mesh_json(_mesh(request, mesh_id, principal.owner))
 
 
-@router.post("/analyze", status_code=202, summary="Find the eight problem types (task)")
+@router.post(
+    "/analyze",
+    status_code=202,
+    response_model=Task | Mesh,
+    response_model_exclude_unset=True,
+    summary="Find the eight problem types (task)",
+)
 def analyze_mesh(request: Request, body: MeshRequest, principal: Writer) -> JSONResponse:
     """200 with the mesh if it was analysed already, else 202 with a task."""
     mesh = _mesh(request, body.id, principal.owner)
@@ -122,7 +135,13 @@ def analyze_mesh(request: Request, body: MeshRequest, principal: Writer) -> JSON
     return submit(request, principal, "mesh.analyze", {"id": mesh.id})
 
 
-@router.post("/repair", status_code=202, summary="Repair into a new mesh (task)")
+@router.post(
+    "/repair",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Repair into a new mesh (task)",
+)
 def repair_mesh(request: Request, body: RepairRequest, principal: Writer) -> JSONResponse:
     """The task's result is the new mesh with the problems that remain."""
     mesh = _mesh(request, body.id, principal.owner)
@@ -150,19 +169,32 @@ def _copy(request: Request, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
         return mesh_json(new)
 
 
-@router.post("/transform", summary="A new mesh with another transform")
+@router.post(
+    "/transform",
+    response_model=Mesh,
+    response_model_exclude_unset=True,
+    summary="A new mesh with another transform",
+)
 def transform_mesh(request: Request, body: TransformRequest, principal: Writer) -> dict[str, Any]:
     """Synchronous; problems and ``analyzed`` carry over."""
     return _copy(request, _mesh(request, body.id, principal.owner), transform=body.transform)
 
 
-@router.post("/rename", summary="A new mesh with another name")
+@router.post(
+    "/rename", response_model=Mesh, response_model_exclude_unset=True, summary="A new mesh with another name"
+)
 def rename_mesh(request: Request, body: RenameRequest, principal: Writer) -> dict[str, Any]:
     """Synchronous; problems and ``analyzed`` carry over."""
     return _copy(request, _mesh(request, body.id, principal.owner), name=body.name)
 
 
-@router.post("/export", status_code=202, summary="Export as OBJ or STL (task)")
+@router.post(
+    "/export",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Export as OBJ or STL (task)",
+)
 def export_mesh(request: Request, body: ExportRequest, principal: Writer) -> JSONResponse:
     """The task's result is ``{"file_id"}`` (mm, the mesh's transform applied)."""
     mesh = _mesh(request, body.id, principal.owner)

@@ -23,6 +23,7 @@ from makeready.service.auth import CSRF_COOKIE, SESSION_COOKIE, services
 from makeready.service.problems import ApiError
 from makeready.service.tokens import TokenError
 from makeready.store.models import ApiClient, User
+from makeready.wire import Token
 
 router = APIRouter(tags=["sign-in"])
 
@@ -88,7 +89,12 @@ def _tokens(
     }
 
 
-@router.post("/realms/{realm}/protocol/openid-connect/token", summary="Get a token (OAuth 2 / OIDC)")
+@router.post(
+    "/realms/{realm}/protocol/openid-connect/token",
+    response_model=Token,
+    response_model_exclude_unset=True,
+    summary="Get a token (OAuth 2 / OIDC)",
+)
 def token(
     request: Request,
     realm: str,

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from makeready import wire
 from makeready.catalog import Catalog
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
@@ -60,7 +61,13 @@ def _start(svc: Services, session: Session, record: PartRecord) -> None:
     start_jobs(svc, session, [record])
 
 
-@router.post("/part/", status_code=201, summary="Upload a part (and start its analysis)")
+@router.post(
+    "/part/",
+    status_code=201,
+    response_model=wire.PartUpload,
+    response_model_exclude_unset=True,
+    summary="Upload a part (and start its analysis)",
+)
 async def upload_part(
     request: Request,
     principal: Writer,
@@ -184,7 +191,7 @@ def _owned_part(svc: Services, part_id: str, owner: str) -> tuple[PartRecord, Jo
         return record, job
 
 
-@router.get("/part/", summary="Your parts")
+@router.get("/part/", response_model=list[wire.Part], response_model_exclude_unset=True, summary="Your parts")
 def list_parts(
     request: Request,
     principal: Reader,
@@ -208,7 +215,9 @@ def list_parts(
     return [_part_json(r, jobs.get(r.job_id or "")) for r in rows]
 
 
-@router.get("/part/{part_id}/", summary="One part")
+@router.get(
+    "/part/{part_id}/", response_model=wire.Part, response_model_exclude_unset=True, summary="One part"
+)
 def get_part(request: Request, part_id: str, principal: Reader) -> dict[str, Any]:
     """The part's upload facts and analysis status."""
     record, job = _owned_part(services(request), part_id, principal.owner)
@@ -321,7 +330,12 @@ def _running(state: _PollState) -> dict[str, Any]:
     return body
 
 
-@router.get("/analysisResult/{part_id}/", summary="Poll for the analysis report")
+@router.get(
+    "/analysisResult/{part_id}/",
+    response_model=wire.AnalysisResult,
+    response_model_exclude_unset=True,
+    summary="Poll for the analysis report",
+)
 def analysis_result(request: Request, part_id: str, principal: Reader) -> Response:
     """``{"analysis_finished": false, "analysis_report": null}`` until the full report is ready."""
     state = _poll(request, principal, part_id)
@@ -334,7 +348,12 @@ def analysis_result(request: Request, part_id: str, principal: Reader) -> Respon
     )
 
 
-@router.get("/analysisResult/simplified/{part_id}/", summary="Poll for the simplified result")
+@router.get(
+    "/analysisResult/simplified/{part_id}/",
+    response_model=wire.Simplified,
+    response_model_exclude_unset=True,
+    summary="Poll for the simplified result",
+)
 def simplified_result(request: Request, part_id: str, principal: Reader) -> Response:
     """Seed 000's eleven keys once finished; ``{part_id, analysis_finished: false, …}`` before."""
     state = _poll(request, principal, part_id)

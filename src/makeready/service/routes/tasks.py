@@ -12,6 +12,7 @@ from makeready.service.auth import Principal, Reader, services
 from makeready.service.problems import ApiError
 from makeready.store.models import Job
 from makeready.store.resources import owned
+from makeready.wire import Task
 
 router = APIRouter(prefix="/api/v1/print/tasks", tags=["seed 003: tasks"])
 
@@ -25,7 +26,7 @@ def submit(request: Request, principal: Principal, kind: str, payload: dict[str,
     )
 
 
-@router.get("/{task_id}", summary="Poll a task")
+@router.get("/{task_id}", response_model=Task, response_model_exclude_unset=True, summary="Poll a task")
 def get_task(request: Request, task_id: str, principal: Reader) -> dict[str, Any]:
     """``{id, status: running|done|error, progress, result | error{error_id, code, message}}``."""
     svc = services(request)

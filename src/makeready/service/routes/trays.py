@@ -17,6 +17,7 @@ from makeready.store.models import MeshRecord, TrayRecord
 from makeready.store.resources import owned, tray_json
 from makeready.trays import PrintDefinitions
 from makeready.trays import create_tray as create_library_tray
+from makeready.wire import Task, Tray
 
 router = APIRouter(prefix="/api/v1/print/trays", tags=["seed 003: trays"])
 
@@ -61,7 +62,13 @@ def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
     return tray
 
 
-@router.post("", status_code=202, summary="Create a tray (task)")
+@router.post(
+    "",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Create a tray (task)",
+)
 def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONResponse:
     """Checks printer type, profile, material and meshes now; the task's result is the tray."""
     # The library's own checks (unknown names, seed 003 error 100907), on a tray without meshes.
@@ -93,7 +100,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-@router.get("/{tray_id}", summary="One tray")
+@router.get("/{tray_id}", response_model=Tray, response_model_exclude_unset=True, summary="One tray")
 def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any]:
     """Seed 003's tray object with each mesh's placement (cm)."""
     tray = _tray(request, tray_id, principal.owner)
@@ -102,14 +109,26 @@ def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any
         return tray_json(session, tray, settings)
 
 
-@router.post("/prepare", status_code=202, summary="Repair, orient, position and support (task)")
+@router.post(
+    "/prepare",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Repair, orient, position and support (task)",
+)
 def prepare(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
     """The task's result is a new tray in state ``supported``, ``ready: true``."""
     tray = _tray(request, body.id, principal.owner)
     return submit(request, principal, "tray.prepare", {"id": tray.id})
 
 
-@router.post("/generate-printable", status_code=202, summary="Slice into the printer's file (task)")
+@router.post(
+    "/generate-printable",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Slice into the printer's file (task)",
+)
 def generate_printable(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
     """409 ``tray.not_ready`` before prepare; the task's result is ``{"file_id", "summary"}``."""
     tray = _tray(request, body.id, principal.owner)
@@ -120,7 +139,13 @@ def generate_printable(request: Request, body: TrayRequest, principal: Writer) -
     return submit(request, principal, "tray.generate_printable", {"id": tray.id})
 
 
-@router.post("/export-support", status_code=202, summary="Support structures as meshes (task)")
+@router.post(
+    "/export-support",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="Support structures as meshes (task)",
+)
 def export_support(request: Request, body: ExportSupport, principal: Writer) -> JSONResponse:
     """The task's result maps each mesh id to its support mesh (tray coordinates)."""
     tray = _tray(request, body.id, principal.owner)

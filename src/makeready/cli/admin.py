@@ -1,0 +1,206 @@
+"""Running and administering the service: ``serve``, ``worker``, ``users``, ``clients``, ``config``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from makeready.cli.app import app
+from makeready.cli.console import JSON_HELP, err, out, print_json, reports_errors
+
+users_app = typer.Typer(
+    help="Manage the service's users (passwords hashed with argon2).", no_args_is_help=True
+)
+clients_app = typer.Typer(help="Manage the service's API clients (client credentials).", no_args_is_help=True)
+config_app = typer.Typer(
+    help="The service's settings (MAKEREADY_* environment variables).", no_args_is_help=True
+)
+app.add_typer(users_app, name="users", rich_help_panel="Service")
+app.add_typer(clients_app, name="clients", rich_help_panel="Service")
+app.add_typer(config_app, name="config", rich_help_panel="Service")
+
+
+@app.command(name="serve", rich_help_panel="Service")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (MAKEREADY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (MAKEREADY_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Embedded job threads (MAKEREADY_WORKERS).")] = None,
+) -> None:
+    """Run the REST service (both seed APIs); jobs run inside it unless MAKEREADY_JOBS=celery."""
+    import uvicorn
+
+    from makeready.service import create_app
+    from makeready.settings import Settings
+
+    changes = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    settings = Settings(**changes)  # type: ignore[arg-type]
+    err.print(f"makeready serving on [bold]{settings.base_url}[/] (docs: {settings.base_url}/docs, "
+               f"data: {escape(str(settings.data_dir))})")  # fmt: skip
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, proxy_headers=True)  # fmt: skip
+
+
+@app.command(name="worker", rich_help_panel="Service")
+def worker_command(
+    queues: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated queues without the prefix, e.g. heavy (default: all of them)."),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker processes (MAKEREADY_WORKER_CONCURRENCY, default: cores).")
+    ] = None,
+    pool: Annotated[
+        str, typer.Option(help="Celery pool: prefork (isolates geometry), solo or threads.")
+    ] = "prefork",
+    loglevel: Annotated[str, typer.Option(help="Celery's log level.")] = "INFO",
+    supervised: Annotated[
+        bool,
+        typer.Option(
+            "--supervised/--no-supervise",
+            help="Keep the Celery worker alive: restart it when it exits or when Redis restarts.",
+        ),
+    ] = True,
+) -> None:
+    """Run a Celery worker for the scaled mode (MAKEREADY_JOBS=celery, MAKEREADY_BROKER_URL).
+
+    It runs jobs from the broker's queues against the shared database and blob store, and
+    sweeps: jobs of dead workers and lost messages are sent again.
+    """
+    import os
+
+    from makeready.jobs.celery import celery_app
+    from makeready.settings import Settings
+    from makeready.store.connect import open_database
+
+    # Worker processes read their settings from the environment: pass the options on that way.
+    os.environ["MAKEREADY_JOBS"] = "celery"
+    if concurrency is not None:
+        os.environ["MAKEREADY_WORKER_CONCURRENCY"] = str(concurrency)
+    settings = Settings()
+    if supervised:
+        from makeready.jobs.supervise import supervise
+
+        child = [
+            sys.executable,
+            "-m",
+            "makeready",
+            "worker",
+            "--no-supervise",
+            f"--pool={pool}",
+            f"--loglevel={loglevel}",
+        ]
+        if queues is not None:
+            child.append(f"--queues={queues}")
+        raise typer.Exit(supervise(child, settings.broker_url))
+    open_database(settings).migrate()  # a worker may start before any API process
+    chosen = (
+        settings.queues
+        if queues is None
+        else [f"{settings.queue_prefix}.{q.strip()}" for q in queues.split(",")]
+    )
+    err.print(f"makeready worker: {settings.worker_concurrency} x {pool} on {', '.join(chosen)}")
+    celery_app(settings).worker_main(
+        [
+            "worker",
+            f"--queues={','.join(chosen)}",
+            f"--concurrency={settings.worker_concurrency}",
+            f"--pool={pool}",
+            f"--loglevel={loglevel}",
+            f"--hostname=makeready-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
+def _database() -> Any:
+    from makeready.settings import Settings
+    from makeready.store.connect import open_database
+
+    db = open_database(Settings())
+    db.migrate()
+    return db
+
+
+@users_app.command(name="create")
+@reports_errors
+def users_create(
+    name: Annotated[str, typer.Argument(help="Username.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="At least 8 characters.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated: read, write, admin.")] = "read write",
+) -> None:
+    """Create a user who signs in with a password (token endpoint, password grant)."""
+    from makeready.service.accounts import create_user
+
+    user = create_user(_database(), name, password, scopes)
+    out.print(f"user [bold]{escape(user.username)}[/] created (scopes: {user.scopes})")
+
+
+@clients_app.command(name="create")
+@reports_errors
+def clients_create(
+    client_id: Annotated[str, typer.Argument(help="Client id (the seed's BACKEND_ID).")],
+    scopes: Annotated[str, typer.Option(help="Space-separated: read, write, admin.")] = "read write",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {client_id, client_secret} as JSON.")
+    ] = False,
+) -> None:
+    """Create a confidential API client and print its secret (shown once, stored hashed)."""
+    from makeready.service.accounts import create_client
+
+    client, secret = create_client(_database(), client_id, None, scopes)
+    if as_json:
+        print_json({"client_id": client.client_id, "client_secret": secret})
+        return
+    out.print(f"client [bold]{escape(client.client_id)}[/] created (scopes: {client.scopes})")
+    out.print("client secret (store it now; it is not shown again):")
+    print(secret)
+
+
+#: Settings whose values are never printed.
+_SECRET_FIELDS = frozenset({"bootstrap_password", "bootstrap_client_secret"})
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A setting as printed: secrets hidden, passwords inside URLs (user:pass@host) hidden."""
+    import re
+
+    if value is None:
+        return None
+    if name in _SECRET_FIELDS or "secret" in name or "password" in name:
+        return "********"
+    if isinstance(value, str):
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1********@", value)
+    return value if isinstance(value, int | float | bool | list | dict) else str(value)
+
+
+@config_app.command(name="show")
+def config_show(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
+    """Every setting with its value and where it came from (environment or default); secrets hidden."""
+    import os
+
+    from makeready.settings import Settings
+
+    settings = Settings()
+    rows = []
+    for name, field in Settings.model_fields.items():
+        variable = f"MAKEREADY_{name.upper()}"
+        source = "environment" if variable in os.environ else "default"
+        rows.append({"setting": name, "variable": variable, "value": _shown(name, getattr(settings, name)),
+                     "source": source, "description": field.description or ""})  # fmt: skip
+    if as_json:
+        print_json({r["setting"]: {k: v for k, v in r.items() if k != "setting"} for r in rows})
+        return
+    table = Table(title="makeready settings (set MAKEREADY_<NAME> to change one)", title_justify="left")
+    for column in ("variable", "value", "from", "meaning"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        colour = "bold" if r["source"] == "environment" else "dim"
+        value = "—" if r["value"] is None else str(r["value"])
+        table.add_row(r["variable"], f"[{colour}]{escape(value)}[/]", r["source"], escape(r["description"]))
+    out.print(table)

@@ -1,0 +1,210 @@
+"""``makeready batch``: screen a parts library locally or on a server, and write the reports."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from makeready.cli import complete
+from makeready.cli.app import app
+from makeready.cli.console import err, money, out, print_json, progress_bar, reports_errors, server_errors
+from makeready.errors import MakereadyError
+from makeready.reports import batch_csv, batch_xlsx
+from makeready.screening import BatchItem, batch_items, combine, screen_item
+
+
+def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[dict[str, Any]]:
+    """Screen items in a process pool (one analysis per core); outcomes in item order."""
+    outcomes: dict[int, dict[str, Any]] = {}
+    with (
+        ProcessPoolExecutor(max_workers=min(jobs or os.cpu_count() or 1, len(items))) as pool,
+        progress_bar(f"screening {len(items)} parts", quiet=quiet, total=len(items)) as progress,
+    ):
+        futures = {pool.submit(screen_item, item): i for i, item in enumerate(items)}
+        for done, future in enumerate(as_completed(futures), 1):
+            outcomes[futures[future]] = future.result()
+            progress(items[futures[future]].basename, done)
+    return [outcomes[i] for i in range(len(items))]
+
+
+def _screen_on_server(
+    items: list[BatchItem], url: str, user: str | None, password: str | None, quiet: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Upload the items as batches (one per material, process and lot size) and wait for them."""
+    from makeready.client import Client
+
+    groups: dict[tuple[str, str, int], list[BatchItem]] = {}
+    for item in items:
+        groups.setdefault((item.mat_name, item.prc_acronym, item.lot_size), []).append(item)
+    lines: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    with Client(url, username=user or "admin", password=password) as client:
+        created = []
+        with progress_bar(
+            f"uploading {len(items)} parts to {url}", quiet=quiet, total=len(groups)
+        ) as progress:
+            for n, ((material, process, lot), members) in enumerate(groups.items(), 1):
+                files = [(m.basename, m.read()) for m in members]
+                batch = client.create_batch(files, mat_name=material, prc_acronym=process, lot_size=lot)
+                created.append(
+                    (batch.batch_id, {"mat_name": material, "prc_acronym": process, "lot_size": lot})
+                )
+                refused += [r.model_dump() for r in batch.refused]
+                progress(f"{n}/{len(groups)}", n)
+        with progress_bar(
+            f"screening {len(items)} parts on {url}", quiet=quiet, total=len(created)
+        ) as progress:
+            for n, (batch_id, options) in enumerate(created):
+                share = lambda fraction, stage, n=n: progress(stage, n + fraction)  # noqa: E731
+                result = client.wait_batch(batch_id, progress=share)
+                lines += [{**p.model_dump(mode="json"), "options": options} for p in result.parts]
+    return lines, refused
+
+
+def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
+    table = Table(title="parts ranked by suitability for additive manufacturing", title_justify="left")
+    columns = ("#", "part", "best additive", "EUR/part", "conventional", "EUR/part ", "saving EUR/part",
+               "kg CO2e/part", "days")  # fmt: skip
+    for column in columns:
+        table.add_column(
+            column, justify="left" if column in ("part", "best additive", "conventional") else "right"
+        )
+    lines = {line["part_id"]: line for line in result["parts"]}
+    order = [*result["ranking"], *(p for p in lines if p not in result["ranking"])]
+    for rank, part_id in enumerate(order, 1):
+        line = lines[part_id]
+        add, conv = line.get("best_additive"), line.get("best_conventional")
+        if line["status"] != "done":
+            table.add_row("—", escape(line["name"]), f"[red]{escape(line['status'])}[/]", *[""] * 6)
+            continue
+        saving = line.get("savings_pp")
+        colour = "green" if saving is not None and saving > 0 else "red"
+        table.add_row(
+            str(rank),
+            escape(line["name"]),
+            escape(f"{add['prc_acronym']} · {add['machine']}") if add else "[red]not feasible[/]",
+            money(add["cost_pp"]) if add else "—",
+            escape(f"{conv['prc_acronym']} · {conv['machine']}") if conv else "—",
+            money(conv["cost_pp"]) if conv else "—",
+            f"[{colour}]{money(saving)}[/]" if saving is not None else "—",
+            f"{add['co2_pp']:.2f}" if add and add.get("co2_pp") is not None else "—",
+            str(add["leadtime"]) if add else "—",
+        )
+    out.print(table)
+    for refusal in result["refused"]:
+        name, message = escape(refusal["basename"]), escape(refusal["message"])
+        err.print(f"[yellow]refused[/] {name}: {refusal['code']}: {message}", highlight=False)
+    counts, totals = result["counts"], result["totals"]
+    summary = Table(title="summary", title_justify="left", show_header=False)
+    summary.add_column("figure")
+    summary.add_column("value", justify="right")
+    summary.add_row(
+        "parts analysed / failed / refused", f"{counts['done']} / {counts['error']} / {counts['refused']}"
+    )
+    feasible = sum(1 for line in result["parts"] if line.get("additive_feasible"))
+    cheaper = sum(1 for line in result["parts"] if (line.get("savings_pp") or 0) > 0)
+    summary.add_row("printable (a feasible additive chain)", str(feasible))
+    summary.add_row("cheaper printed than made conventionally", str(cheaper))
+    summary.add_row("best additive routes, EUR per lot (sum)", money(totals["additive_cost_pl"]))
+    summary.add_row("best additive routes, kg CO2e (one of each part)", f"{totals['additive_co2_pp']:,.2f}")
+    summary.add_row("saving against conventional, EUR (one of each part)", money(totals["savings_pp"]))
+    out.print(summary)
+    for path in written:
+        out.print(f"wrote {escape(str(path))}")
+
+
+@app.command(name="batch", rich_help_panel="Parts")
+@reports_errors
+def batch_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Part files, folders of them (searched recursively), zips of parts, or parts lists "
+            "(.csv with a 'file' column and optional 'material', 'process', 'lot_size' per row).",
+            show_default=False,
+        ),
+    ],
+    material: Annotated[
+        str,
+        typer.Option(
+            "--material",
+            "-m",
+            help="Material (mat_name) where a list gives none.",
+            autocompletion=complete.materials,
+        ),
+    ] = "316L",
+    process: Annotated[
+        str,
+        typer.Option(
+            "--process",
+            "-p",
+            help="Process (prc_acronym) where a list gives none.",
+            autocompletion=complete.processes,
+        ),
+    ] = "slm",
+    lot_size: Annotated[int, typer.Option(min=1, help="Parts per lot (pieces) where a list gives none.")] = 1,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the report to REPORT.csv and REPORT.xlsx (default makeready-batch in this folder)."
+        ),
+    ] = None,
+    write_report: Annotated[
+        bool, typer.Option("--report-files/--no-report-files", help="Write the CSV and XLSX reports.")
+    ] = True,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MAKEREADY_URL", help="Screen on a makeready server (its workers) instead of locally."
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(envvar="MAKEREADY_USER", help="Server user name (default admin).")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MAKEREADY_PASSWORD", help="Server password (or MAKEREADY_PASSWORD).", show_default=False
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=0, help="Local worker processes (0: one per core).")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the combined result (the batch wire model) as JSON.")
+    ] = False,
+) -> None:
+    """Screen a parts library: per part the best additive and conventional route, ranked, with reports.
+
+    The ranking puts parts with a feasible additive chain first, the largest saving against
+    the cheapest conventional route (milling, turning, casting, moulding) first among them.
+    The CSV lists cost per part per process (EUR); the XLSX adds every chain, totals and
+    refused files.
+    """
+    items, refused = batch_items([str(p) for p in paths], material, process, lot_size)
+    if not items and not refused:
+        raise MakereadyError("file.not_found", f"no part files in {', '.join(map(str, paths))}")
+    if server:
+        with server_errors(server):
+            lines, more = _screen_on_server(items, server, user, password, as_json) if items else ([], [])
+        result = combine(lines, refused + more)
+    else:
+        outcomes = _screen_locally(items, jobs, as_json) if items else []
+        result = combine(
+            [o for o in outcomes if "status" in o], refused + [o for o in outcomes if "code" in o]
+        )
+    written: list[Path] = []
+    if write_report:
+        stem = report or Path("makeready-batch")
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        written = [stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".xlsx")]
+        written[0].write_text(batch_csv(result), encoding="utf-8")
+        written[1].write_bytes(batch_xlsx(result))
+    if as_json:
+        print_json({**result, "reports": [str(p) for p in written]})
+        return
+    _print_batch(result, written)

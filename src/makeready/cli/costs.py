@@ -1,0 +1,92 @@
+"""``makeready quote``: cost, lead time, CO2 and feasibility of every process chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from makeready.cli import complete
+from makeready.cli.app import app
+from makeready.cli.console import FILE_HELP, UNITS_HELP, money, out, print_json, progress_bar, reports_errors
+from makeready.geometry.formats import load
+
+
+@app.command(name="quote", rich_help_panel="Parts")
+@reports_errors
+def quote_command(
+    file: Annotated[Path, typer.Argument(help=FILE_HELP, show_default=False)],
+    material: Annotated[
+        str,
+        typer.Option(
+            "--material",
+            "-m",
+            help="Material of the primary chain (e.g. 316L, PA12, PLA).",
+            autocompletion=complete.materials,
+        ),
+    ] = "316L",
+    process: Annotated[
+        str,
+        typer.Option(
+            "--process",
+            "-p",
+            help="Process of the primary chain (slm, ebm, sls, mjf, fdm, sla, dlp, bj).",
+            autocompletion=complete.processes,
+        ),
+    ] = "slm",
+    lot_size: Annotated[int, typer.Option(min=1, help="Parts ordered (pieces).")] = 1,
+    units: Annotated[str | None, typer.Option(help=UNITS_HELP)] = None,
+    simple: Annotated[
+        bool, typer.Option("--simplified", help="With --json: seed 000's simplified result only.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print seed 000's analysis_report.")] = False,
+) -> None:
+    """Cost (EUR), lead time (days), CO2 (kg CO2e) and feasibility of every process chain."""
+    from makeready.pipeline import run_analysis, simplified
+
+    with progress_bar("quoting", quiet=as_json) as progress:
+        progress("reading", 0.0)
+        part = load(file, units=units)
+        result = run_analysis(part, material, process, lot_size, progress=progress)
+    report = result.report
+    if as_json:
+        print_json(simplified(report) if simple else report)
+        return
+    _print_quote(result, part.name, material, lot_size)
+
+
+def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
+    report = result.report
+    table = Table(title=f"{escape(name)}: {lot_size} part(s), {escape(material)}", title_justify="left")
+    for column in ("chain", "machine", "EUR/part", "EUR/lot", "per job", "days", "kg CO2e/part", "ok"):
+        table.add_column(column, justify="left" if column in ("chain", "machine", "ok") else "right")
+    for chain in result.chains:
+        e = chain.estimate
+        problem = "does not fit" if "fit" in e.reason else (e.reason or ", ".join(chain.feasibility.failures))
+        ok = "[green]yes[/]" if e.feasible and chain.feasibility.passed else f"[red]{escape(problem)}[/]"
+        primary = " *" if chain is result.chains[0] else ""
+        table.add_row(
+            f"{chain.process.prc_acronym} | {escape(chain.material.mat_name)}{primary}",
+            escape(chain.machine.mac_name),
+            money(e.cost_pp),
+            money(e.cost_pl),
+            f"{e.parts_pj:,}",
+            f"{e.leadtime_days}" if e.feasible else "—",
+            money(e.co2_kg_pp),
+            ok,
+        )
+    out.print(table)
+    if report["current_technology"]:
+        baseline = money(report["current_cost"]["calculated"])
+        out.print(
+            f"conventional baseline: {report['current_technology']}, {baseline} EUR per lot; "
+            f"saved by the primary chain (as uploaded): {money(report['cost_saved'])} EUR"
+        )
+    sweep = report["process_chains"][report["primary_process_chain_id"]]["break_even"]
+    if sweep.get("lot_sizes"):
+        cheap = [lot for lot, am in zip(sweep["lot_sizes"], sweep["am_cheaper"], strict=True) if am]
+        where = f"at lots {', '.join(map(str, cheap))}" if cheap else "at no lot size up to 10,000"
+        out.print(f"the primary chain is cheaper than {report['current_technology']} {where}")
