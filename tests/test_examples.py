@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,9 +11,10 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _run(script: str) -> subprocess.CompletedProcess[str]:
+def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKEREADY_")}
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / script)], capture_output=True, text=True, check=True
+        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, check=True, env=env
     )
 
 
@@ -65,3 +68,38 @@ def test_api_client_example():
     assert "20mm-xyz-cube: 20.0 x 20.0 x 20.0 mm, SLM | 316L:" in done.stdout
     assert "simplified: fits_mac=True thickness=True" in done.stdout
     assert "mesh 260 triangles, 2.0 x 2.0 x 2.0 cm" in done.stdout
+
+
+def test_quote_via_server_example():
+    done = _run("quote_via_server.py")
+    assert "20mm-xyz-cube: 20.0 x 20.0 x 20.0 mm, 7.94 cm3" in done.stdout
+    # the same numbers the local pipeline gives for this file (independent of the server path)
+    from makeready import load, run_analysis
+
+    sample = EXAMPLES.parent / "src/makeready/data/samples/20mm-xyz-cube.stl"
+    result = run_analysis(load(sample), "PA12", "sls", 50)
+    cheapest = min((c for c in result.chains if c.estimate.feasible), key=lambda c: c.estimate.cost_pp)
+    assert (
+        f"cheapest: {cheapest.process.prc_acronym.upper()} | {cheapest.material.mat_name} on" in done.stdout
+    )
+    assert f"{cheapest.estimate.cost_pp:.2f} EUR per part" in done.stdout
+    assert "simplified: cost_pp=" in done.stdout
+
+
+def test_tray_gcode_example(tmp_path):
+    done = _run("tray_gcode.py", str(tmp_path))
+    assert "tray supported, ready=True, 2 meshes" in done.stdout
+    gcode = (tmp_path / "tray.gcode").read_text()
+    layers = gcode.count(";LAYER:")
+    assert layers == 100  # 20 mm cubes at 0.2 mm layers
+    assert f"{layers} layers (server says {layers})" in done.stdout
+    assert gcode.startswith(";FLAVOR:Marlin") or ";FLAVOR:Marlin" in gcode[:2000]
+
+
+def test_batch_folder_example(tmp_path):
+    done = _run("batch_folder.py", str(tmp_path))
+    assert "3 parts screened; wrote report.csv and report.xlsx" in done.stdout
+    rows = list(csv.DictReader((tmp_path / "report.csv").open()))
+    assert [r["part"] for r in rows] == [line.split()[1] for line in done.stdout.splitlines()[:3]]
+    savings = [float(r["saving_eur_per_part"]) for r in rows]
+    assert savings == sorted(savings, reverse=True)  # ranked by saving against conventional

@@ -10,7 +10,16 @@ Results are the wire models of :mod:`makeready.wire` (the server's own response 
 See docs/sdk.md.
 """
 
+from makeready.client.local import LocalServer
 from makeready.client.protocol import ProgressCallback, ServerError, TaskFailedError, WaitTimeoutError
 from makeready.client.sessions import AsyncClient, Client
 
-__all__ = ["AsyncClient", "Client", "ProgressCallback", "ServerError", "TaskFailedError", "WaitTimeoutError"]
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "LocalServer",
+    "ProgressCallback",
+    "ServerError",
+    "TaskFailedError",
+    "WaitTimeoutError",
+]

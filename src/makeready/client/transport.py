@@ -22,7 +22,8 @@ MAX_ATTEMPTS = 8
 #: Longest single wait for ``Retry-After`` (s): a server asking for more is obeyed up to this.
 MAX_RETRY_AFTER_S = 60.0
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-#: Renew the access token this long before it expires (s), so no request carries a stale one.
+#: Renew the access token this long before it expires (s; at most a fifth of its lifetime),
+#: so no request carries a stale one.
 REFRESH_MARGIN_S = 30.0
 
 
@@ -68,7 +69,8 @@ class Credentials:
             form = {**self.form, "grant_type": "refresh_token", "refresh_token": self.token.refresh_token}
         body = yield Call("POST", self.token_path, data=form, auth=False)
         self.token = wire.Token.model_validate(body)
-        self.expires_at = time.monotonic() + self.token.expires_in - REFRESH_MARGIN_S
+        lifetime = self.token.expires_in
+        self.expires_at = time.monotonic() + lifetime - min(REFRESH_MARGIN_S, 0.2 * lifetime)
         if not self.csrf:
             self.csrf = str((yield Call("GET", "/api-auth/login", auth=False))["csrftoken"])
         return self.token
