@@ -118,6 +118,8 @@ def test_cli_batch_against_the_server_and_locally_agree(server: LiveServer, tmp_
             server.url,
             "--user",
             "alice",
+            "--report",
+            str(tmp_path / "remote"),
             *common,
         ],
         env={**server.env, "MAKEREADY_PASSWORD": "alice-password"},
@@ -128,7 +130,18 @@ def test_cli_batch_against_the_server_and_locally_agree(server: LiveServer, tmp_
     )
     assert remote.returncode == 0, remote.stderr
     local = subprocess.run(
-        [sys.executable, "-m", "makeready", "batch", str(folder), "--jobs", "1", *common],
+        [
+            sys.executable,
+            "-m",
+            "makeready",
+            "batch",
+            str(folder),
+            "--jobs",
+            "1",
+            "--report",
+            str(tmp_path / "local"),
+            *common,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -147,3 +160,23 @@ def test_cli_batch_against_the_server_and_locally_agree(server: LiveServer, tmp_
     ]
     for key in ("additive_cost_pl", "savings_pp", "additive_co2_pp"):
         assert by_server["totals"][key] == pytest.approx(by_cli["totals"][key], rel=1e-9)
+    # The two reports hold the same ranking and numbers, whichever machine screened the parts.
+    import csv
+
+    remote_rows = list(csv.DictReader((tmp_path / "remote.csv").open()))
+    local_rows = list(csv.DictReader((tmp_path / "local.csv").open()))
+    assert [r["file"] for r in remote_rows] == [r["file"] for r in local_rows]
+    assert sorted(r["file"] for r in local_rows) == ["block.stl", "plate.stl"]
+    for remote_row, local_row in zip(remote_rows, local_rows, strict=True):
+        for column in (
+            "additive_eur_per_part",
+            "saving_eur_per_part",
+            "eur_per_part_sls",
+            "eur_per_part_mjf",
+        ):
+            assert float(remote_row[column]) == pytest.approx(float(local_row[column]), rel=1e-9)
+        assert (remote_row["material"], remote_row["lot_size"]) == (
+            local_row["material"],
+            local_row["lot_size"],
+        )
+    assert (tmp_path / "remote.xlsx").stat().st_size > 5000

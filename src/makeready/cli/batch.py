@@ -69,11 +69,19 @@ def _screen_on_server(
 
 def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
     table = Table(title="parts ranked by suitability for additive manufacturing", title_justify="left")
-    columns = ("#", "part", "best additive", "EUR/part", "conventional", "EUR/part ", "saving EUR/part",
-               "kg CO2e/part", "days")  # fmt: skip
-    for column in columns:
+    table.add_column("#", justify="right")
+    table.add_column("part", max_width=32, overflow="fold")
+    for column in (
+        "additive",
+        "EUR/part",
+        "conventional",
+        "EUR/part ",
+        "saving EUR/part",
+        "kg CO2e/part",
+        "days",
+    ):
         table.add_column(
-            column, justify="left" if column in ("part", "best additive", "conventional") else "right"
+            column, justify="left" if column in ("additive", "conventional") else "right", no_wrap=True
         )
     lines = {line["part_id"]: line for line in result["parts"]}
     order = [*result["ranking"], *(p for p in lines if p not in result["ranking"])]
@@ -88,18 +96,16 @@ def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
         table.add_row(
             str(rank),
             escape(line["name"]),
-            escape(f"{add['prc_acronym']} · {add['machine']}") if add else "[red]not feasible[/]",
+            escape(add["prc_acronym"]) if add else "[red]none[/]",
             money(add["cost_pp"]) if add else "—",
-            escape(f"{conv['prc_acronym']} · {conv['machine']}") if conv else "—",
+            escape(conv["prc_acronym"]) if conv else "—",
             money(conv["cost_pp"]) if conv else "—",
             f"[{colour}]{money(saving)}[/]" if saving is not None else "—",
             f"{add['co2_pp']:.2f}" if add and add.get("co2_pp") is not None else "—",
             str(add["leadtime"]) if add else "—",
         )
     out.print(table)
-    for refusal in result["refused"]:
-        name, message = escape(refusal["basename"]), escape(refusal["message"])
-        err.print(f"[yellow]refused[/] {name}: {refusal['code']}: {message}", highlight=False)
+    _print_refusals(result["refused"])
     counts, totals = result["counts"], result["totals"]
     summary = Table(title="summary", title_justify="left", show_header=False)
     summary.add_column("figure")
@@ -117,6 +123,21 @@ def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
     out.print(summary)
     for path in written:
         out.print(f"wrote {escape(str(path))}")
+
+
+def _print_refusals(refused: list[dict[str, Any]], shown: int = 10) -> None:
+    """The first refusals one by one, then how many of each error code (all are in the reports)."""
+    for refusal in refused[:shown]:
+        name, message = escape(refusal["basename"]), escape(refusal["message"])
+        err.print(f"[yellow]refused[/] {name}: {refusal['code']}: {message}", highlight=False)
+    if len(refused) > shown:
+        by_code: dict[str, int] = {}
+        for refusal in refused:
+            by_code[refusal["code"]] = by_code.get(refusal["code"], 0) + 1
+        counted = ", ".join(f"{code} {n}" for code, n in sorted(by_code.items(), key=lambda kv: -kv[1]))
+        err.print(
+            f"… {len(refused) - shown} more refused (all in the report's Refused sheet); by code: {counted}"
+        )
 
 
 @app.command(name="batch", rich_help_panel="Parts")
