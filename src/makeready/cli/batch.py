@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -68,21 +69,17 @@ def _screen_on_server(
 
 
 def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
-    table = Table(title="parts ranked by suitability for additive manufacturing", title_justify="left")
+    table = Table(
+        title="parts ranked by suitability for additive manufacturing (AM) against conventional (conv.)",
+        caption="EUR and kg CO2e per part; all chains and per-process costs in the reports",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title_justify="left",
+    )
     table.add_column("#", justify="right")
-    table.add_column("part", max_width=32, overflow="fold")
-    for column in (
-        "additive",
-        "EUR/part",
-        "conventional",
-        "EUR/part ",
-        "saving EUR/part",
-        "kg CO2e/part",
-        "days",
-    ):
-        table.add_column(
-            column, justify="left" if column in ("additive", "conventional") else "right", no_wrap=True
-        )
+    table.add_column("part", overflow="fold", min_width=14)
+    for column in ("AM", "EUR", "conv.", "EUR", "saving", "CO2e", "days"):
+        table.add_column(column, justify="left" if column in ("AM", "conv.") else "right")
     lines = {line["part_id"]: line for line in result["parts"]}
     order = [*result["ranking"], *(p for p in lines if p not in result["ranking"])]
     for rank, part_id in enumerate(order, 1):
