@@ -190,6 +190,7 @@ def _library(tmp_path: Path) -> tuple[Path, dict[str, float]]:
     with zipfile.ZipFile(folder / "pins.zip", "w") as archive:
         archive.write(pin, "nested/pin.stl")
     (folder / "broken.stl").write_bytes(b"\0" * 80 + (9).to_bytes(4, "little"))
+    (folder / "box.3mf").write_bytes((DATA / "box.3mf").read_bytes())  # a zip, but one part
     (folder / "readme.txt").write_text("not a part")
     return folder, {"cube": 8000.0, "plate": 7200.0, "pin": 1440.0}
 
@@ -215,8 +216,8 @@ def test_local_batch_writes_ranked_csv_and_xlsx_with_true_numbers(tmp_path: Path
     assert "refused broken.stl: file.truncated" in done.stderr
     assert "parts analysed / failed / refused" in done.stdout
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
-    assert sorted(r["part"] for r in rows) == ["cube", "pin", "plate"]
-    assert [int(r["rank"]) for r in rows] == [1, 2, 3]
+    assert sorted(r["part"] for r in rows) == ["box", "cube", "pin", "plate"]
+    assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4]
     savings = [float(r["saving_eur_per_part"]) for r in rows]
     assert savings == sorted(savings, reverse=True)
     # Each row's numbers equal the library's analysis of the same part (independent path).

@@ -17,6 +17,7 @@ from typing import Any
 from makeready.errors import MakereadyError
 from makeready.geometry.formats import load, sniff
 from makeready.geometry.formats.archive import SafeZip
+from makeready.geometry.formats.threemf import is_3mf_package
 from makeready.limits import DEFAULT_LIMITS, LoadLimits
 from makeready.pipeline import AnalysisResult, run_analysis
 
@@ -190,6 +191,8 @@ def archive_members(name: str, data: bytes, limits: LoadLimits) -> list[str] | N
     if sniff(data, name) != "zip":
         return None
     archive = SafeZip(data, limits)
+    if is_3mf_package(archive):  # a 3MF is a zip too, but one part
+        return None
     inside = [n for n in archive.names() if PurePosixPath(n).suffix.lower() in PART_SUFFIXES]
     if not inside:
         raise MakereadyError("zip.no_part", f"{name} holds no part file ({', '.join(sorted(PART_SUFFIXES))})")

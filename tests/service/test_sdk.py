@@ -155,19 +155,25 @@ def test_seed003_tray_to_gcode_and_supports(client: Client, tmp_path: Path) -> N
 
 
 def test_batch_and_its_reports(client: Client, tmp_path: Path) -> None:
-    files = [("block.stl", _stl_box(20, 20, 20)), ("plate.stl", _stl_box(40, 40, 2)), ("bad.stl", b"\0" * 90)]
+    box_3mf = ("box.3mf", (Path(__file__).parents[1] / "data" / "box.3mf").read_bytes())  # a zip, one part
+    files = [
+        ("block.stl", _stl_box(20, 20, 20)),
+        ("plate.stl", _stl_box(40, 40, 2)),
+        ("bad.stl", b"\0" * 90),
+        box_3mf,
+    ]
     result = client.screen(files, mat_name="PA12", prc_acronym="sls", lot_size=10)
     assert result.status == "done"
-    assert result.counts["done"] == 2
+    assert result.counts["done"] == 3
     assert [r.basename for r in result.refused] == ["bad.stl"]
     ranked = [next(p for p in result.parts if p.part_id == pid).name for pid in result.ranking]
-    assert len(ranked) == 2
+    assert len(ranked) == 3
     xlsx = client.download_batch_report(result.batch_id or "", tmp_path / "report.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))["Ranking"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert [r[1] for r in rows[1:3]] == ranked
+    assert [r[1] for r in rows[1:4]] == ranked
     saving_column = rows[0].index("Saving EUR/part")
-    for row, pid in zip(rows[1:3], result.ranking, strict=True):
+    for row, pid in zip(rows[1:4], result.ranking, strict=True):
         line = next(p for p in result.parts if p.part_id == pid)
         assert row[saving_column] == pytest.approx(line.savings_pp)
     csv_text = client.download_batch_report(

@@ -15,6 +15,7 @@ import sys
 # Importing the command modules registers their commands on the app, in the order of --help.
 # isort: off
 from makeready.cli import parts, costs, batch, printing, catalog, admin  # noqa: F401
+
 # isort: on
 from makeready.cli.app import app
 from makeready.cli.console import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, err
