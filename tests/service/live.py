@@ -66,6 +66,9 @@ class LiveServer:
         )
 
     def start(self, timeout: float = 60.0) -> LiveServer:
+        if self.process is not None and self.process.poll() is None:
+            # A second start would orphan the first process (it kept running after the tests).
+            raise RuntimeError(f"the server on {self.url} is already running")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         handle = self.log.open("ab")
         self.process = subprocess.Popen(

@@ -80,7 +80,7 @@ def test_killed_worker_loses_neither_its_running_job_nor_the_one_it_held(
     tmp_path: Path, slow_part: bytes
 ) -> None:
     # One worker that reserves two messages: it runs the sphere and holds the cube's message.
-    with scaled_stack(tmp_path, workers=0, worker_prefetch=2) as stack:
+    with scaled_stack(tmp_path, start=False, worker_prefetch=2) as stack:
         first = stack.add_worker()
         stack.server.start()
         stack.wait_workers_ready()
@@ -152,7 +152,9 @@ def test_redis_restart_loses_no_job(tmp_path: Path) -> None:
 
 
 def test_time_limit_ends_a_job_with_its_code(tmp_path: Path, slow_part: bytes) -> None:
-    with scaled_stack(tmp_path, workers=1, job_time_limits='{"part.analyze": 1}') as stack:
+    # 3 s: the sphere's analysis takes ~6.4 s alone, the cube's ~0.6 s (1 s let the cube itself
+    # time out when the tests ran in parallel on 2 cores).
+    with scaled_stack(tmp_path, workers=1, job_time_limits='{"part.analyze": 3}') as stack:
         api = Api(stack.server.url)
         sphere = upload(api, slow_part, "sphere.stl")
         cube = upload(api, _cube(4), "cube.stl")
