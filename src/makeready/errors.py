@@ -46,6 +46,7 @@ ERROR_CODES: dict[str, str] = {
     "catalog.invalid": "a catalog record or override has an unknown field or a bad value",
     "tray.incompatible": "the profile or material is not for the tray's printer type",
     "tray.not_ready": "the tray must be prepared before its printable is generated",
+    "part.not_analysed": "the part's analysis has not finished, or predates the viewer: wait, or rerun it",
     "tray.does_not_fit": "a mesh fits nowhere on the printer's plate",
     # The service's codes (RFC 9457 problem JSON; the HTTP status is in docs/errors.md).
     "request.not_found": "no such resource, or it belongs to someone else",

@@ -70,6 +70,7 @@ class AnalysisResult:
     chains: tuple[ChainResult, ...]
     analysis: AnalysisReport
     thickness: ThicknessReport
+    upload: AnalysisReport | None = None  # the mesh as uploaded, when it needed repair
 
 
 def _hhmm(hours: float) -> str:
@@ -168,7 +169,7 @@ def run_analysis(
     if calibration is not None:
         report["calibration"] = calibration.accuracy()
     report_progress("report", 1.0)
-    return AnalysisResult(report, tuple(results), analysis, thickness)
+    return AnalysisResult(report, tuple(results), analysis, thickness, upload)
 
 
 def _chains(cat: Catalog, material: Material, process: Process) -> list[tuple[Process, Material]]:

@@ -1,8 +1,9 @@
-"""Batch screening reports as CSV and Excel (XLSX) files.
+"""Reports as CSV and Excel (XLSX) files: batch screenings and single analyses.
 
-Both read the combined result of :func:`makeready.screening.combine` (the same dict the
-service's batch endpoint answers with), so a report looks the same whether the parts were
-screened locally or by a server. Money in EUR, lead time in days, CO2 in kg CO2e per part.
+The batch reports read the combined result of :func:`makeready.screening.combine` (the same
+dict the service's batch endpoint answers with), so a report looks the same whether the parts
+were screened locally or by a server. :func:`part_xlsx` reads one seed 000 ``analysis_report``.
+Money in EUR, lead time in days, CO2 in kg CO2e per part.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import xlsxwriter
 
 from makeready import __version__
 
-__all__ = ["RANKING_COLUMNS", "batch_csv", "batch_rows", "batch_xlsx", "processes_of"]
+__all__ = [
+    "RANKING_COLUMNS",
+    "XLSX_MEDIA_TYPE",
+    "batch_csv",
+    "batch_rows",
+    "batch_xlsx",
+    "part_xlsx",
+    "processes_of",
+]
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: Columns of the ranking (CSV and the first sheet), before one cost column per process.
 RANKING_COLUMNS = (
@@ -148,13 +159,8 @@ def _title(column: str) -> str:
     return _TITLES.get(column) or f"{column.removeprefix('eur_per_part_').upper()} EUR/part"
 
 
-def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screening") -> bytes:
-    """The report as an Excel workbook: Ranking, Chains, Summary and Refused sheets.
-
-    Ranking: one row per part, best suited to additive manufacturing first, savings
-    coloured; Chains: every process chain of every part; Summary: counts, totals and the
-    options; Refused: files that could not be read, with their error codes.
-    """
+def _workbook(title: str) -> tuple[io.BytesIO, Any, tuple[Any, Any, Any, Any]]:
+    """An in-memory workbook and its formats: header, money, number, percent."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "nan_inf_to_errors": True})
     bold = book.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True})
@@ -162,6 +168,27 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
     number = book.add_format({"num_format": "0.00"})
     percent = book.add_format({"num_format": "0.0"})
     book.set_properties({"title": title, "comments": f"makeready {__version__}"})
+    return buffer, book, (bold, money, number, percent)
+
+
+def _facts_sheet(book: Any, name: str, facts: list[tuple[str, Any]], bold: Any, money: Any) -> None:
+    sheet = book.add_worksheet(name)
+    sheet.set_column(0, 0, 44)
+    sheet.set_column(1, 1, 30)
+    for r, (key, value) in enumerate(facts):
+        sheet.write(r, 0, key, bold)
+        if value is not None:
+            sheet.write(r, 1, value, money if isinstance(value, float) else None)
+
+
+def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screening") -> bytes:
+    """The report as an Excel workbook: Ranking, Chains, Summary and Refused sheets.
+
+    Ranking: one row per part, best suited to additive manufacturing first, savings
+    coloured; Chains: every process chain of every part; Summary: counts, totals and the
+    options; Refused: files that could not be read, with their error codes.
+    """
+    buffer, book, (bold, money, number, percent) = _workbook(title)
 
     columns, rows = batch_rows(result)
     sheet = book.add_worksheet("Ranking")
@@ -210,9 +237,6 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
     chains.freeze_panes(1, 1)
     chains.autofilter(0, 0, max(r - 1, 1), len(chain_columns) - 1)
 
-    summary = book.add_worksheet("Summary")
-    summary.set_column(0, 0, 44)
-    summary.set_column(1, 1, 30)
     facts: list[tuple[str, Any]] = [
         ("Report", title),
         ("Made", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
@@ -226,9 +250,7 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
         ("Best additive routes, kg CO2e for one of each part", totals.get("additive_co2_pp")),
         ("Saving against conventional, EUR for one of each part", totals.get("savings_pp")),
     ]
-    for r, (key, value) in enumerate(facts):
-        summary.write(r, 0, key, bold)
-        summary.write(r, 1, value, money if isinstance(value, float) else None)
+    _facts_sheet(book, "Summary", facts, bold, money)
 
     refused = book.add_worksheet("Refused")
     for col, name in enumerate(("File", "Code", "Message")):
@@ -238,5 +260,143 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
     refused.set_column(2, 2, 80)
     for r, item in enumerate(result.get("refused") or [], 1):
         refused.write_row(r, 0, [item.get("basename"), item.get("code"), item.get("message")])
+    book.close()
+    return buffer.getvalue()
+
+
+#: The Chains sheet of :func:`part_xlsx`: title, path into a process chain, number format.
+_PART_CHAIN_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Chain", ("name",), ""),
+    ("Process", ("prc",), ""),
+    ("Technology", ("tech",), ""),
+    ("Machine", ("machine_name",), ""),
+    ("Feasible", ("process_chain_stat", "feasible"), ""),
+    ("Why not", ("infeasible_reason",), ""),
+    ("EUR/part", ("cost", "cost_pp"), "money"),
+    ("EUR/lot", ("cost", "cost_pl"), "money"),
+    ("EUR/job", ("cost", "cost_pj"), "money"),
+    ("Pre-process EUR/part", ("cost_bd", "cost_bd_pp_pre"), "money"),
+    ("Machine EUR/part", ("cost_bd", "cost_bd_pp_main"), "money"),
+    ("Material EUR/part", ("cost_bd", "cost_bd_pp_mat"), "money"),
+    ("Post-process EUR/part", ("cost_bd", "cost_bd_pp_post"), "money"),
+    ("Market price EUR/part", ("market_price", "market_price_pp", "calculated"), "money"),
+    ("Lead time (days)", ("leadtime",), "number"),
+    ("kg CO2e/part", ("co2", "co2_pp"), "number"),
+    ("Machine time/part (h:mm)", ("mac_t", "mac_t_pp"), ""),
+    ("Labour/part (h:mm)", ("labor", "labor_pp"), ""),
+    ("Parts per job", ("parts_pj",), ""),
+    ("Layers", ("n_lyr",), ""),
+    ("Build height (mm)", ("bld_h",), "number"),
+    ("Support volume (cm3)", ("sup_vol_real",), "number"),
+    ("Fits the machine", ("fits_mac",), ""),
+    ("Wall thickness", ("feasibility", "thickness", "status"), ""),
+    ("Gap size", ("feasibility", "gap_size", "status"), ""),
+    ("Size", ("feasibility", "size", "status"), ""),
+    ("Process chain id", ("process_chain_id",), ""),
+)
+
+
+def _dig(record: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    if isinstance(record, float) and not math.isfinite(record):
+        return None
+    return record if isinstance(record, str | int | float | bool) or record is None else str(record)
+
+
+def part_xlsx(report: dict[str, Any]) -> bytes:
+    """One part's analysis as an Excel workbook: Part, Chains, Break-even and Mesh checks sheets.
+
+    Parameters
+    ----------
+    report : dict
+        Seed 000's ``analysis_report`` (mm, mm³, EUR, days, kg CO2e).
+
+    """
+    name = str(report.get("name") or report.get("basename") or "part")
+    buffer, book, (bold, money, number, _) = _workbook(f"makeready analysis of {name}")
+    formats = {"money": money, "number": number, "": None}
+    chains = report.get("process_chains") or {}
+    primary = chains.get(report.get("primary_process_chain_id") or "", {})
+    facts: list[tuple[str, Any]] = [
+        ("Part", name),
+        ("File", report.get("basename")),
+        ("Part id", report.get("part_id")),
+        ("Made", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("makeready", __version__),
+        ("Lot size", report.get("lot_size")),
+        ("Bounding box x (mm)", report.get("bb_x")),
+        ("Bounding box y (mm)", report.get("bb_y")),
+        ("Bounding box z (mm)", report.get("bb_z")),
+        ("Volume (cm3)", report.get("part_vol")),
+        ("Surface area (cm2)", report.get("part_srf_area")),
+        ("Thinnest wall (mm)", report.get("t_min")),
+        ("Narrowest gap (mm)", report.get("gap_min")),
+        ("Chosen chain", primary.get("name")),
+        ("Chosen chain, EUR/part", _dig(primary, ("cost", "cost_pp"))),
+        ("Conventional route", report.get("current_technology")),
+        ("Conventional, EUR/lot", _dig(report, ("current_cost", "calculated"))),
+        ("Saving, EUR/lot", _dig(report, ("cost_saved",))),
+        ("Lead time saved (days)", _dig(report, ("leadtime_saved",))),
+    ]
+    _facts_sheet(book, "Part", facts, bold, money)
+
+    sheet = book.add_worksheet("Chains")
+    for col, (title, _, style) in enumerate(_PART_CHAIN_COLUMNS):
+        sheet.write(0, col, title, bold)
+        sheet.set_column(col, col, 28 if col in (0, 3, 5, 26) else 13, formats[style])
+    ordered = sorted(
+        chains.values(),
+        key=lambda c: (_dig(c, ("cost", "cost_pp")) is None, _dig(c, ("cost", "cost_pp")) or 0),
+    )
+    for r, chain in enumerate(ordered, 1):
+        for col, (_, path, _) in enumerate(_PART_CHAIN_COLUMNS):
+            value = _dig(chain, path)
+            if value is not None:
+                sheet.write(r, col, value)
+    sheet.freeze_panes(1, 1)
+    sheet.autofilter(0, 0, max(len(ordered), 1), len(_PART_CHAIN_COLUMNS) - 1)
+
+    even = primary.get("break_even") or {}
+    sheet = book.add_worksheet("Break-even")
+    titles = ("Lot size", f"{primary.get('name', 'additive')} EUR/part",
+              f"{even.get('conventional_technology', 'conventional')} EUR/part")  # fmt: skip
+    for col, title in enumerate(titles):
+        sheet.write(0, col, title, bold)
+        sheet.set_column(col, col, 26, money if col else None)
+    rows = zip(
+        even.get("lot_sizes") or [],
+        even.get("cost_pp") or [],
+        even.get("cost_pp_conventional") or [],
+        strict=False,
+    )
+    for r, row in enumerate(rows, 1):
+        sheet.write_row(r, 0, row)
+    sheet.write(0, 4, "Break-even lot", bold)
+    sheet.write(0, 5, even.get("break_even_lot"))
+
+    sheet = book.add_worksheet("Mesh checks")
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 2, 14)
+    sheet.set_column(3, 3, 60)
+    for col, title in enumerate(("Check", "Uploaded file", "Analysed mesh", "What to do")):
+        sheet.write(0, col, title, bold)
+    checks = report.get("mesh_checks") or {}
+    before, after = checks.get("upload_file") or {}, checks.get("analysis_mesh") or {}
+    for r, key in enumerate(sorted(set(before) | set(after)), 1):
+        passed = [_dig(block, (key, "check_passed")) for block in (before, after)]
+        advice = _dig(before, (key, "suggested_user_action")) or _dig(after, (key, "suggested_user_action"))
+        sheet.write_row(
+            r, 0, [key, *("-" if p is None else ("pass" if p else "FAIL") for p in passed), advice]
+        )
+    actions = checks.get("actions_performed_on_initial_mesh") or {}
+    r = len(set(before) | set(after)) + 2
+    sheet.write(r, 0, "Repair action", bold)
+    sheet.write(r, 1, "Performed", bold)
+    for i, (key, value) in enumerate(sorted(actions.items()), r + 1):
+        done = _dig(value, ("check_passed",))
+        sheet.write_row(i, 0, [key, "-" if done is None else ("yes" if done else "no")])
     book.close()
     return buffer.getvalue()

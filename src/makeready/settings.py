@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     max_batch_parts: int = Field(1000, ge=1, description="Most parts one batch upload may hold.")
     poll_min_interval_s: float = Field(1.0, ge=0, description="Faster polling of one resource gets 429.")
     poll_cache_s: float = Field(0.2, ge=0, description="How long a part's polled state is reused (0: never).")
+    display_max_faces: int = Field(
+        300_000, ge=1000, description="The viewer's meshes are decimated above this many triangles."
+    )
 
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"

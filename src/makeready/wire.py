@@ -108,9 +108,12 @@ class Part(Wire):
     mat_name: str | None = None
     prc_acronym: str | None = None
     lot_size: int | None = None
+    units: str | None = Field(None, description="units of the uploaded coordinates (mm, cm, m, inch)")
     status: str
     analysis_finished: bool
     file_id: str | None = None
+    progress: float | None = Field(None, description="0..1 while the analysis runs")
+    stage: str | None = Field(None, description="the analysis stage running now")
 
 
 class ChainCost(Wire):

@@ -9,6 +9,7 @@ a :class:`~makeready.errors.MakereadyError` (the task ends in ``error`` with its
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from makeready.costing.calibration import Calibration
 from makeready.costing.calibration import Feedback as FeedbackRecord
+from makeready.display import analysis_display, pack_display
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import analyze
 from makeready.geometry.formats import load, save
@@ -111,12 +113,18 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     report = result.report
     report["basename"] = options.get("basename", report.get("basename"))
     data = json.dumps(report, allow_nan=False, separators=(",", ":")).encode()
+    ctx.progress(0.985, "display")
+    # What the viewer draws, built while the analysis is at hand (stored gzip: served as is).
+    display = gzip.compress(
+        pack_display(analysis_display(result, max_faces=ctx.settings.display_max_faces)), 5, mtime=0
+    )
     chains = chain_summaries(result)
     with ctx.db.session() as session:
         record = owned(session, PartRecord, payload["part_id"], ctx.owner)
         if record is None:  # deleted while it ran: keep nothing
             return {"part_id": payload["part_id"], "deleted": True}
         record.report_sha256 = ctx.blobs.put(data)
+        record.display_sha256 = ctx.blobs.put(display)
         # Infeasible chains carry NaN times; JSON (and PostgreSQL) has no NaN: store null.
         record.simplified = json_ready(simplified(report))
         record.chains = json_ready(chains)

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 
 from makeready import __version__
@@ -41,6 +41,7 @@ from makeready.service.routes import (
 )
 from makeready.service.state import Services
 from makeready.service.tokens import KeyRing
+from makeready.service.viewer import ViewerFiles, viewer_page
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
 from makeready.store.connect import open_blobs, open_database
@@ -150,15 +151,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, oidc, parts, batches, catalog, files, meshes, trays, tasks, printdb):
         app.include_router(module.router)
 
-    @app.get("/", tags=["operations"], summary="Where to start")
-    def root() -> dict[str, Any]:
+    @app.get(
+        "/", tags=["operations"], summary="Where to start (the web viewer for browsers)", response_model=None
+    )
+    def root(request: Request) -> dict[str, Any] | Response:
+        """Browsers (``Accept: text/html``) get the web viewer; API clients get this JSON."""
+        if "text/html" in request.headers.get("accept", ""):
+            return viewer_page()
         return {
             "name": "makeready",
             "version": __version__,
             "docs": "/docs",
+            "viewer": "/viewer/",
             "openapi": "/openapi.json",
+            "realm": settings.realm,
+            "client_id": "makeready",
             "token_endpoint": f"/realms/{settings.realm}/protocol/openid-connect/token",
         }
+
+    app.get("/viewer/", include_in_schema=False)(viewer_page)
+    app.mount("/viewer", ViewerFiles(), name="viewer")
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

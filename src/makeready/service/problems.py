@@ -40,6 +40,7 @@ _STATUS = {
     "request.not_found": 404,
     "request.method_not_allowed": 405,
     "request.rate_limited": 429,
+    "part.not_analysed": 409,
     "auth.required": 401,
     "auth.invalid_token": 401,
     "auth.invalid_grant": 401,

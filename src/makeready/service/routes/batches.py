@@ -23,7 +23,7 @@ from makeready.errors import MakereadyError
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
-from makeready.reports import batch_csv, batch_xlsx
+from makeready.reports import XLSX_MEDIA_TYPE, batch_csv, batch_xlsx
 from makeready.screening import archive_members, combine, part_line
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
@@ -180,7 +180,7 @@ def get_batch(request: Request, batch_id: str, principal: Reader) -> dict[str, A
 
 _REPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_MEDIA_TYPE,
 }
 
 

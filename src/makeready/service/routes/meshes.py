@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
 import math
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
+from makeready.display import mesh_display, pack_display
 from makeready.service.auth import Reader, Writer, services
+from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.problems import ApiError
 from makeready.service.routes.tasks import submit
 from makeready.store.models import FileRecord, MeshRecord, utcnow
-from makeready.store.resources import mesh_json, owned
+from makeready.store.resources import mesh_json, mesh_part, owned
 from makeready.wire import Mesh, Task
 
 router = APIRouter(prefix="/api/v1/geom/meshes", tags=["seed 003: meshes"])
@@ -118,6 +121,28 @@ def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSO
 def get_mesh(request: Request, mesh_id: str, principal: Reader) -> dict[str, Any]:
     """Seed 003's mesh object (cm)."""
     return mesh_json(_mesh(request, mesh_id, principal.owner))
+
+
+@router.get(
+    "/{mesh_id}/display",
+    response_class=Response,
+    summary="The mesh to draw (binary: positions and triangles, mm)",
+    responses={200: {"content": {DISPLAY_MEDIA_TYPE: {}}}},
+)
+def mesh_display_document(request: Request, mesh_id: str, principal: Reader) -> Response:
+    """The mesh's display document (docs/viewer.md) in its own coordinates, mm.
+
+    Apply the mesh's ``transform`` (cm) to place it; decimated above
+    ``MAKEREADY_DISPLAY_MAX_FACES`` triangles; gzip when accepted.
+    """
+    svc = services(request)
+    mesh = _mesh(request, mesh_id, principal.owner)
+    with svc.db.session() as session:
+        part = mesh_part(session, svc.blobs, mesh)
+    document = pack_display(mesh_display(part, max_faces=svc.settings.display_max_faces))
+    # Meshes are immutable: the id and the decimation limit name the content.
+    etag = f"{mesh.id}-{svc.settings.display_max_faces}"
+    return display_response(request, gzip.compress(document, 5, mtime=0), etag)
 
 
 @router.post(

@@ -25,7 +25,9 @@ from makeready import wire
 from makeready.catalog import Catalog
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
+from makeready.reports import XLSX_MEDIA_TYPE, part_xlsx
 from makeready.service.auth import Principal, Reader, Writer, services
+from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
@@ -167,9 +169,15 @@ def _part_json(record: PartRecord, job: Job | None) -> dict[str, Any]:
         "mat_name": record.options.get("mat_name"),
         "prc_acronym": record.options.get("prc_acronym"),
         "lot_size": record.options.get("lot_size"),
+        "units": record.options.get("units") or "mm",
         "status": part_status(record, job),
         "analysis_finished": record.report_sha256 is not None or (job is not None and job.status == "error"),
         "file_id": record.file_id,
+        **(
+            {"progress": job.progress, "stage": job.stage}
+            if job is not None and job.status == "running"
+            else {}
+        ),
     }
 
 
@@ -359,6 +367,54 @@ def simplified_result(request: Request, part_id: str, principal: Reader) -> Resp
     state = _poll(request, principal, part_id)
     body = state.simplified if state.simplified is not None else {"part_id": part_id, **_running(state)}
     return Response(json.dumps(body), media_type="application/json")
+
+
+@router.get(
+    "/part/{part_id}/display",
+    response_class=Response,
+    summary="The analysed part to draw (binary: mesh, per-face values, overlays)",
+    responses={200: {"content": {DISPLAY_MEDIA_TYPE: {}}}, 409: {"description": "not analysed yet"}},
+)
+def part_display(request: Request, part_id: str, principal: Reader) -> Response:
+    """The part's display document (docs/viewer.md), made when its analysis finished.
+
+    Positions, triangles, thickness, gap and flags per face, the support structures, and a JSON
+    header with problems, thin regions and orientations. Decimated above
+    ``MAKEREADY_DISPLAY_MAX_FACES`` triangles; gzip when accepted; ETag.
+    """
+    svc = services(request)
+    record, _ = _owned_part(svc, part_id, principal.owner)
+    if record.display_sha256 is None:
+        raise ApiError(
+            "part.not_analysed",
+            f"part {part_id} has no finished analysis to draw"
+            + (" yet" if record.report_sha256 is None else "; start its analysis again"),
+        )
+    return display_response(request, svc.blobs.get(record.display_sha256), record.display_sha256)
+
+
+@router.get(
+    "/analysisResult/{part_id}/report.xlsx",
+    response_class=Response,
+    summary="The analysis report as an Excel workbook",
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+)
+def analysis_workbook(request: Request, part_id: str, principal: Reader) -> Response:
+    """Sheets Part, Chains, Break-even and Mesh checks.
+
+    Chains holds every process chain: costs and their breakdown, times, CO2 and feasibility.
+    """
+    svc = services(request)
+    record, _ = _owned_part(svc, part_id, principal.owner)
+    if record.report_sha256 is None:
+        raise ApiError("part.not_analysed", f"part {part_id} has no finished analysis yet")
+    report = json.loads(svc.blobs.get(record.report_sha256))
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePath(record.basename).stem) or "part"
+    return Response(
+        part_xlsx(report),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{stem}-analysis.xlsx"'},
+    )
 
 
 class ChainFeedback(BaseModel):
