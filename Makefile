@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= src/makeready/data/samples/20mm-xyz-cube.stl
 
-.PHONY: venv run test lint fuzz bench bench-scale clean
+.PHONY: venv run test lint fuzz bench bench-scale viewer-vendor clean
 
 venv: $(STAMP)
 
@@ -55,6 +55,12 @@ bench: $(STAMP)
 # A batch of 100 parts: embedded mode, 1 and 2 Celery workers (needs Redis and PostgreSQL on 127.0.0.1).
 bench-scale: $(STAMP)
 	cd benchmarks && ../$(PY) scale.py
+
+# Rebuild the web viewer's vendored front-end libraries (three.js) from the npm registry with
+# the versions pinned in web/package-lock.json. Only needed to upgrade them: the bundle is
+# committed under src/makeready/viewer/vendor, so running and testing need no Node.
+viewer-vendor:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

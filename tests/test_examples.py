@@ -103,3 +103,15 @@ def test_batch_folder_example(tmp_path):
     assert [r["part"] for r in rows] == [line.split()[1] for line in done.stdout.splitlines()[:3]]
     savings = [float(r["saving_eur_per_part"]) for r in rows]
     assert savings == sorted(savings, reverse=True)  # ranked by saving against conventional
+
+
+def test_display_document_example(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKEREADY_")}
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "display_document.py")],
+        capture_output=True, text=True, check=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert "260 triangles in" in done.stdout
+    assert "box [20. 20. 20.] mm" in done.stdout
+    assert "3 chain orientations; 0 mesh problems" in done.stdout
+    assert (tmp_path / "cube-analysis.xlsx").read_bytes()[:2] == b"PK"

@@ -329,3 +329,16 @@ def test_display_documents_of_parts_and_meshes(live: LiveServer) -> None:
     expected = 10 * np.array([box["min"], box["max"]])  # 127 x 63.5 x 34.9 mm: 5 x 2.5 x 1.375 in
     np.testing.assert_allclose(shown.meta["bounds"], expected, atol=1e-4)
     assert np.ptp(expected, axis=0) == pytest.approx([127.0, 63.5, 34.925], abs=1e-3)
+
+
+def test_the_vendored_bundle_is_the_locked_three_release() -> None:
+    """src/makeready/viewer/vendor is what `make viewer-vendor` builds from web/package-lock.json."""
+    lock = json.loads((ROOT / "web" / "package-lock.json").read_text())
+    locked = lock["packages"]["node_modules/three"]["version"]
+    vendor = ROOT / "src" / "makeready" / "viewer" / "vendor"
+    assert json.loads((vendor / "VERSIONS.json").read_text()) == {"three": locked}
+    bundle = (vendor / "three.min.js").read_text()
+    revision = locked.split(".")[1]
+    assert f'"{revision}"' in bundle  # three.js's REVISION constant
+    assert "OrbitControls" in bundle
+    assert "MIT License" in (vendor / "three.LICENSE").read_text()

@@ -144,6 +144,14 @@ def download_batch_report(batch_id: str, target: Path, fmt: Literal["csv", "xlsx
     return Path(path)
 
 
+def download_part_display(part_id: str, target: Path) -> Op[Path]:
+    return Path((yield Call("GET", f"/api/v1/part/{part_id}/display", download=target)))
+
+
+def download_analysis_report(part_id: str, target: Path) -> Op[Path]:
+    return Path((yield Call("GET", f"/api/v1/analysisResult/{part_id}/report.xlsx", download=target)))
+
+
 # --- seed 003 ------------------------------------------------------------------------------------
 
 

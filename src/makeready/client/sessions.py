@@ -322,6 +322,14 @@ class Client:
         """Download a batch's report (CSV or Excel) to ``target``."""
         return self._run(ops.download_batch_report(batch_id, Path(target), fmt))
 
+    def download_part_display(self, part_id: str, target: str | Path) -> Path:
+        """Save the analysed part's display document (read it with ``makeready.display.unpack_display``)."""
+        return self._run(ops.download_part_display(part_id, Path(target)))
+
+    def download_analysis_report(self, part_id: str, target: str | Path) -> Path:
+        """Save the part's analysis report as an Excel workbook (Part, Chains, Break-even, Mesh checks)."""
+        return self._run(ops.download_analysis_report(part_id, Path(target)))
+
     # --- seed 003: files, meshes, trays, tasks ---------------------------------------------------
 
     def upload_file(self, file: FileInput) -> wire.FileUpload:
@@ -697,6 +705,14 @@ class AsyncClient:
     ) -> Path:
         """See :meth:`Client.download_batch_report`."""
         return await self._run(ops.download_batch_report(batch_id, Path(target), fmt))
+
+    async def download_part_display(self, part_id: str, target: str | Path) -> Path:
+        """See :meth:`Client.download_part_display`."""
+        return await self._run(ops.download_part_display(part_id, Path(target)))
+
+    async def download_analysis_report(self, part_id: str, target: str | Path) -> Path:
+        """See :meth:`Client.download_analysis_report`."""
+        return await self._run(ops.download_analysis_report(part_id, Path(target)))
 
     async def upload_file(self, file: FileInput) -> wire.FileUpload:
         """See :meth:`Client.upload_file`."""
