@@ -11,10 +11,15 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(script: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKEREADY_")}
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, check=True, env=env
+        [sys.executable, str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=cwd,
     )
 
 
@@ -106,11 +111,7 @@ def test_batch_folder_example(tmp_path):
 
 
 def test_display_document_example(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKEREADY_")}
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "display_document.py")],
-        capture_output=True, text=True, check=True, env=env, cwd=tmp_path,
-    )  # fmt: skip
+    done = _run("display_document.py", cwd=tmp_path)
     assert "260 triangles in" in done.stdout
     assert "box [20. 20. 20.] mm" in done.stdout
     assert "3 chain orientations; 0 mesh problems" in done.stdout
