@@ -18,15 +18,14 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+import playwright.sync_api as playwright_sync
 import pytest
 import requests
+from PIL import Image
 
 from makeready.display import FLAG_OVERHANG, unpack_display
 from tests.conftest import TESTDATA
 from tests.service.live import PASSWORD, USER, Api, LiveServer
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-Image = pytest.importorskip("PIL.Image")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("MAKEREADY_ARTIFACTS", ROOT / "build" / "artifacts" / "viewer"))

@@ -283,13 +283,7 @@ $('show-supports').addEventListener('change', (e) => {
   }
   state.view.showSupports(e.target.checked);
 });
-$('orientation').addEventListener('change', () => {
-  // Overhang colours belong to the chosen orientation only.
-  if ($('orientation').value !== state.display.meta.primary_process_chain_id && document.querySelector('input[name=colour]:checked').value === 'overhang') {
-    document.querySelector('input[name=colour][value=plain]').checked = true;
-    applyColour();
-  }
-});
+
 $('orientation').addEventListener('change', (e) => orientTo(e.target.value));
 $('reset-view').addEventListener('click', () => state.view.reset());
 
@@ -297,8 +291,13 @@ function orientTo(chainId) {
   const orientation = chainId ? state.display.meta.orientations[chainId] : null;
   state.view.orient(orientation ? orientation.rotation : null);
   if (chainId !== state.display.meta.primary_process_chain_id) {
+    // Supports and overhang colours belong to the chosen chain's orientation only.
     $('show-supports').checked = false;
     state.view.showSupports(false);
+    if (document.querySelector('input[name=colour]:checked').value === 'overhang') {
+      document.querySelector('input[name=colour][value=plain]').checked = true;
+      applyColour();
+    }
   }
   updateSection();
   state.view.reset();
