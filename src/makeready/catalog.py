@@ -88,7 +88,10 @@ class Machine:
 
     Units: mm, EUR, years, hours, kW; ``mac_prc_t_plyr`` is the non-productive time per layer
     in seconds; ``mac_cost_ph`` (EUR/h) replaces the computed hourly rate when set;
-    ``time_factor`` scales predicted build time (set by calibration from real jobs).
+    ``time_factor`` scales predicted build time (set by calibration from real jobs). For
+    conventional machines ``setup_time`` is paid once per production batch (a lot, or
+    ``CostingConfig.production_batch`` parts), and ``clamp_force_kn`` (moulding presses) limits
+    the cavities a mould may have.
     """
 
     mac_name: str
@@ -113,6 +116,7 @@ class Machine:
     staff_time_factor: float = 0.05
     fix_mac_cost_pj: float = 0.0
     n_lasers: int = 1
+    clamp_force_kn: float | None = None
     mac_cost_ph: float | None = None
     time_factor: float = 1.0
     sources: str = ""
@@ -127,20 +131,37 @@ class Machine:
 
 @dataclass(frozen=True, slots=True)
 class PostStep:
-    """A post-processing step: labour per part and per job, cost per job, calendar days."""
+    """A post-processing step (hours of labour, EUR, working days).
+
+    Per-build work (depowdering a cake, blasting a batch, stress relief, plate removal, curing)
+    is ``labour_h_per_job`` and ``cost_per_job``, shared by the parts of a build; per-part work is
+    ``labour_h_per_part`` plus ``labour_h_per_cm2_support`` × supported area (support removal)
+    plus ``labour_h_per_cm2_surface`` × surface area (finishing), at least ``min_h_per_part``
+    when the step applies to the part at all.
+    """
 
     name: str
     labour_h_per_part: float = 0.0
     labour_h_per_job: float = 0.0
     cost_per_job: float = 0.0
     labour_h_per_cm2_support: float = 0.0
+    labour_h_per_cm2_surface: float = 0.0
     min_h_per_part: float = 0.0
     calendar_days: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class Process:
-    """A process chain's model settings (see ``data/catalog/processes.json`` for sources)."""
+    """A process chain's model settings (see ``data/catalog/processes.json`` for sources).
+
+    Hours and EUR: ``data_prep_h`` is the order's own preparation (file check, orientation,
+    supports for additive; CAM programming for machining; mould design for moulding), once per
+    lot; ``job_prep_h`` is the build file and nesting of one additive build, shared by the parts
+    in it; ``fixture_cost`` is bought once per lot (machining fixtures). Moulding:
+    ``handling_s`` is the reset time per shot (open, eject, close), ``fill_rate_cm3_s`` the
+    injection rate, ``cavity_pressure_mpa`` the clamp force needed per projected area,
+    ``toolmaking_rate`` the mould shop's EUR/h and ``max_cavities`` the most cavities offered.
+    """
 
     prc_acronym: str
     prc: str
@@ -150,22 +171,34 @@ class Process:
     failure_rate: float = 0.0
     queue_days: float = 0.0
     data_prep_h: float = 0.0
+    job_prep_h: float = 0.0
     part_spacing: float = 5.0
     packing_density: float = 0.1
     support_scan_factor: float = 0.4
     multi_laser_efficiency: float = 1.0
-    setup_h: float = 0.0
     load_h: float = 0.0
     tool_change_h: float = 0.0
+    fixture_cost: float = 0.0
     tooling_days: float = 0.0
     handling_s: float = 0.0
+    fill_rate_cm3_s: float = 50.0
+    cavity_pressure_mpa: float = 40.0
+    toolmaking_rate: float = 60.0
+    max_cavities: int = 32
     post_steps: tuple[PostStep, ...] = ()
     sources: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CostingConfig:
-    """Rates (EUR/h), overhead and margin (fractions), energy price and grid CO2 factors."""
+    """Rates (EUR/h), overhead and margin (fractions), energy price and grid CO2 factors.
+
+    ``nesting`` is the default way additive builds are shared (``"alone"``: the lot fills its
+    own builds; ``"shared"``: bureau mode, the part pays its share of a full build);
+    ``production_batch`` is how many parts a conventional set-up makes (None: the whole lot in
+    one set-up); ``conventional_hours_per_day`` turns conventional machine hours into working
+    days (two shifts), while additive machines run around the clock.
+    """
 
     designer_hr: float = 80.0
     am_expert_hr: float = 100.0
@@ -177,6 +210,9 @@ class CostingConfig:
     grid_co2_kg_per_kwh: Mapping[str, float] = field(default_factory=lambda: {"DE": 0.381})
     include_material_co2: bool = True
     ship_days: float = 2.0
+    nesting: Literal["alone", "shared"] = "alone"
+    production_batch: int | None = None
+    conventional_hours_per_day: float = 16.0
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -25,8 +25,9 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from makeready.catalog import Catalog, Machine, Material, Process, record_id
+from makeready.costing.break_even import SWEEP_LOTS, break_even
 from makeready.costing.calibration import Calibration
-from makeready.costing.chain import ChainEstimate, estimate_chain
+from makeready.costing.chain import NESTING_STYLES, ChainEstimate, Nesting, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
@@ -38,11 +39,12 @@ from makeready.geometry.rays import RayCaster, ray_caster
 from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
+from makeready.units import UnitsWarning, suspect_units
 from makeready.views import feasibility_json, mesh_checks_json, metrics_json
 
 __all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "simplified"]
 
-BREAK_EVEN_LOTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+BREAK_EVEN_LOTS = SWEEP_LOTS
 Progress = Callable[[str, float], None]
 
 
@@ -95,6 +97,7 @@ def run_analysis(
     name: str | None = None,
     creator: str = "",
     calibration: Calibration | None = None,
+    nesting: str | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Analyse, orient, check and cost a part on every process chain of its material group.
@@ -116,6 +119,9 @@ def run_analysis(
     calibration : Calibration, optional
         The owner's recorded actuals: they adjust the machines (owner overrides) and the
         report's ``calibration`` block gives the model's WMAPE against them.
+    nesting : {"alone", "shared"}, optional
+        How additive builds are shared (the lot's own builds, or a share of a full build as a
+        bureau fills it with other orders); default the costing configuration's ``nesting``.
     progress : callable, optional
         ``progress(stage, fraction)`` after each stage.
 
@@ -127,8 +133,8 @@ def run_analysis(
     ------
     MakereadyError
         ``catalog.not_found`` for an unknown material or process (the message lists valid
-        names), ``request.invalid`` when the material is not offered for the process or the
-        lot size is below 1.
+        names), ``request.invalid`` when the material is not offered for the process, the
+        lot size is below 1 or the nesting style is unknown.
 
     """
     cat = catalog or Catalog.default()
@@ -136,6 +142,7 @@ def run_analysis(
         cat = cat.for_owner(calibration.overrides(), owner=calibration.owner)
     if lot_size < 1:
         raise MakereadyError("request.invalid", "lot_size must be at least 1")
+    style = check_nesting(nesting or cat.config.nesting)
     primary_process = cat.process(process)
     primary_material = cat.material(material)
     if not primary_material.serves(primary_process.prc_acronym):
@@ -162,14 +169,24 @@ def run_analysis(
     shared = _Shared(part, analysis, thickness, caster)
     results = []
     for i, (prc, mat) in enumerate(pairs):
-        results.append(_cost_chain(shared, pid, cat, prc, mat, lot_size))
+        results.append(_cost_chain(shared, pid, cat, prc, mat, lot_size, style))
         report_progress(f"chain {prc.prc_acronym}", 0.35 + 0.6 * (i + 1) / len(pairs))
-    report = _report(part, pid, name, creator, lot_size, analysis, thickness, results, cat)
+    units = suspect_units(float(max(analysis.metrics.extents)), part.source_units)
+    report = _report(part, pid, name, creator, lot_size, analysis, thickness, results, cat, units)
     report["mesh_checks"] = mesh_checks_json(upload, analysis, repair_report)
     if calibration is not None:
         report["calibration"] = calibration.accuracy()
     report_progress("report", 1.0)
     return AnalysisResult(report, tuple(results), analysis, thickness, upload)
+
+
+def check_nesting(style: str) -> Nesting:
+    """``style`` as a nesting style; ``request.invalid`` naming the valid ones otherwise."""
+    if style not in NESTING_STYLES:
+        raise MakereadyError(
+            "request.invalid", f"nst_style must be one of {', '.join(NESTING_STYLES)}, not {style!r}"
+        )
+    return style  # type: ignore[return-value]
 
 
 def _chains(cat: Catalog, material: Material, process: Process) -> list[tuple[Process, Material]]:
@@ -222,7 +239,13 @@ class _Shared:
 
 
 def _cost_chain(
-    shared: _Shared, part_id: str, cat: Catalog, process: Process, material: Material, lot_size: int
+    shared: _Shared,
+    part_id: str,
+    cat: Catalog,
+    process: Process,
+    material: Material,
+    lot_size: int,
+    nesting: Nesting,
 ) -> ChainResult:
     part, analysis, thickness = shared.part, shared.analysis, shared.thickness
     acronym = process.prc_acronym
@@ -249,9 +272,18 @@ def _cost_chain(
     features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
     initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
     machine = _machine_for(cat, process, material, features)
-    estimate = estimate_chain(features, material, machine, process, cat.config, lot_size, layers=plan.n_lyr)
+    estimate = estimate_chain(
+        features, material, machine, process, cat.config, lot_size, layers=plan.n_lyr, nesting=nesting
+    )
     initial = estimate_chain(
-        initial_features, material, machine, process, cat.config, lot_size, layers=initial_plan.n_lyr
+        initial_features,
+        material,
+        machine,
+        process,
+        cat.config,
+        lot_size,
+        layers=initial_plan.n_lyr,
+        nesting=nesting,
     )
     feasibility = check_design(
         part, thickness, material, machine, box=analysis.metrics.oriented_box, hull=shared.hull
@@ -341,57 +373,52 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
     }
 
 
-def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog) -> dict[str, Any]:
-    """Cost per part of the chain and of the baseline over lot sizes.
+def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
+    """The chain's lot cost (EUR) as a function of the lot size, on the same model as its quote."""
 
-    ``break_even_lot`` is the first swept lot size at which the cheaper route changes (None when
-    one route is cheaper over the whole sweep); ``am_cheaper`` says which is cheaper at each.
+    def cost(lot: int) -> float:
+        return estimate_chain(
+            result.features,
+            result.material,
+            result.machine,
+            result.process,
+            cat.config,
+            lot,
+            layers=result.plan.n_lyr,
+            nesting=result.estimate.nesting,
+        ).cost_pl
+
+    return cost
+
+
+def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog) -> dict[str, Any]:
+    """Cost per part of the chain and of the baseline over lot sizes, and where they cross.
+
+    ``break_even_lot`` is the exact lot at which the cheaper route first changes (the AM lot
+    cost meets the conventional lot cost with its tooling and set-ups amortised; None when one
+    route is cheaper over the whole sweep); ``am_cheaper`` says which is cheaper at each swept
+    lot and ``crossings`` lists every change.
     """
     if baseline is None or not primary.estimate.feasible or not baseline.estimate.feasible:
         return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
-    am, conv = [], []
-    for lot in BREAK_EVEN_LOTS:
-        am.append(
-            estimate_chain(
-                primary.features,
-                primary.material,
-                primary.machine,
-                primary.process,
-                cat.config,
-                lot,
-                layers=primary.plan.n_lyr,
-            ).cost_pp
-        )
-        conv.append(
-            estimate_chain(
-                baseline.features,
-                baseline.material,
-                baseline.machine,
-                baseline.process,
-                cat.config,
-                lot,
-                layers=baseline.plan.n_lyr,
-            ).cost_pp
-        )
-    cheaper = [a < c for a, c in zip(am, conv, strict=True)]
-    crossings = [
-        lot
-        for lot, before, now in zip(BREAK_EVEN_LOTS[1:], cheaper, cheaper[1:], strict=False)
-        if before != now
-    ]
+    sweep = break_even(_lot_cost(primary, cat), _lot_cost(baseline, cat))
     return {
-        "lot_sizes": list(BREAK_EVEN_LOTS),
-        "cost_pp": am,
-        "cost_pp_conventional": conv,
+        "lot_sizes": list(sweep.lots),
+        "cost_pp": list(sweep.cost_pp),
+        "cost_pp_conventional": list(sweep.cost_pp_other),
         "conventional_technology": baseline.process.prc,
-        "am_cheaper": cheaper,
-        "break_even_lot": crossings[0] if crossings else None,
-        "crossings": crossings,
+        "am_cheaper": list(sweep.cheaper),
+        "break_even_lot": sweep.lot,
+        "crossings": list(sweep.crossings),
     }
 
 
 def _chain_json(
-    result: ChainResult, baseline: ChainResult | None, cat: Catalog, primary: bool
+    result: ChainResult,
+    baseline: ChainResult | None,
+    cat: Catalog,
+    primary: bool,
+    warnings: list[dict[str, Any]],
 ) -> dict[str, Any]:
     e, plan, mac = result.estimate, result.plan, result.machine
     euler = result.orientation.euler_xyz if result.orientation is not None else np.zeros(3)
@@ -447,7 +474,8 @@ def _chain_json(
         "material_name": result.material.mat_name,
         "n_lyr": plan.n_lyr,
         "name": f"{result.process.prc_acronym.upper()} | {result.material.mat_name}",
-        "nst_style": "alone",
+        "nst_style": e.nesting,
+        "notes": list(e.notes),
         "opt_style": "alpha_beta_gamma",
         "or_bb_x": float(plan.extents[0]),
         "or_bb_y": float(plan.extents[1]),
@@ -480,6 +508,7 @@ def _chain_json(
         "sup_vol_full": plan.sup_vol_full / 1000.0,
         "sup_vol_real": plan.sup_vol_real / 1000.0,
         "tech": result.process.tech,
+        "warnings": warnings,
     }
 
 
@@ -493,6 +522,7 @@ def _report(
     thickness: ThicknessReport,
     results: list[ChainResult],
     cat: Catalog,
+    units: UnitsWarning | None = None,
 ) -> dict[str, Any]:
     conventional = [r for r in results if r.process.tech == "conventional" and r.estimate.feasible]
     baseline = min(conventional, key=lambda r: r.estimate.cost_pl) if conventional else None
@@ -501,7 +531,8 @@ def _report(
     current_cost = baseline.estimate.cost_pl if baseline else None
     current_lead = baseline.estimate.leadtime_days if baseline else None
     am_cost = primary.initial.cost_pl if primary.initial.feasible else None
-    chains = {r.chain_id: _chain_json(r, baseline, cat, r is primary) for r in results}
+    warnings = [units_warning_json(units)] if units is not None else []
+    chains = {r.chain_id: _chain_json(r, baseline, cat, r is primary, warnings) for r in results}
     return {
         "assets": {},
         "basename": part.name,
@@ -549,6 +580,19 @@ def _report(
         "process_chains": chains,
         "t_min": thickness.t_min,
         "upload_file_units": part.source_units or "mm",
+        "warnings": warnings,
+    }
+
+
+def units_warning_json(units: UnitsWarning) -> dict[str, Any]:
+    """A units warning as the report lists it (mm)."""
+    return {
+        "code": units.code,
+        "message": units.message,
+        "longest_edge_mm": units.longest_mm,
+        "read_as": units.read_as,
+        "likely_units": units.likely,
+        "likely_longest_edge_mm": units.likely_mm,
     }
 
 

@@ -153,7 +153,8 @@ class BatchItem:
     """One part to screen and the options it is screened with.
 
     ``path`` is the file on disk; ``member`` the part file inside it when ``path`` is a zip
-    of parts. ``mat_name``, ``prc_acronym`` and ``lot_size`` choose the primary chain.
+    of parts. ``mat_name``, ``prc_acronym`` and ``lot_size`` choose the primary chain;
+    ``nst_style`` the nesting of additive builds (None: the costing configuration's).
     """
 
     path: str
@@ -161,6 +162,19 @@ class BatchItem:
     mat_name: str
     prc_acronym: str
     lot_size: int
+    nst_style: str | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The analysis options, as a part stores them."""
+        options: dict[str, Any] = {
+            "mat_name": self.mat_name,
+            "prc_acronym": self.prc_acronym,
+            "lot_size": self.lot_size,
+        }
+        if self.nst_style is not None:
+            options["nst_style"] = self.nst_style
+        return options
 
     @property
     def basename(self) -> str:
@@ -205,6 +219,7 @@ _CSV_COLUMNS = {
     "mat_name": ("mat_name", "material"),
     "prc_acronym": ("prc_acronym", "process"),
     "lot_size": ("lot_size", "lot", "quantity"),
+    "nst_style": ("nst_style", "nesting"),
 }
 
 
@@ -246,7 +261,9 @@ def _csv_items(path: Path, default: BatchItem) -> list[BatchItem]:
         values = {key: (row.get(column) or "").strip() for key, column in chosen.items() if column}
         if not values["file"]:
             raise MakereadyError("batch.invalid_list", f"{where}: no file named")
-        changes: dict[str, Any] = {k: v for k, v in values.items() if v and k in ("mat_name", "prc_acronym")}
+        changes: dict[str, Any] = {
+            k: v for k, v in values.items() if v and k in ("mat_name", "prc_acronym", "nst_style")
+        }
         if values.get("lot_size"):
             changes["lot_size"] = _lot_size(values["lot_size"], where)
         target = Path(values["file"])
@@ -257,12 +274,17 @@ def _csv_items(path: Path, default: BatchItem) -> list[BatchItem]:
 
 
 def batch_items(
-    paths: list[str], mat_name: str, prc_acronym: str, lot_size: int, limits: LoadLimits = DEFAULT_LIMITS
+    paths: list[str],
+    mat_name: str,
+    prc_acronym: str,
+    lot_size: int,
+    limits: LoadLimits = DEFAULT_LIMITS,
+    nst_style: str | None = None,
 ) -> tuple[list[BatchItem], list[dict[str, Any]]]:
     """What to screen: part files, folders of them (recursively), zips of them and parts lists.
 
     A ``.csv`` is a parts list (columns ``file`` and optionally ``material``, ``process``,
-    ``lot_size``, per row; relative paths are read from the list's folder). Zips inside
+    ``lot_size``, ``nesting``, per row; relative paths are read from the list's folder). Zips inside
     folders are opened too. Options missing from a row are the ones given here.
 
     Returns
@@ -278,7 +300,7 @@ def batch_items(
         parts list that cannot be read.
 
     """
-    default = BatchItem("", None, mat_name, prc_acronym, lot_size)
+    default = BatchItem("", None, mat_name, prc_acronym, lot_size, nst_style)
     candidates: list[BatchItem] = []
     for given in paths:
         path = Path(given)
@@ -317,10 +339,17 @@ def screen_item(item: BatchItem, limits: LoadLimits = DEFAULT_LIMITS) -> dict[st
     name = item.basename
     try:
         part = load(item.read(limits), filename=name, limits=limits)
-        result = run_analysis(part, item.mat_name, item.prc_acronym, item.lot_size, name=Path(name).stem)
+        result = run_analysis(
+            part,
+            item.mat_name,
+            item.prc_acronym,
+            item.lot_size,
+            name=Path(name).stem,
+            nesting=item.nst_style,
+        )
     except MakereadyError as error:
         return {"basename": name, "code": error.code, "message": error.message}
-    options = {"mat_name": item.mat_name, "prc_acronym": item.prc_acronym, "lot_size": item.lot_size}
+    options = item.options
     line = {
         "part_id": item.key,
         "name": Path(name).stem,

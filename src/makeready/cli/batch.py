@@ -14,7 +14,17 @@ from rich.table import Table
 
 from makeready.cli import complete
 from makeready.cli.app import app
-from makeready.cli.console import err, money, out, print_json, progress_bar, reports_errors, server_errors
+from makeready.cli.console import (
+    NESTING_HELP,
+    Nesting,
+    err,
+    money,
+    out,
+    print_json,
+    progress_bar,
+    reports_errors,
+    server_errors,
+)
 from makeready.errors import MakereadyError
 from makeready.reports import batch_csv, batch_xlsx
 from makeready.screening import BatchItem, batch_items, combine, screen_item
@@ -40,9 +50,10 @@ def _screen_on_server(
     """Upload the items as batches (one per material, process and lot size) and wait for them."""
     from makeready.client import Client
 
-    groups: dict[tuple[str, str, int], list[BatchItem]] = {}
+    groups: dict[tuple[str, str, int, str | None], list[BatchItem]] = {}
     for item in items:
-        groups.setdefault((item.mat_name, item.prc_acronym, item.lot_size), []).append(item)
+        key = (item.mat_name, item.prc_acronym, item.lot_size, item.nst_style)
+        groups.setdefault(key, []).append(item)
     lines: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     with Client(url, username=user or "admin", password=password) as client:
@@ -50,12 +61,12 @@ def _screen_on_server(
         with progress_bar(
             f"uploading {len(items)} parts to {url}", quiet=quiet, total=len(groups)
         ) as progress:
-            for n, ((material, process, lot), members) in enumerate(groups.items(), 1):
+            for n, ((material, process, lot, nesting), members) in enumerate(groups.items(), 1):
                 files = [(m.basename, m.read()) for m in members]
-                batch = client.create_batch(files, mat_name=material, prc_acronym=process, lot_size=lot)
-                created.append(
-                    (batch.batch_id, {"mat_name": material, "prc_acronym": process, "lot_size": lot})
+                batch = client.create_batch(
+                    files, mat_name=material, prc_acronym=process, lot_size=lot, nst_style=nesting
                 )
+                created.append((batch.batch_id, members[0].options))
                 refused += [r.model_dump() for r in batch.refused]
                 progress(f"{n}/{len(groups)}", n)
         with progress_bar(
@@ -144,7 +155,7 @@ def batch_command(
         list[Path],
         typer.Argument(
             help="Part files, folders of them (searched recursively), zips of parts, or parts lists "
-            "(.csv with a 'file' column and optional 'material', 'process', 'lot_size' per row).",
+            "(.csv with a 'file' column and optional 'material', 'process', 'lot_size', 'nesting' per row).",
             show_default=False,
         ),
     ],
@@ -167,6 +178,7 @@ def batch_command(
         ),
     ] = "slm",
     lot_size: Annotated[int, typer.Option(min=1, help="Parts per lot (pieces) where a list gives none.")] = 1,
+    nesting: Annotated[Nesting | None, typer.Option(help=NESTING_HELP, show_default=False)] = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -203,7 +215,8 @@ def batch_command(
     The CSV lists cost per part per process (EUR); the XLSX adds every chain, totals and
     refused files.
     """
-    items, refused = batch_items([str(p) for p in paths], material, process, lot_size)
+    style = nesting.value if nesting else None
+    items, refused = batch_items([str(p) for p in paths], material, process, lot_size, nst_style=style)
     if not items and not refused:
         raise MakereadyError("file.not_found", f"no part files in {', '.join(map(str, paths))}")
     if server:

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -37,6 +38,19 @@ EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 UNITS_HELP = "Unit of the file's coordinates for STL/OBJ/PLY/OFF (mm, cm, m, inch, foot, micron); default mm."
 JSON_HELP = "Print machine-readable JSON (the wire models) instead of tables."
 FILE_HELP = "Part file: STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them."
+NESTING_HELP = (
+    "How additive builds are shared: alone (the lot fills builds of its own) or shared (bureau mode: "
+    "each part pays its share of a full build); default: the costing configuration's."
+)
+
+
+class Nesting(StrEnum):
+    """Nesting styles of additive builds (the 3D Spark API's ``nst_style``)."""
+
+    alone = "alone"
+    shared = "shared"
+
+
 PROCESS_HELP = "Process: slm, ebm, fdm, sla, dlp (supported) or sls, mjf, bj (self-supporting)."
 
 P = ParamSpec("P")

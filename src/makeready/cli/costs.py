@@ -11,7 +11,18 @@ from rich.table import Table
 
 from makeready.cli import complete
 from makeready.cli.app import app
-from makeready.cli.console import FILE_HELP, UNITS_HELP, money, out, print_json, progress_bar, reports_errors
+from makeready.cli.console import (
+    FILE_HELP,
+    NESTING_HELP,
+    UNITS_HELP,
+    Nesting,
+    err,
+    money,
+    out,
+    print_json,
+    progress_bar,
+    reports_errors,
+)
 from makeready.geometry.formats import load
 
 
@@ -39,6 +50,7 @@ def quote_command(
     ] = "slm",
     lot_size: Annotated[int, typer.Option(min=1, help="Parts ordered (pieces).")] = 1,
     units: Annotated[str | None, typer.Option(help=UNITS_HELP)] = None,
+    nesting: Annotated[Nesting | None, typer.Option(help=NESTING_HELP, show_default=False)] = None,
     simple: Annotated[
         bool, typer.Option("--simplified", help="With --json: seed 000's simplified result only.")
     ] = False,
@@ -50,8 +62,12 @@ def quote_command(
     with progress_bar("quoting", quiet=as_json) as progress:
         progress("reading", 0.0)
         part = load(file, units=units)
-        result = run_analysis(part, material, process, lot_size, progress=progress)
+        result = run_analysis(
+            part, material, process, lot_size, nesting=nesting.value if nesting else None, progress=progress
+        )
     report = result.report
+    for warning in report["warnings"]:  # on stderr, so --json stays one document on stdout
+        err.print(f"[yellow]warning[/] [{warning['code']}] {escape(warning['message'])}", highlight=False)
     if as_json:
         print_json(simplified(report) if simple else report)
         return
@@ -60,7 +76,9 @@ def quote_command(
 
 def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
     report = result.report
-    table = Table(title=f"{escape(name)}: {lot_size} part(s), {escape(material)}", title_justify="left")
+    primary = report["process_chains"][report["primary_process_chain_id"]]
+    title = f"{escape(name)}: {lot_size} part(s), {escape(material)}, builds {primary['nst_style']}"
+    table = Table(title=title, title_justify="left")
     for column in ("chain", "machine", "EUR/part", "EUR/lot", "per job", "days", "kg CO2e/part", "ok"):
         table.add_column(column, justify="left" if column in ("chain", "machine", "ok") else "right")
     for chain in result.chains:
@@ -87,6 +105,12 @@ def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
         )
     sweep = report["process_chains"][report["primary_process_chain_id"]]["break_even"]
     if sweep.get("lot_sizes"):
-        cheap = [lot for lot, am in zip(sweep["lot_sizes"], sweep["am_cheaper"], strict=True) if am]
-        where = f"at lots {', '.join(map(str, cheap))}" if cheap else "at no lot size up to 10,000"
-        out.print(f"the primary chain is cheaper than {report['current_technology']} {where}")
+        rival, lot = report["current_technology"], sweep["break_even_lot"]
+        cheaper_first = sweep["am_cheaper"][0]
+        if lot is None:
+            verdict = "cheaper" if cheaper_first else "dearer"
+            out.print(f"the primary chain is {verdict} than {rival} at every lot up to 10,000")
+        elif cheaper_first:
+            out.print(f"break-even: the primary chain is cheaper than {rival} below {lot:,} parts per lot")
+        else:
+            out.print(f"break-even: the primary chain is cheaper than {rival} from {lot:,} parts per lot")

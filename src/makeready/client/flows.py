@@ -26,9 +26,10 @@ def analyze(
     name: str | None,
     timeout: float,
     progress: ProgressCallback | None,
+    nst_style: str | None = None,
 ) -> Op[wire.AnalysisReport]:
     """Upload a part and wait for its full analysis report."""
-    uploaded = yield from ops.upload_part(file, mat_name, prc_acronym, lot_size, name)
+    uploaded = yield from ops.upload_part(file, mat_name, prc_acronym, lot_size, name, nst_style)
     return (yield from ops.wait_analysis(uploaded.part_id, timeout, progress))
 
 
@@ -88,9 +89,10 @@ def screen(
     name: str | None,
     timeout: float,
     progress: ProgressCallback | None,
+    nst_style: str | None = None,
 ) -> Op[wire.Batch]:
     """Upload part files (and zips of them) as one batch and wait for the combined result."""
-    created = yield from ops.create_batch(files, mat_name, prc_acronym, lot_size, name)
+    created = yield from ops.create_batch(files, mat_name, prc_acronym, lot_size, name, nst_style)
     return (yield from ops.wait_batch(created.batch_id, timeout, progress))
 
 

@@ -38,12 +38,26 @@ def _backoff(deadline: float, interval: float, what: str, timeout: float) -> Op[
 # --- seed 000 ------------------------------------------------------------------------------------
 
 
-def upload_part(
-    file: FileInput, mat_name: str, prc_acronym: str, lot_size: int, name: str | None
-) -> Op[wire.PartUpload]:
+def _part_form(
+    mat_name: str, prc_acronym: str, lot_size: int, name: str | None, nst_style: str | None
+) -> dict[str, Any]:
     data: dict[str, Any] = {"mat_name": mat_name, "prc_acronym": prc_acronym, "lot_size": str(lot_size)}
     if name:
         data["name"] = name
+    if nst_style:
+        data["nst_style"] = nst_style
+    return data
+
+
+def upload_part(
+    file: FileInput,
+    mat_name: str,
+    prc_acronym: str,
+    lot_size: int,
+    name: str | None,
+    nst_style: str | None = None,
+) -> Op[wire.PartUpload]:
+    data = _part_form(mat_name, prc_acronym, lot_size, name, nst_style)
     body = yield Call("POST", "/api/v1/part/", data=data, files=[("file", file)])
     return wire.PartUpload.model_validate(body)
 
@@ -108,11 +122,14 @@ def catalog_one(kind: Literal["machine", "material"], key: str) -> Op[wire.Catal
 
 
 def create_batch(
-    files: Sequence[FileInput], mat_name: str, prc_acronym: str, lot_size: int, name: str | None
+    files: Sequence[FileInput],
+    mat_name: str,
+    prc_acronym: str,
+    lot_size: int,
+    name: str | None,
+    nst_style: str | None = None,
 ) -> Op[wire.BatchCreated]:
-    data: dict[str, Any] = {"mat_name": mat_name, "prc_acronym": prc_acronym, "lot_size": str(lot_size)}
-    if name:
-        data["name"] = name
+    data = _part_form(mat_name, prc_acronym, lot_size, name, nst_style)
     body = yield Call("POST", "/api/v1/batch/", data=data, files=[("files", f) for f in files])
     return wire.BatchCreated.model_validate(body)
 

@@ -206,9 +206,14 @@ class Client:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
     ) -> wire.PartUpload:
-        """Upload a part (STL, OBJ, 3MF, PLY, OFF, STEP or a zip); its analysis starts at once."""
-        return self._run(ops.upload_part(file, mat_name, prc_acronym, lot_size, name))
+        """Upload a part (STL, OBJ, 3MF, PLY, OFF, STEP or a zip); its analysis starts at once.
+
+        ``nst_style``: "alone" (the lot fills its own builds) or "shared" (bureau mode: a
+        share of a full build); default the server's costing configuration.
+        """
+        return self._run(ops.upload_part(file, mat_name, prc_acronym, lot_size, name, nst_style))
 
     def part(self, part_id: str) -> wire.Part:
         """One part and the state of its analysis."""
@@ -223,7 +228,10 @@ class Client:
         self._run(ops.delete_part(part_id))
 
     def start_analysis(self, part_id: str, **changes: Any) -> dict[str, Any]:
-        """Rerun a part's analysis, optionally with another ``mat_name``, ``prc_acronym``, ``lot_size``."""
+        """Rerun a part's analysis, optionally with other options.
+
+        ``changes``: ``mat_name``, ``prc_acronym``, ``lot_size``, ``nst_style``.
+        """
         return self._run(ops.start_analysis(part_id, changes))
 
     def analysis_result(self, part_id: str) -> wire.AnalysisResult:
@@ -248,11 +256,18 @@ class Client:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
         timeout: float = WAIT_S,
         progress: ProgressCallback | None = None,
     ) -> wire.AnalysisReport:
-        """Upload a part and wait for its analysis report (cost, time, CO2 of every chain)."""
-        return self._run(flows.analyze(file, mat_name, prc_acronym, lot_size, name, timeout, progress))
+        """Upload a part and wait for its analysis report (cost, time, CO2 of every chain).
+
+        ``nst_style``: "alone" (the lot fills its own builds) or "shared" (bureau mode: a
+        share of a full build); default the server's costing configuration.
+        """
+        return self._run(
+            flows.analyze(file, mat_name, prc_acronym, lot_size, name, timeout, progress, nst_style)
+        )
 
     def feedback(self, process_chain_id: str, **actuals: Any) -> dict[str, Any]:
         """Report actual machine time (h) and cost (EUR) of a chain; later analyses calibrate by it."""
@@ -284,9 +299,14 @@ class Client:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
     ) -> wire.BatchCreated:
-        """Upload part files and zips of them as one batch (one analysis per part file)."""
-        return self._run(ops.create_batch(files, mat_name, prc_acronym, lot_size, name))
+        """Upload part files and zips of them as one batch (one analysis per part file).
+
+        ``nst_style``: "alone" (the lot fills its own builds) or "shared" (bureau mode: a
+        share of a full build); default the server's costing configuration.
+        """
+        return self._run(ops.create_batch(files, mat_name, prc_acronym, lot_size, name, nst_style))
 
     def batch(self, batch_id: str) -> wire.Batch:
         """A batch's combined result so far."""
@@ -310,11 +330,18 @@ class Client:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
         timeout: float = WAIT_S,
         progress: ProgressCallback | None = None,
     ) -> wire.Batch:
-        """Upload files as a batch and wait for the ranking by suitability for additive manufacturing."""
-        return self._run(flows.screen(files, mat_name, prc_acronym, lot_size, name, timeout, progress))
+        """Upload files as a batch and wait for the ranking by suitability for additive manufacturing.
+
+        ``nst_style``: "alone" (the lot fills its own builds) or "shared" (bureau mode: a
+        share of a full build); default the server's costing configuration.
+        """
+        return self._run(
+            flows.screen(files, mat_name, prc_acronym, lot_size, name, timeout, progress, nst_style)
+        )
 
     def download_batch_report(
         self, batch_id: str, target: str | Path, *, fmt: Literal["csv", "xlsx"] = "xlsx"
@@ -604,9 +631,10 @@ class AsyncClient:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
     ) -> wire.PartUpload:
         """See :meth:`Client.upload_part`."""
-        return await self._run(ops.upload_part(file, mat_name, prc_acronym, lot_size, name))
+        return await self._run(ops.upload_part(file, mat_name, prc_acronym, lot_size, name, nst_style))
 
     async def part(self, part_id: str) -> wire.Part:
         """See :meth:`Client.part`."""
@@ -646,11 +674,14 @@ class AsyncClient:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
         timeout: float = WAIT_S,
         progress: ProgressCallback | None = None,
     ) -> wire.AnalysisReport:
         """See :meth:`Client.analyze`."""
-        return await self._run(flows.analyze(file, mat_name, prc_acronym, lot_size, name, timeout, progress))
+        return await self._run(
+            flows.analyze(file, mat_name, prc_acronym, lot_size, name, timeout, progress, nst_style)
+        )
 
     async def feedback(self, process_chain_id: str, **actuals: Any) -> dict[str, Any]:
         """See :meth:`Client.feedback`."""
@@ -672,9 +703,10 @@ class AsyncClient:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
     ) -> wire.BatchCreated:
         """See :meth:`Client.create_batch`."""
-        return await self._run(ops.create_batch(files, mat_name, prc_acronym, lot_size, name))
+        return await self._run(ops.create_batch(files, mat_name, prc_acronym, lot_size, name, nst_style))
 
     async def batch(self, batch_id: str) -> wire.Batch:
         """See :meth:`Client.batch`."""
@@ -694,11 +726,14 @@ class AsyncClient:
         prc_acronym: str = "slm",
         lot_size: int = 1,
         name: str | None = None,
+        nst_style: str | None = None,
         timeout: float = WAIT_S,
         progress: ProgressCallback | None = None,
     ) -> wire.Batch:
         """See :meth:`Client.screen`."""
-        return await self._run(flows.screen(files, mat_name, prc_acronym, lot_size, name, timeout, progress))
+        return await self._run(
+            flows.screen(files, mat_name, prc_acronym, lot_size, name, timeout, progress, nst_style)
+        )
 
     async def download_batch_report(
         self, batch_id: str, target: str | Path, *, fmt: Literal["csv", "xlsx"] = "xlsx"

@@ -1,20 +1,29 @@
 """One process chain, priced: jobs for the lot, cost buckets, times, lead time, CO2, price.
 
-Per lot of ``L`` parts with ``N`` parts per job (``nesting="alone"``: jobs hold only this
-part, the last one partly filled; ``"shared"``: every part pays ``1/N`` of a full job, as when
-a bureau fills the rest of the plate with other orders):
+Additive chains (``nesting="alone"``: the lot fills builds of its own, the last one partly;
+``"shared"``: bureau mode, every part pays ``1/N`` of a full build of ``N`` parts, the rest of
+the build being other orders — plate share for plate processes, packed box share for powder
+beds, cost-models.md 1.3):
 
-* main = machine rate × machine hours + per-job fixed cost + operator hours on the machine ×
+* main = machine rate × machine hours + per-build fixed cost + operator hours on the machine ×
   technician rate;
-* material = feedstock of the jobs; pre = data preparation (AM expert, once per lot) and the
-  lot's tooling (set-up, CAM, moulds, wax dies);
-* post = the process's post steps (per part, per job, per cm² of supported area);
-* everything is divided by ``1 - failure_rate`` (Ulan_cost's failure factor [V]);
-* market price = cost × (1 + overhead + margin) — the seed sample's price is cost × 1.5 with
-  the default overhead 0.3 and margin 0.2;
-* lead time (working days) = queue + tooling + machine time of all jobs on one machine +
-  post-step calendar days + shipping; CO2 = feedstock × material factor + machine energy ×
-  grid factor.
+* material = feedstock of the builds;
+* pre = the order's preparation (``data_prep_h``, once per lot) + build preparation
+  (``job_prep_h``, per build and so shared) at the AM expert's rate;
+* post = per-build steps (depowdering, blasting, stress relief, plate removal, curing: shared
+  by the build's parts) + per-part steps (support removal by supported area, finishing by
+  surface area, inspection).
+
+Conventional chains run the lot in production runs (the lot, or ``production_batch`` parts at
+a time): one machine set-up per run, ``n`` × the process's cycle, and tooling (moulds, wax
+dies, CAM programming, fixtures) once per lot — so the cost per part falls towards the
+marginal cost as the lot grows.
+
+Everything is divided by ``1 - failure_rate`` (Ulan_cost's failure factor [V]); market price =
+cost × (1 + overhead + margin); lead time (working days) = queue + tooling + machine time of
+the lot on one machine (additive machines 24 h a day, conventional ones
+``conventional_hours_per_day``) + post-step calendar days + shipping; CO2 = feedstock ×
+material factor + machine energy × grid factor.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from makeready.catalog import CostingConfig, Machine, Material, Process
+from makeready.catalog import CostingConfig, Machine, Material, PostStep, Process
 from makeready.costing.features import PartFeatures
 from makeready.costing.jobs import parts_per_job
 from makeready.costing.model import JobContext, JobEstimate
@@ -32,16 +41,21 @@ from makeready.costing.processes import FAMILIES
 from makeready.costing.processes.machining import turnable
 from makeready.costing.rates import hourly_rate
 
-__all__ = ["ChainEstimate", "estimate_chain"]
+__all__ = ["NESTING_STYLES", "ChainEstimate", "estimate_chain", "post_hours_per_part"]
+
+NESTING_STYLES = ("alone", "shared")
+Nesting = Literal["alone", "shared"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainEstimate:
     """A priced process chain (EUR, hours, working days, kg CO2e).
 
     ``cost_pp``/``cost_pj``/``cost_pl`` are per part, per job and per lot; the ``bd_*``
     buckets are per part and add up to ``cost_pp``; ``feasible`` is False when the part does
-    not fit the machine (``reason`` says why).
+    not fit the machine (``reason`` says why). ``parts_pj`` is the parts of one build
+    (additive) or one production run (conventional); ``nesting`` the sharing rule used
+    (conventional runs are always ``"alone"``).
     """
 
     process: str
@@ -70,6 +84,7 @@ class ChainEstimate:
     feasible: bool
     reason: str
     notes: tuple[str, ...]
+    nesting: Nesting = "alone"
 
     @property
     def market_price_pl(self) -> float:
@@ -83,15 +98,34 @@ class ChainEstimate:
 
 
 def _infeasible(
-    process: Process, material: Material, machine: Machine, lot: int, reason: str
+    process: Process, material: Material, machine: Machine, lot: int, reason: str, nesting: Nesting
 ) -> ChainEstimate:
     nan = float("nan")
-    costs = (nan,) * 7
-    times = (nan,) * 6
     return ChainEstimate(
-        process.prc_acronym, material.mat_name, machine.mac_name, lot, 0, 0, *costs, *times, 0, nan, nan, nan,
-        False, reason, (),
+        process=process.prc_acronym, material=material.mat_name, machine=machine.mac_name, lot_size=lot,
+        parts_pj=0, n_jobs=0, cost_pp=nan, cost_pj=nan, cost_pl=nan, bd_main=nan, bd_mat=nan, bd_pre=nan,
+        bd_post=nan, machine_h_pp=nan, machine_h_pj=nan, machine_h_pl=nan, labour_h_pp=nan,
+        labour_h_pj=nan, labour_h_pl=nan, leadtime_days=0, co2_kg_pp=nan, market_price_pp=nan,
+        machine_rate=nan, feasible=False, reason=reason, notes=(), nesting=nesting,
     )  # fmt: skip
+
+
+def post_hours_per_part(steps: tuple[PostStep, ...], support_area_mm2: float, area_mm2: float) -> float:
+    """Per-part post-processing labour, hours: fixed + by supported area + by surface area.
+
+    A step's ``min_h_per_part`` applies only to parts the step has work on (support removal of
+    a part without supports takes no time).
+    """
+    support_cm2, surface_cm2 = support_area_mm2 / 100.0, area_mm2 / 100.0
+    total = 0.0
+    for s in steps:
+        hours = (
+            s.labour_h_per_part
+            + s.labour_h_per_cm2_support * support_cm2
+            + s.labour_h_per_cm2_surface * surface_cm2
+        )
+        total += max(hours, s.min_h_per_part) if hours > 0 else 0.0
+    return total
 
 
 def estimate_chain(
@@ -103,7 +137,7 @@ def estimate_chain(
     lot_size: int = 1,
     *,
     layers: int,
-    nesting: Literal["alone", "shared"] = "alone",
+    nesting: Nesting | None = None,
 ) -> ChainEstimate:
     """Price ``lot_size`` copies of a part on one process chain.
 
@@ -117,58 +151,66 @@ def estimate_chain(
         Parts ordered (at least 1).
     layers : int
         Layers of one part in its build orientation (``SupportPlan.n_lyr``).
-    nesting : {"alone", "shared"}
-        Whether jobs hold only this order or are filled up with other work.
+    nesting : {"alone", "shared"}, optional
+        Whether additive builds hold only this order or are filled up with other work;
+        default ``config.nesting``. Conventional runs ignore it.
 
     Raises
     ------
     ValueError
-        ``lot_size`` below 1 or an unknown cost-model family.
+        ``lot_size`` below 1, an unknown nesting style or an unknown cost-model family.
 
     """
     if lot_size < 1:
         raise ValueError("lot_size must be at least 1")
     if process.family not in FAMILIES:
         raise ValueError(f"no cost model for family {process.family!r}")
-    if process.prc_acronym == "turning" and not turnable(tuple(float(x) for x in features.min_box)):
-        return _infeasible(
-            process, material, machine, lot_size, "not near-rotational: the part cannot be turned"
-        )
+    style = nesting or config.nesting
+    if style not in NESTING_STYLES:
+        raise ValueError(f"nesting must be one of {', '.join(NESTING_STYLES)}, not {style!r}")
+    conventional = process.packing == "single"
+    used: Nesting = "alone" if conventional else style
+    if process.prc_acronym == "turning" and not turnable(tuple(sorted(float(x) for x in features.min_box))):
+        reason = "not near-rotational: the part cannot be turned"
+        return _infeasible(process, material, machine, lot_size, reason, used)
     capacity = parts_per_job(features, machine, process)
     if capacity < 1:
         size = " x ".join(f"{x:.1f}" for x in features.extents)
         room = f"{machine.bld_size_x:g} x {machine.bld_size_y:g} x {machine.bld_size_z:g}"
-        return _infeasible(
-            process,
-            material,
-            machine,
-            lot_size,
-            f"part {size} mm does not fit {machine.mac_name} ({room} mm)",
-        )
+        what = f"the press of {machine.mac_name}" if process.family == "moulding" else machine.mac_name
+        reason = f"part {size} mm does not fit {what} ({room} mm)"
+        return _infeasible(process, material, machine, lot_size, reason, used)
     ctx = JobContext(features, material, machine, process, config, layers, lot_size)
     model = FAMILIES[process.family]
-    if nesting == "shared":
-        full = model(ctx, capacity)
+    if conventional:
+        capacity = min(lot_size, config.production_batch or lot_size)
+
+    def calibrated(job: JobEstimate) -> JobEstimate:
+        return _calibrated(job, machine.time_factor) if machine.time_factor != 1.0 else job
+
+    if used == "shared":
+        full = calibrated(model(ctx, capacity))
         jobs = [_scaled(full, lot_size / capacity)]
+        n_jobs = lot_size / capacity
+        wall_h = math.ceil(n_jobs - 1e-9) * full.machine_h  # the order waits for whole shared builds
+        first_job_h = full.machine_h
     else:
         n_full, rest = divmod(lot_size, capacity)
-        jobs = [model(ctx, capacity)] * n_full + ([model(ctx, rest)] if rest else [])
-    if machine.time_factor != 1.0:
-        jobs = [_calibrated(j, machine.time_factor) for j in jobs]
+        whole = [calibrated(model(ctx, capacity))] if n_full else []
+        jobs = whole * n_full + ([calibrated(model(ctx, rest))] if rest else [])
+        n_jobs = float(len(jobs))
+        wall_h = sum(j.machine_h for j in jobs)
+        first_job_h = jobs[0].machine_h
     rate = hourly_rate(machine, config)
     machine_h = sum(j.machine_h for j in jobs)
     machine_labour_h = sum(j.labour_h for j in jobs)
     main = rate * machine_h + sum(j.fixed_cost for j in jobs) + machine_labour_h * config.technician_hr
     material_cost = sum(j.material_cost for j in jobs)
     tooling = jobs[0].tooling_cost
-    prep_h = process.data_prep_h if process.tech == "additive_manufacturing" else 0.0
+    additive = process.tech == "additive_manufacturing"
+    prep_h = process.data_prep_h + n_jobs * process.job_prep_h if additive else 0.0
     pre = prep_h * config.am_expert_hr + tooling
-    support_cm2 = features.support_area / 100.0
-    post_part_h = sum(
-        max(s.labour_h_per_part + s.labour_h_per_cm2_support * support_cm2, s.min_h_per_part)
-        for s in process.post_steps
-    )
-    n_jobs = math.ceil(lot_size / capacity) if nesting == "alone" else lot_size / capacity
+    post_part_h = post_hours_per_part(process.post_steps, features.support_area, features.area)
     post_job_h = sum(s.labour_h_per_job for s in process.post_steps)
     post_job_cost = sum(s.cost_per_job for s in process.post_steps)
     post = lot_size * post_part_h * config.technician_hr + n_jobs * (
@@ -183,7 +225,10 @@ def estimate_chain(
     co2 = kwh * config.grid_factor + (
         sum(j.material_kg for j in jobs) * material.co2_kg_per_kg if config.include_material_co2 else 0.0
     )
-    build_days = machine_h / 24.0 + (machine.mac_idl_t_pj / 24.0 if process.family == "pbf_polymer" else 0.0)
+    hours_per_day = 24.0 if additive else max(config.conventional_hours_per_day, 1e-9)
+    build_days = wall_h / hours_per_day + (
+        machine.mac_idl_t_pj / 24.0 if process.family == "pbf_polymer" else 0.0
+    )
     post_days = sum(s.calendar_days for s in process.post_steps)
     lead = process.queue_days + process.tooling_days + build_days + post_days + config.ship_days
     notes = tuple(dict.fromkeys(n for j in jobs for n in j.notes))
@@ -193,7 +238,7 @@ def estimate_chain(
         machine=machine.mac_name,
         lot_size=lot_size,
         parts_pj=capacity,
-        n_jobs=math.ceil(n_jobs),
+        n_jobs=math.ceil(n_jobs - 1e-9),
         cost_pp=cost_pp,
         cost_pj=cost_pp * in_first_job,
         cost_pl=cost_pl,
@@ -202,7 +247,7 @@ def estimate_chain(
         bd_pre=pre / good / lot_size,
         bd_post=post / good / lot_size,
         machine_h_pp=machine_h / lot_size,
-        machine_h_pj=jobs[0].machine_h,
+        machine_h_pj=first_job_h,
         machine_h_pl=machine_h,
         labour_h_pp=labour_pl / lot_size,
         labour_h_pj=labour_pl / lot_size * in_first_job,
@@ -214,6 +259,7 @@ def estimate_chain(
         feasible=True,
         reason="",
         notes=notes,
+        nesting=used,
     )
 
 

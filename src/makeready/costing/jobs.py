@@ -6,7 +6,10 @@
   features carry an outline; a cylindrical plate offers its inscribed square.
 * ``volume`` processes (SLS, MJF, binder jetting): boxes stacked in the powder bed, capped by
   the process's packing density (share of the build volume taken by parts, 5-15 %).
-* ``single``: conventional routes make one part per cycle.
+* ``single``: conventional routes make parts one run after another; the part must fit the
+  machine's work envelope (any way round) and, for moulding, one cavity must fit the press's
+  platen and clamp force. How many parts a run holds is the lot (or the production batch),
+  decided in :func:`makeready.costing.chain.estimate_chain`.
 """
 
 from __future__ import annotations
@@ -36,12 +39,28 @@ def _grid(a: float, b: float, x: float, y: float, spacing: float) -> int:
     return max(fit(x, a) * fit(y, b), fit(x, b) * fit(y, a))
 
 
+def _fits_single(features: PartFeatures, machine: Machine, process: Process) -> bool:
+    from makeready.costing.processes.moulding import PLATE_MARGIN_CM, clamp_force_kn
+
+    box = sorted(float(v) for v in features.min_box)
+    if process.family == "moulding":
+        # the mould (part + 7.5 cm of steel all round) between the tie bars, clamped shut
+        margin = 2 * PLATE_MARGIN_CM * 10.0
+        platen = sorted((machine.bld_size_x, machine.bld_size_y))
+        plate = sorted((box[1] + margin, box[2] + margin))
+        needed = clamp_force_kn(1, box[1] * box[2], process.cavity_pressure_mpa)
+        force = machine.clamp_force_kn
+        return plate[0] <= platen[0] and plate[1] <= platen[1] and (force is None or needed <= force)
+    room = sorted(_usable(machine))
+    return all(b <= r + 1e-9 for b, r in zip(box, room, strict=True))
+
+
 def parts_per_job(features: PartFeatures, machine: Machine, process: Process) -> int:
     """How many copies of the part one job holds (0 when it does not fit as oriented)."""
     x, y, z = _usable(machine)
     ex, ey, ez = (float(v) for v in features.extents)
     if process.packing == "single":
-        return 1
+        return 1 if _fits_single(features, machine, process) else 0
     if ez > z + 1e-9:
         return 0
     per_level = _grid(ex, ey, x, y, process.part_spacing)

@@ -108,6 +108,7 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         name=name,
         creator=options.get("creator", ""),
         calibration=calibration_of(ctx),
+        nesting=options.get("nst_style"),
         progress=lambda stage, fraction: ctx.progress(0.02 + 0.96 * fraction, stage),
     )
     report = result.report

@@ -74,10 +74,17 @@ async def create_batch(
     lot_size: Annotated[int, Form(ge=1, le=10_000_000)] = 1,
     name: Annotated[str | None, Form(max_length=255)] = None,
     units: Annotated[str | None, Form(description="units of STL/OBJ/PLY/OFF coordinates")] = None,
+    nst_style: Annotated[
+        str | None,
+        Form(
+            description="alone (the lot fills its own builds) or shared (bureau mode: a share of a "
+            "full build); default: the costing configuration's"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Read every part now, queue one analysis each; unusable files are listed, not fatal."""
     svc = services(request)
-    check_options(mat_name, prc_acronym, lot_size)
+    check_options(mat_name, prc_acronym, lot_size, nst_style)
     accepted: list[tuple[str, bytes, Part]] = []
     refused: list[dict[str, Any]] = []
     for upload in files:
@@ -112,7 +119,12 @@ async def create_batch(
                 id=batch_id,
                 owner=principal.owner,
                 name=(name or f"batch of {len(accepted)} parts")[:255],
-                options={"mat_name": mat_name, "prc_acronym": prc_acronym, "lot_size": lot_size},
+                options={
+                    "mat_name": mat_name,
+                    "prc_acronym": prc_acronym,
+                    "lot_size": lot_size,
+                    **({"nst_style": nst_style} if nst_style else {}),
+                },
                 refused=refused,
                 created_at=utcnow(),
             )
@@ -126,7 +138,9 @@ async def create_batch(
                     data,
                     display_name(basename),
                     "application/octet-stream",
-                    part_options(mat_name, prc_acronym, lot_size, basename, units, principal.username),
+                    part_options(
+                        mat_name, prc_acronym, lot_size, basename, units, principal.username, nst_style
+                    ),
                     batch_id,
                 )
                 for basename, data, part in accepted

@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -44,8 +44,8 @@ def display_name(basename: str) -> str:
     return re.sub(r"[_\s]+", " ", PurePath(basename).stem).strip() or "part"
 
 
-def check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
-    """Refuse unknown materials and processes, pairs the catalog does not offer, lot < 1."""
+def check_options(mat_name: str, prc_acronym: str, lot_size: int, nst_style: str | None = None) -> None:
+    """Refuse unknown materials and processes, pairs the catalog does not offer, lot < 1, bad nesting."""
     catalog = Catalog.default()
     process, material = catalog.process(prc_acronym), catalog.material(mat_name)
     if not material.serves(process.prc_acronym):
@@ -56,6 +56,10 @@ def check_options(mat_name: str, prc_acronym: str, lot_size: int) -> None:
         )
     if lot_size < 1:
         raise MakereadyError("request.invalid", "lot_size must be at least 1")
+    if nst_style is not None:
+        from makeready.pipeline import check_nesting
+
+        check_nesting(nst_style)
 
 
 def _start(svc: Services, session: Session, record: PartRecord) -> None:
@@ -82,14 +86,21 @@ async def upload_part(
     units: Annotated[
         str | None, Form(description="units of STL/OBJ/PLY/OFF coordinates (default mm)")
     ] = None,
+    nst_style: Annotated[
+        str | None,
+        Form(
+            description="alone (the lot fills its own builds) or shared (bureau mode: a share of a "
+            "full build); default: the costing configuration's"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Store the file, read it (errors now, not later), and queue the analysis."""
     svc = services(request)
-    check_options(mat_name, prc_acronym, lot_size)
+    check_options(mat_name, prc_acronym, lot_size, nst_style)
     basename = upload_name(file.filename, "part.stl")
     data = await read_upload(file, svc.settings)
     part = await load_upload(data, basename, units, svc.settings)
-    options = part_options(mat_name, prc_acronym, lot_size, basename, units, principal.username)
+    options = part_options(mat_name, prc_acronym, lot_size, basename, units, principal.username, nst_style)
     display = name or display_name(basename)
     content_type = file.content_type or "application/octet-stream"
 
@@ -106,10 +117,16 @@ async def upload_part(
 
 
 def part_options(
-    mat_name: str, prc_acronym: str, lot_size: int, basename: str, units: str | None, creator: str
+    mat_name: str,
+    prc_acronym: str,
+    lot_size: int,
+    basename: str,
+    units: str | None,
+    creator: str,
+    nst_style: str | None = None,
 ) -> dict[str, Any]:
-    """A part's stored analysis options."""
-    return {
+    """A part's stored analysis options (``nst_style`` only when chosen)."""
+    options: dict[str, Any] = {
         "mat_name": mat_name,
         "prc_acronym": prc_acronym,
         "lot_size": lot_size,
@@ -117,6 +134,9 @@ def part_options(
         "units": units or "mm",
         "creator": creator,
     }
+    if nst_style is not None:
+        options["nst_style"] = nst_style
+    return options
 
 
 def add_part(
@@ -255,6 +275,7 @@ class StartAnalysis(BaseModel):
     mat_name: str | None = None
     prc_acronym: str | None = None
     lot_size: int | None = Field(None, ge=1, le=10_000_000)
+    nst_style: Literal["alone", "shared"] | None = None
 
 
 @router.post("/part/{part_id}/start_analysis/", status_code=202, summary="Start or rerun an analysis")
@@ -273,7 +294,9 @@ def start_analysis(
         options = dict(record.options)
         changes = body.model_dump(exclude_none=True) if body else {}
         options.update(changes)
-        check_options(options["mat_name"], options["prc_acronym"], int(options["lot_size"]))
+        check_options(
+            options["mat_name"], options["prc_acronym"], int(options["lot_size"]), options.get("nst_style")
+        )
         record.options = options
         record.report_sha256, record.simplified, record.chains = None, None, None
         session.commit()  # the job reads these options: store them before it can start
