@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -315,3 +316,78 @@ def test_server_unreachable_is_bad_input(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "[server.unreachable]" in done.stderr
+
+
+def test_quote_issue_20_acceptance_cube_lots_and_shared_nesting() -> None:
+    """Issue 20's done-when, through the CLI: moulding amortised per lot, bureau nesting cheap."""
+
+    def quote(*args: str) -> dict[str, Any]:
+        done = _cli("quote", str(SAMPLE), "-m", "PA12", "-p", "sls", "--json", *args)
+        assert done.returncode == 0, done.stderr
+        report: dict[str, Any] = json.loads(done.stdout)
+        return report
+
+    def chain(report: dict[str, Any], process: str) -> dict[str, Any]:
+        return next(c for c in report["process_chains"].values() if c["prc_acronym"] == process)
+
+    def hours(hhmm: str) -> float:
+        h, m = hhmm.split(":")
+        return int(h) + int(m) / 60
+
+    big, thousand = quote("--lot-size", "10000"), quote("--lot-size", "1000")
+    mould = chain(big, "moulding")
+    assert mould["parts_pj"] == 10_000
+    assert mould["nst_style"] == "alone"
+    setup = catalog.machine(mould["machine_name"]).setup_time
+    cavities, cycle_s = (
+        float(x) for x in re.findall(r"(\d+)-cavity.*cycle ([\d.]+) s", mould["notes"][0])[0]
+    )
+    per_part_h = cycle_s / cavities / 3600
+    assert hours(mould["mac_t"]["mac_t_pl"]) < 1.05 * 10_000 * per_part_h + setup
+    assert hours(mould["mac_t"]["mac_t_pl"]) < 10.5 * hours(chain(thousand, "moulding")["mac_t"]["mac_t_pl"])
+    assert mould["cost"]["cost_pp"] < chain(thousand, "moulding")["cost"]["cost_pp"]
+    shared = quote("--nesting", "shared")
+    sls = chain(shared, "sls")
+    assert sls["nst_style"] == "shared"
+    assert sls["cost"]["cost_pp"] < 50.0
+    truth = run_analysis(load(SAMPLE), "PA12", "sls", 1, nesting="shared")
+    assert sls["cost"]["cost_pp"] == pytest.approx(truth.chains[0].estimate.cost_pp, rel=1e-9)
+    alone = chain(quote(), "sls")
+    assert alone["nst_style"] == "alone"
+    assert alone["cost"]["cost_pp"] > sls["cost"]["cost_pp"]
+
+
+def test_quote_warns_about_suspect_units_and_still_prices(tmp_path: Path) -> None:
+    tiny = _part(tmp_path / "in_metres.stl", (0.16, 0.08, 0.02))  # a 160 mm part written in metres
+    done = _cli("quote", str(tiny), "-m", "PA12", "-p", "sls", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "units_suspect" in done.stderr
+    assert "metres" in done.stderr
+    report = json.loads(done.stdout)
+    (warning,) = report["warnings"]
+    assert warning["code"] == "units_suspect"
+    assert warning["likely_units"] == "meter"
+    assert warning["likely_longest_edge_mm"] == pytest.approx(160.0)
+    for chain in report["process_chains"].values():
+        assert chain["warnings"] == report["warnings"]
+    primary = report["process_chains"][report["primary_process_chain_id"]]
+    assert primary["cost"]["cost_pp"] > 0  # priced all the same: the user decides
+    table = _cli("quote", str(tiny), "-m", "PA12", "-p", "sls")
+    assert "units_suspect" in table.stderr
+    normal = _cli("quote", str(SAMPLE), "-m", "PA12", "-p", "sls", "--json")
+    assert json.loads(normal.stdout)["warnings"] == []
+
+
+def test_local_batch_with_shared_nesting_prices_like_the_library(tmp_path: Path) -> None:
+    folder, _ = _library(tmp_path)
+    stem = tmp_path / "shared"
+    done = _cli(
+        "batch", str(folder / "cube.stl"), "-m", "PA12", "-p", "sls", "--nesting", "shared",
+        "--report", str(stem), "--jobs", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (row,) = list(csv.DictReader(io.StringIO((tmp_path / "shared.csv").read_text())))
+    assert row["nesting"] == "shared"
+    truth = run_analysis(load(folder / "cube.stl"), "PA12", "sls", 1, nesting="shared")
+    sls = next(c for c in truth.chains if c.process.prc_acronym == "sls")
+    assert float(row["eur_per_part_sls"]) == pytest.approx(sls.estimate.cost_pp, rel=1e-9)

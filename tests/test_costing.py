@@ -249,17 +249,36 @@ def test_report_baseline_and_break_even_are_consistent(idler_report):
     assert low < lot <= high  # the exact lot inside the first bracket where the cheaper route changes
     primary_chain = next(c for c in idler_report.chains if c.chain_id == report["primary_process_chain_id"])
 
-    def lot_costs(n: int) -> tuple[float, float]:
-        return tuple(  # type: ignore[return-value]
-            estimate_chain(
-                c.features, c.material, c.machine, c.process, CATALOG.config, n, layers=c.plan.n_lyr
-            ).cost_pl
-            for c in (primary_chain, cheapest)
-        )
+    def lot_cost(chain, n: int) -> float:  # type: ignore[no-untyped-def]
+        return estimate_chain(
+            chain.features,
+            chain.material,
+            chain.machine,
+            chain.process,
+            CATALOG.config,
+            n,
+            layers=chain.plan.n_lyr,
+        ).cost_pl
+
+    def lot_costs(n: int) -> tuple[float, float]:  # AM, and the cheapest conventional route at n
+        return lot_cost(primary_chain, n), min(lot_cost(c, n) for c in conventional)
 
     before, at = lot_costs(lot - 1), lot_costs(lot)
     assert (before[0] < before[1]) == cheaper[0]
     assert (at[0] < at[1]) != cheaper[0]
+
+
+def test_break_even_does_not_depend_on_the_lot_quoted(idler_report):
+    """The same part quoted for 3 and for 400 parts: the same curves and the same break-even."""
+    other = run_analysis(load(DATA / "idler_riser.STL"), "316L", "slm", 400, part_id="p1", name="idler")
+    first, second = (
+        r.report["process_chains"][r.report["primary_process_chain_id"]]["break_even"]
+        for r in (idler_report, other)
+    )
+    for key in ("cost_pp", "cost_pp_conventional"):
+        assert first[key] == pytest.approx(second[key], rel=1e-12), key
+    for key in ("lot_sizes", "am_cheaper", "break_even_lot", "crossings", "conventional_at"):
+        assert first[key] == second[key], key
 
 
 def test_run_analysis_errors_and_too_big_part():

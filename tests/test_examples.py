@@ -114,5 +114,5 @@ def test_display_document_example(tmp_path):
     done = _run("display_document.py", cwd=tmp_path)
     assert "260 triangles in" in done.stdout
     assert "box [20. 20. 20.] mm" in done.stdout
-    assert "3 chain orientations; 0 mesh problems" in done.stdout
+    assert "5 chain orientations; 0 mesh problems" in done.stdout  # sls, mjf, milling, turning, moulding
     assert (tmp_path / "cube-analysis.xlsx").read_bytes()[:2] == b"PK"

@@ -40,7 +40,7 @@ from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
 from makeready.units import UnitsWarning, suspect_units
-from makeready.views import feasibility_json, mesh_checks_json, metrics_json
+from makeready.views import feasibility_json, mesh_checks_json, metrics_json, units_warning_json
 
 __all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "simplified"]
 
@@ -391,22 +391,32 @@ def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
     return cost
 
 
-def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog) -> dict[str, Any]:
-    """Cost per part of the chain and of the baseline over lot sizes, and where they cross.
+def _break_even(
+    primary: ChainResult, conventional: list[ChainResult], baseline: ChainResult | None, cat: Catalog
+) -> dict[str, Any]:
+    """Cost per part of the chain and of conventional manufacture over lot sizes, and where they cross.
 
-    ``break_even_lot`` is the exact lot at which the cheaper route first changes (the AM lot
-    cost meets the conventional lot cost with its tooling and set-ups amortised; None when one
-    route is cheaper over the whole sweep); ``am_cheaper`` says which is cheaper at each swept
-    lot and ``crossings`` lists every change.
+    The conventional side is, at every lot, the cheapest feasible conventional chain at that lot
+    (tooling and set-ups amortised), so the answer does not depend on the lot the part was
+    quoted for. ``break_even_lot`` is the exact lot at which the cheaper side first changes
+    (None when one side is cheaper over the whole sweep); ``am_cheaper`` says which is cheaper at
+    each swept lot, ``crossings`` lists every change and ``conventional_at`` the conventional
+    route of each swept lot.
     """
-    if baseline is None or not primary.estimate.feasible or not baseline.estimate.feasible:
+    if baseline is None or not primary.estimate.feasible or not conventional:
         return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
-    sweep = break_even(_lot_cost(primary, cat), _lot_cost(baseline, cat))
+    routes = [(c.process.prc, _lot_cost(c, cat)) for c in conventional]
+
+    def cheapest_conventional(lot: int) -> tuple[float, str]:
+        return min((cost(lot), name) for name, cost in routes)
+
+    sweep = break_even(_lot_cost(primary, cat), lambda lot: cheapest_conventional(lot)[0])
     return {
         "lot_sizes": list(sweep.lots),
         "cost_pp": list(sweep.cost_pp),
         "cost_pp_conventional": list(sweep.cost_pp_other),
         "conventional_technology": baseline.process.prc,
+        "conventional_at": [cheapest_conventional(lot)[1] for lot in sweep.lots],
         "am_cheaper": list(sweep.cheaper),
         "break_even_lot": sweep.lot,
         "crossings": list(sweep.crossings),
@@ -416,6 +426,7 @@ def _break_even(primary: ChainResult, baseline: ChainResult | None, cat: Catalog
 def _chain_json(
     result: ChainResult,
     baseline: ChainResult | None,
+    conventional: list[ChainResult],
     cat: Catalog,
     primary: bool,
     warnings: list[dict[str, Any]],
@@ -431,7 +442,7 @@ def _chain_json(
     }
     return {
         "bld_h": plan.bld_h,
-        "break_even": _break_even(result, baseline, cat) if primary else {},
+        "break_even": _break_even(result, conventional, baseline, cat) if primary else {},
         "co2": {
             "co2_pp": _finite(e.co2_kg_pp),
             "co2_pl": _finite(e.co2_kg_pp * e.lot_size),
@@ -532,7 +543,9 @@ def _report(
     current_lead = baseline.estimate.leadtime_days if baseline else None
     am_cost = primary.initial.cost_pl if primary.initial.feasible else None
     warnings = [units_warning_json(units)] if units is not None else []
-    chains = {r.chain_id: _chain_json(r, baseline, cat, r is primary, warnings) for r in results}
+    chains = {
+        r.chain_id: _chain_json(r, baseline, conventional, cat, r is primary, warnings) for r in results
+    }
     return {
         "assets": {},
         "basename": part.name,
@@ -581,18 +594,6 @@ def _report(
         "t_min": thickness.t_min,
         "upload_file_units": part.source_units or "mm",
         "warnings": warnings,
-    }
-
-
-def units_warning_json(units: UnitsWarning) -> dict[str, Any]:
-    """A units warning as the report lists it (mm)."""
-    return {
-        "code": units.code,
-        "message": units.message,
-        "longest_edge_mm": units.longest_mm,
-        "read_as": units.read_as,
-        "likely_units": units.likely,
-        "likely_longest_edge_mm": units.likely_mm,
     }
 
 

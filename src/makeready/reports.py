@@ -30,6 +30,13 @@ __all__ = [
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+
+def _default_nesting() -> str:
+    from makeready.catalog import Catalog
+
+    return Catalog.default().config.nesting
+
+
 #: Columns of the ranking (CSV and the first sheet), before one cost column per process.
 RANKING_COLUMNS = (
     "rank",
@@ -39,6 +46,7 @@ RANKING_COLUMNS = (
     "material",
     "process",
     "lot_size",
+    "nesting",
     "best_additive",
     "additive_machine",
     "additive_eur_per_part",
@@ -59,6 +67,7 @@ _TITLES = {
     "material": "Material",
     "process": "Process asked",
     "lot_size": "Lot size",
+    "nesting": "Additive builds",
     "best_additive": "Best additive",
     "additive_machine": "Machine",
     "additive_eur_per_part": "Additive EUR/part",
@@ -126,6 +135,7 @@ def batch_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]
             "material": options.get("mat_name"),
             "process": options.get("prc_acronym"),
             "lot_size": options.get("lot_size"),
+            "nesting": options.get("nst_style") or _default_nesting(),
             "best_additive": add.get("prc_acronym")
             or ("not feasible" if line.get("status") == "done" else None),
             "additive_machine": add.get("machine"),
@@ -327,6 +337,7 @@ def part_xlsx(report: dict[str, Any]) -> bytes:
         ("Made", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("makeready", __version__),
         ("Lot size", report.get("lot_size")),
+        ("Additive builds (nst_style)", primary.get("nst_style")),
         ("Bounding box x (mm)", report.get("bb_x")),
         ("Bounding box y (mm)", report.get("bb_y")),
         ("Bounding box z (mm)", report.get("bb_z")),

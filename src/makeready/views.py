@@ -29,6 +29,7 @@ from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, Problem
 from makeready.geometry.repair import ACTION_TITLES, RepairReport
 from makeready.geometry.supports import SupportPlan
 from makeready.geometry.thickness import Region, ThicknessReport
+from makeready.units import UnitsWarning
 
 __all__ = [
     "analysis_json",
@@ -43,6 +44,7 @@ __all__ = [
     "repair_json",
     "support_plan_json",
     "thickness_json",
+    "units_warning_json",
 ]
 
 LOCATION_CAP = 200
@@ -419,3 +421,15 @@ def material_json(material: Material) -> dict[str, Any]:
 def costing_config_json(config: CostingConfig) -> dict[str, Any]:
     """Seed 000's costing configuration (``GET /api/v1/default-costing-config/``)."""
     return {"costing_config_id": record_id("costing_config"), **_record_json(config)}
+
+
+def units_warning_json(units: UnitsWarning) -> dict[str, Any]:
+    """A units warning as the report lists it (mm)."""
+    return {
+        "code": units.code,
+        "message": units.message,
+        "longest_edge_mm": units.longest_mm,
+        "read_as": units.read_as,
+        "likely_units": units.likely,
+        "likely_longest_edge_mm": units.likely_mm,
+    }

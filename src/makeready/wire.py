@@ -157,6 +157,7 @@ class ProcessChain(Wire):
     n_lyr: int | None = None
     market_price: dict[str, Any] = Field(default_factory=dict)
     break_even: dict[str, Any] = Field(default_factory=dict)
+    nst_style: str | None = None
 
     @property
     def feasible(self) -> bool:

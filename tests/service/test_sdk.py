@@ -121,6 +121,31 @@ def test_errors_carry_the_server_codes(client: Client, live: LiveServer) -> None
         client.wait_analysis(slow.part_id, timeout=0.5)
 
 
+def test_shared_nesting_through_the_api_and_sdk_prices_like_the_library(
+    client: Client, live: LiveServer
+) -> None:
+    """``nst_style`` on upload and on start_analysis: the same numbers as ``run_analysis(nesting=)``."""
+    report = client.analyze(SAMPLE, mat_name="PA12", prc_acronym="sls", lot_size=3, nst_style="shared")
+    local = run_analysis(load(SAMPLE), "PA12", "sls", 3, nesting="shared").report
+    mine = {c.prc_acronym: c for c in report.chains()}
+    for chain in local["process_chains"].values():
+        assert mine[chain["prc_acronym"]].nst_style == chain["nst_style"]
+        if chain["cost"]["cost_pp"] is not None:
+            assert mine[chain["prc_acronym"]].cost.cost_pp == pytest.approx(
+                chain["cost"]["cost_pp"], rel=1e-9
+            )
+    assert report.primary_chain.nst_style == "shared"
+    assert {c.nst_style for c in report.chains() if c.tech == "conventional"} == {"alone"}
+    client.start_analysis(report.part_id, nst_style="alone")
+    again = client.wait_analysis(report.part_id)
+    assert again.primary_chain.nst_style == "alone"
+    assert again.primary_chain.cost.cost_pp > report.primary_chain.cost.cost_pp  # a build of its own
+    with pytest.raises(ServerError) as bad:
+        client.upload_part(SAMPLE, mat_name="PA12", prc_acronym="sls", nst_style="sideways")
+    assert (bad.value.status, bad.value.code) == (422, "request.invalid")
+    assert "alone, shared" in bad.value.problem.detail
+
+
 def test_client_credentials_sign_in(live: LiveServer) -> None:
     with Client(live.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as machine:
         assert machine.credentials.form["grant_type"] == "client_credentials"

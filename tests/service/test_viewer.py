@@ -250,6 +250,35 @@ def test_upload_analyse_look_compare_and_print(page: Any, live: LiveServer) -> N
     assert len(gcode.encode()) == files[got.value.suggested_filename]["size"]
 
 
+def test_suspect_units_and_shared_builds_are_shown(page: Any, live: LiveServer) -> None:
+    """A part written in metres, read as mm: priced, with the units_suspect warning above it."""
+    import trimesh
+
+    tiny = bytes(trimesh.creation.box(extents=(0.16, 0.08, 0.02)).export(file_type="stl"))
+    _sign_in(page)
+    page.get_by_label("Process", exact=True).select_option("sls")
+    page.get_by_label("Material", exact=True).select_option("PA12")
+    page.get_by_label("Additive builds", exact=True).select_option("shared")
+    page.set_input_files(
+        "#upload-file", files=[{"name": "bracket-in-metres.stl", "mimeType": "model/stl", "buffer": tiny}]
+    )
+    page.get_by_role("button", name="Upload and analyse").click()
+    item = page.locator("#parts button", has_text="bracket-in-metres")
+    item.wait_for()
+    item.locator("[data-status=done]").wait_for(timeout=240_000)
+    warnings = page.locator("#part-warnings")
+    warnings.wait_for()
+    text = warnings.inner_text()
+    assert "units_suspect" in text
+    assert "metres" in text
+    assert "160 mm" in text
+    report = Api(live.url).analysis(item.get_attribute("data-part-id"))["analysis_report"]
+    assert report["warnings"][0]["code"] == "units_suspect"
+    page.get_by_role("tab", name="Process chains").click()
+    assert page.locator("#nesting").inner_text() == "shared with other orders"
+    _shot(page, "units-warning")
+
+
 def test_small_screens_get_one_column(page: Any, live: LiveServer) -> None:
     """Phones: the parts list stacks above the part, nothing overflows sideways."""
     page.set_viewport_size({"width": 390, "height": 844})

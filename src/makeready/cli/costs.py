@@ -67,7 +67,8 @@ def quote_command(
         )
     report = result.report
     for warning in report["warnings"]:  # on stderr, so --json stays one document on stdout
-        err.print(f"[yellow]warning[/] [{warning['code']}] {escape(warning['message'])}", highlight=False)
+        line = escape(f"[{warning['code']}] {warning['message']}")
+        err.print(f"[yellow]warning[/] {line}", highlight=False)
     if as_json:
         print_json(simplified(report) if simple else report)
         return

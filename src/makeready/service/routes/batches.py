@@ -28,6 +28,7 @@ from makeready.screening import archive_members, combine, part_line
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.routes.parts import (
+    NestingForm,
     add_part,
     check_options,
     display_name,
@@ -74,13 +75,7 @@ async def create_batch(
     lot_size: Annotated[int, Form(ge=1, le=10_000_000)] = 1,
     name: Annotated[str | None, Form(max_length=255)] = None,
     units: Annotated[str | None, Form(description="units of STL/OBJ/PLY/OFF coordinates")] = None,
-    nst_style: Annotated[
-        str | None,
-        Form(
-            description="alone (the lot fills its own builds) or shared (bureau mode: a share of a "
-            "full build); default: the costing configuration's"
-        ),
-    ] = None,
+    nst_style: NestingForm = None,
 ) -> dict[str, Any]:
     """Read every part now, queue one analysis each; unusable files are listed, not fatal."""
     svc = services(request)

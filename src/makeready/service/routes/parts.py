@@ -39,6 +39,16 @@ router = APIRouter(prefix="/api/v1", tags=["seed 000: manufacturing analysis"])
 _TRUE = {"true", "1", "yes", "on"}
 
 
+#: The ``nst_style`` form field of part and batch uploads.
+NestingForm = Annotated[
+    str | None,
+    Form(
+        description="alone (the lot fills its own builds) or shared (bureau mode: a share of a "
+        "full build); default: the costing configuration's"
+    ),
+]
+
+
 def display_name(basename: str) -> str:
     """Seed 000's ``name``: the file stem with underscores as spaces (``my_model.stl`` → ``my model``)."""
     return re.sub(r"[_\s]+", " ", PurePath(basename).stem).strip() or "part"
@@ -86,13 +96,7 @@ async def upload_part(
     units: Annotated[
         str | None, Form(description="units of STL/OBJ/PLY/OFF coordinates (default mm)")
     ] = None,
-    nst_style: Annotated[
-        str | None,
-        Form(
-            description="alone (the lot fills its own builds) or shared (bureau mode: a share of a "
-            "full build); default: the costing configuration's"
-        ),
-    ] = None,
+    nst_style: NestingForm = None,
 ) -> dict[str, Any]:
     """Store the file, read it (errors now, not later), and queue the analysis."""
     svc = services(request)

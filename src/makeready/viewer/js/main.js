@@ -110,6 +110,7 @@ $('upload-form').addEventListener('submit', (event) => {
         form.append('prc_acronym', $('upload-process').value);
         form.append('lot_size', $('upload-lot').value);
         form.append('units', $('upload-units').value);
+        if ($('upload-nesting').value) form.append('nst_style', $('upload-nesting').value);
         const answer = await api('/api/v1/part/', { method: 'POST', form });
         first = first || answer.part_id;
       }
@@ -177,8 +178,24 @@ async function selectPart(partId) {
 
 // ---- one part --------------------------------------------------------------------------------
 
+// Coded warnings of the report (e.g. units_suspect): the numbers are priced, the user decides.
+function renderWarnings(warnings) {
+  const list = $('part-warnings');
+  list.replaceChildren(
+    ...warnings.map((w) => {
+      const item = document.createElement('li');
+      const code = document.createElement('code');
+      code.textContent = w.code;
+      item.append(code, ` ${w.message}`);
+      return item;
+    }),
+  );
+  list.hidden = warnings.length === 0;
+}
+
 async function loadPart(part) {
   $('detail-empty').hidden = true;
+  $('part-warnings').hidden = true;
   $('detail').hidden = false;
   $('part-name').textContent = part.name;
   state.report = null;
@@ -207,6 +224,7 @@ async function loadPart(part) {
     `${fmt(report.part_srf_area, 1)} cm² · ${report.cad_stat.triangles.toLocaleString('en-US')} triangles · ` +
     `thinnest wall ${fmt(report.t_min, 2)} mm`;
   $('part-facts').dataset.partVol = report.part_vol;
+  renderWarnings(report.warnings || []);
   renderModel();
   renderCosts();
   renderTrayForm();
@@ -403,6 +421,7 @@ function renderCosts() {
   const chains = chainsOf(report);
   const primary = report.primary_process_chain_id;
   $('lot').textContent = report.lot_size;
+  $('nesting').textContent = report.process_chains[primary].nst_style === 'shared' ? 'shared with other orders' : 'the lot\'s own';
   const label = (c) => c.name;
   const feasible = (c) => c.process_chain_stat.feasible;
   barChart($('chart-cost'), chains.map((c) => ({ label: label(c), value: feasible(c) ? c.cost.cost_pp : null, highlight: c.process_chain_id === primary, note: c.infeasible_reason })), { unit: 'EUR', title: 'Cost per part' });
