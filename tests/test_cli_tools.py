@@ -391,3 +391,16 @@ def test_local_batch_with_shared_nesting_prices_like_the_library(tmp_path: Path)
     truth = run_analysis(load(folder / "cube.stl"), "PA12", "sls", 1, nesting="shared")
     sls = next(c for c in truth.chains if c.process.prc_acronym == "sls")
     assert float(row["eur_per_part_sls"]) == pytest.approx(sls.estimate.cost_pp, rel=1e-9)
+
+
+def test_break_even_sentence_names_every_span_where_printing_is_cheaper() -> None:
+    from makeready.cli.costs import _cheaper_lots
+
+    base = {"lot_sizes": [1, 10, 100, 10_000]}
+    assert _cheaper_lots({**base, "am_cheaper": [True], "crossings": [1495]}) == "up to 1,494 parts per lot"
+    assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": [218, 1444]}) == (
+        "from 218 to 1,443 parts per lot"
+    )
+    assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": [40]}) == "from 40 parts per lot"
+    assert _cheaper_lots({**base, "am_cheaper": [True], "crossings": []}) == "at every lot up to 10,000"
+    assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": []}) == "at no lot up to 10,000"

@@ -57,6 +57,7 @@ RANKING_COLUMNS = (
     "conventional_eur_per_part",
     "saving_eur_per_part",
     "saving_percent",
+    "warnings",
     "error",
 )
 _TITLES = {
@@ -78,6 +79,7 @@ _TITLES = {
     "conventional_eur_per_part": "Conventional EUR/part",
     "saving_eur_per_part": "Saving EUR/part",
     "saving_percent": "Saving %",
+    "warnings": "Warnings",
     "error": "Error",
 }
 
@@ -147,6 +149,7 @@ def batch_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]
             "conventional_eur_per_part": conv_cost,
             "saving_eur_per_part": saving,
             "saving_percent": 100.0 * saving / conv_cost if saving is not None and conv_cost else None,
+            "warnings": "; ".join(line.get("warnings") or ()) or None,
             "error": f"{error.get('code', '')}: {error.get('message', '')}" if error else None,
         }
         by_process = _cheapest_by_process(line)

@@ -43,7 +43,11 @@ def _finite(value: float) -> float | None:
 
 
 def chain_summaries(result: AnalysisResult) -> dict[str, dict[str, Any]]:
-    """Process chain id → the numbers screening and calibration need (JSON-ready, EUR, h, kg)."""
+    """Process chain id → the numbers screening and calibration need (JSON-ready, EUR, h, kg).
+
+    ``warnings`` holds the codes of the report's warnings (e.g. ``units_suspect``).
+    """
+    warnings = [w["code"] for w in result.report.get("warnings", [])]
     return {
         c.chain_id: {
             "machine": c.machine.mac_name,
@@ -58,6 +62,8 @@ def chain_summaries(result: AnalysisResult) -> dict[str, dict[str, Any]]:
             "reason": c.estimate.reason,
             "leadtime": c.estimate.leadtime_days,
             "co2_pp": _finite(c.estimate.co2_kg_pp),
+            "nst_style": c.estimate.nesting,
+            "warnings": warnings,
         }
         for c in result.chains
     }
@@ -84,7 +90,9 @@ def part_line(chains: dict[str, Any]) -> dict[str, Any]:
 
     ``best_additive`` / ``best_conventional``: the cheapest feasible chain of each kind (None
     when none is feasible); ``savings_pp``: conventional minus additive cost per part (EUR,
-    positive when printing is cheaper); ``chains``: all, feasible and cheapest first.
+    positive when printing is cheaper); ``warnings``: the codes of the analysis's warnings (a
+    part whose units look wrong is priced, and ranked after the parts without warnings);
+    ``chains``: all, feasible and cheapest first.
     """
     additive = _cheapest(chains, "additive_manufacturing")
     conventional = _cheapest(chains, "conventional")
@@ -93,6 +101,7 @@ def part_line(chains: dict[str, Any]) -> dict[str, Any]:
         "best_conventional": conventional,
         "savings_pp": (conventional["cost_pp"] - additive["cost_pp"]) if additive and conventional else None,
         "additive_feasible": additive is not None,
+        "warnings": sorted({code for c in chains.values() for code in c.get("warnings") or ()}),
         "chains": sorted(
             (_view(cid, c) for cid, c in chains.items()),
             key=lambda c: (not c["feasible"], c["cost_pp"] if c["cost_pp"] is not None else math.inf),
@@ -101,11 +110,13 @@ def part_line(chains: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suitability(line: dict[str, Any]) -> tuple[int, float]:
-    """Sort key: feasible additive first, then the larger saving against conventional."""
+    """Sort key: feasible additive first (parts with warnings after the others), then the larger
+    saving against conventional.
+    """
     if not line.get("additive_feasible"):
-        return (1, 0.0)
+        return (2, 0.0)
     saving = line.get("savings_pp")
-    return (0, -saving if saving is not None else math.inf)
+    return (1 if line.get("warnings") else 0, -saving if saving is not None else math.inf)
 
 
 def combine(lines: list[dict[str, Any]], refused: list[dict[str, Any]]) -> dict[str, Any]:

@@ -101,9 +101,10 @@ def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
             continue
         saving = line.get("savings_pp")
         colour = "green" if saving is not None and saving > 0 else "red"
+        flags = "".join(f" [yellow]({escape(code)})[/]" for code in line.get("warnings") or ())
         table.add_row(
             str(rank),
-            escape(line["name"]),
+            escape(line["name"]) + flags,
             escape(add["prc_acronym"]) if add else "[red]none[/]",
             money(add["cost_pp"]) if add else "—",
             escape(conv["prc_acronym"]) if conv else "—",
@@ -124,6 +125,8 @@ def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
     feasible = sum(1 for line in result["parts"] if line.get("additive_feasible"))
     cheaper = sum(1 for line in result["parts"] if (line.get("savings_pp") or 0) > 0)
     summary.add_row("printable (a feasible additive chain)", str(feasible))
+    suspect = sum(1 for line in result["parts"] if "units_suspect" in (line.get("warnings") or ()))
+    summary.add_row("size implausible in its units (units_suspect)", str(suspect))
     summary.add_row("cheaper printed than made conventionally", str(cheaper))
     summary.add_row("best additive routes, EUR per lot (sum)", money(totals["additive_cost_pl"]))
     summary.add_row("best additive routes, kg CO2e (one of each part)", f"{totals['additive_co2_pp']:,.2f}")

@@ -106,12 +106,27 @@ def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
         )
     sweep = report["process_chains"][report["primary_process_chain_id"]]["break_even"]
     if sweep.get("lot_sizes"):
-        rival, lot = report["current_technology"], sweep["break_even_lot"]
-        cheaper_first = sweep["am_cheaper"][0]
-        if lot is None:
-            verdict = "cheaper" if cheaper_first else "dearer"
-            out.print(f"the primary chain is {verdict} than {rival} at every lot up to 10,000")
-        elif cheaper_first:
-            out.print(f"break-even: the primary chain is cheaper than {rival} below {lot:,} parts per lot")
+        # the cheapest conventional route at each lot (it may change with the lot)
+        rival = " / ".join(dict.fromkeys(sweep.get("conventional_at") or [report["current_technology"]]))
+        out.print(f"break-even against {rival}: the primary chain is cheaper {_cheaper_lots(sweep)}")
+
+
+def _cheaper_lots(sweep: dict[str, Any]) -> str:
+    """Where the additive route is the cheaper, in words, from the break-even sweep."""
+    last = sweep["lot_sizes"][-1]
+    cheaper, start, spans = sweep["am_cheaper"][0], 1, []
+    for crossing in sweep["crossings"]:
+        if cheaper:
+            spans.append((start, crossing - 1))
+        cheaper, start = not cheaper, crossing
+    if cheaper:
+        spans.append((start, None))
+    if not spans:
+        return f"at no lot up to {last:,}"
+    words = []
+    for a, b in spans:
+        if b is None:
+            words.append(f"from {a:,}" if a > 1 else f"at every lot up to {last:,}")
         else:
-            out.print(f"break-even: the primary chain is cheaper than {rival} from {lot:,} parts per lot")
+            words.append(f"from {a:,} to {b:,}" if a > 1 else f"up to {b:,}")
+    return " and ".join(words) + ("" if spans == [(1, None)] else " parts per lot")

@@ -469,13 +469,16 @@ function renderCosts() {
   selectChain(primary);
   const even = (report.process_chains[primary] || {}).break_even || {};
   const primaryName = (report.process_chains[primary] || {}).name || 'additive';
-  $('break-even-title').textContent = `Break-even: ${primaryName} against ${even.conventional_technology || 'the conventional route'}, EUR per part by lot size`;
+  // The conventional curve is the cheapest conventional route at each lot (it may change with the lot).
+  const routes = [...new Set(even.conventional_at || [even.conventional_technology].filter(Boolean))];
+  const rival = routes.length ? routes.join(' / ') : 'the conventional route';
+  $('break-even-title').textContent = `Break-even: ${primaryName} against ${rival}, EUR per part by lot size`;
   lineChart(
     $('chart-break-even'),
     even.lot_sizes || [],
     [
       { label: primaryName, values: even.cost_pp || [], colour: '#0b5cad' },
-      { label: even.conventional_technology || 'conventional', values: even.cost_pp_conventional || [], colour: '#8a5a00' },
+      { label: routes.length > 1 ? 'cheapest conventional' : (routes[0] || 'conventional'), values: even.cost_pp_conventional || [], colour: '#8a5a00' },
     ],
     { xLabel: 'lot size (parts)', yLabel: 'EUR per part', mark: even.break_even_lot, title: 'Break-even curve' },
   );
