@@ -110,8 +110,9 @@ def part_line(chains: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suitability(line: dict[str, Any]) -> tuple[int, float]:
-    """Sort key: feasible additive first (parts with warnings after the others), then the larger
-    saving against conventional.
+    """Sort key: feasible additive first, then the larger saving against conventional.
+
+    Parts with warnings (e.g. suspect units) come after the feasible parts without.
     """
     if not line.get("additive_feasible"):
         return (2, 0.0)
