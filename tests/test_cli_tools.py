@@ -404,3 +404,17 @@ def test_break_even_sentence_names_every_span_where_printing_is_cheaper() -> Non
     assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": [40]}) == "from 40 parts per lot"
     assert _cheaper_lots({**base, "am_cheaper": [True], "crossings": []}) == "at every lot up to 10,000"
     assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": []}) == "at no lot up to 10,000"
+
+
+def test_batch_flags_suspect_units_and_ranks_those_parts_last(tmp_path: Path) -> None:
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    _part(folder / "cube.stl", (20.0, 20.0, 20.0))
+    _part(folder / "in_metres.stl", (0.02, 0.02, 0.02))  # the same cube written in metres
+    done = _cli(
+        "batch", str(folder), "-m", "PA12", "-p", "sls", "--report", str(tmp_path / "r"), "--jobs", "1"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "units_suspect" in done.stdout  # flagged in the table and counted in the summary
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
+    assert [(r["part"], r["warnings"]) for r in rows] == [("cube", ""), ("in_metres", "units_suspect")]
