@@ -54,6 +54,7 @@ def price(chain, cat: Catalog, lot: int, nesting: str) -> dict[str, float | int 
         lot,
         layers=chain.plan.n_lyr,
         nesting=nesting,
+        parts_per_build=chain.estimate.parts_pj if chain.estimate.feasible else None,
     )
     if not e.feasible:
         return {"eur_pp": None, "days": None}

@@ -202,7 +202,10 @@ def _chains(cat: Catalog, material: Material, process: Process) -> list[tuple[Pr
     return pairs
 
 
-def _machine_for(cat: Catalog, process: Process, material: Material, features: PartFeatures) -> Machine:
+def _machine_for(
+    cat: Catalog, process: Process, material: Material, features: PartFeatures
+) -> tuple[Machine, int | None]:
+    """The material's default machine, else the first the part fits, with its parts per build."""
     from makeready.costing.jobs import parts_per_job
 
     candidates = cat.machines_for(process.prc_acronym)
@@ -211,9 +214,10 @@ def _machine_for(cat: Catalog, process: Process, material: Material, features: P
     default = [m for m in candidates if m.mac_name == material.default_machine_name]
     ordered = default + [m for m in candidates if m not in default]
     for machine in ordered:
-        if parts_per_job(features, machine, process) > 0:
-            return machine
-    return ordered[0]
+        capacity = parts_per_job(features, machine, process)
+        if capacity > 0:
+            return machine, capacity
+    return ordered[0], None
 
 
 class _Shared:
@@ -271,9 +275,17 @@ def _cost_chain(
         plan = initial_plan = plan_supports(part, flat, support_process)
     features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
     initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
-    machine = _machine_for(cat, process, material, features)
+    machine, capacity = _machine_for(cat, process, material, features)
     estimate = estimate_chain(
-        features, material, machine, process, cat.config, lot_size, layers=plan.n_lyr, nesting=nesting
+        features,
+        material,
+        machine,
+        process,
+        cat.config,
+        lot_size,
+        layers=plan.n_lyr,
+        nesting=nesting,
+        parts_per_build=capacity,
     )
     initial = estimate_chain(
         initial_features,
@@ -386,6 +398,7 @@ def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
             lot,
             layers=result.plan.n_lyr,
             nesting=result.estimate.nesting,
+            parts_per_build=result.estimate.parts_pj,  # the nesting does not depend on the lot
         ).cost_pl
 
     return cost

@@ -138,6 +138,7 @@ def estimate_chain(
     *,
     layers: int,
     nesting: Nesting | None = None,
+    parts_per_build: int | None = None,
 ) -> ChainEstimate:
     """Price ``lot_size`` copies of a part on one process chain.
 
@@ -154,6 +155,10 @@ def estimate_chain(
     nesting : {"alone", "shared"}, optional
         Whether additive builds hold only this order or are filled up with other work;
         default ``config.nesting``. Conventional runs ignore it.
+    parts_per_build : int, optional
+        Parts one additive build holds, when already known for these features, machine and
+        process (``ChainEstimate.parts_pj`` of another lot): saves the nesting, which does
+        not depend on the lot. Ignored for conventional chains.
 
     Raises
     ------
@@ -173,7 +178,10 @@ def estimate_chain(
     if process.prc_acronym == "turning" and not turnable(tuple(sorted(float(x) for x in features.min_box))):
         reason = "not near-rotational: the part cannot be turned"
         return _infeasible(process, material, machine, lot_size, reason, used)
-    capacity = parts_per_job(features, machine, process)
+    if parts_per_build is not None and not conventional:
+        capacity = parts_per_build
+    else:
+        capacity = parts_per_job(features, machine, process)
     if capacity < 1:
         size = " x ".join(f"{x:.1f}" for x in features.extents)
         room = f"{machine.bld_size_x:g} x {machine.bld_size_y:g} x {machine.bld_size_z:g}"
