@@ -418,3 +418,12 @@ def test_batch_flags_suspect_units_and_ranks_those_parts_last(tmp_path: Path) ->
     assert "units_suspect" in done.stdout  # flagged in the table and counted in the summary
     rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
     assert [(r["part"], r["warnings"]) for r in rows] == [("cube", ""), ("in_metres", "units_suspect")]
+
+
+def test_a_picture_named_stl_is_named_and_exits_2(tmp_path: Path) -> None:
+    picture = tmp_path / "part.stl"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    done = _cli("info", str(picture))
+    assert done.returncode == 2
+    assert "[file.unsupported_format]" in done.stderr + done.stdout
+    assert "PNG image" in done.stderr + done.stdout

@@ -41,9 +41,53 @@ def test_truncated_binary_stl_names_the_counts():
 
 
 def test_binary_stl_with_huge_count_is_refused_before_allocating():
+    """A count the file's size cannot hold is not a binary STL: the limit is not the issue."""
     data = bytearray(_stl())
     data[80:84] = np.uint32(4_000_000_000).tobytes()
-    assert _code(bytes(data), filename="x.stl") == "file.too_many_triangles"
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(bytes(data), filename="x.stl")
+    assert err.value.code == "stl.invalid"
+    assert "4000000000 triangles" in err.value.message
+    assert f"{len(data)} bytes" in err.value.message
+
+
+# Not parts, named .stl: what each looks like is named, with HTTP 415 on the API.
+NOT_PARTS = {
+    "a PNG image": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 2,
+    "a JPEG image": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 2,
+    "a GIF image": b"GIF89a" + bytes(range(256)) * 2,
+    "a PDF document": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 2,
+    "a gzip archive": b"\x1f\x8b\x08\x00" + bytes(range(256)) * 2,
+}
+
+
+@pytest.mark.parametrize("kind", NOT_PARTS)
+def test_known_non_mesh_files_are_named(kind):
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(NOT_PARTS[kind], filename="part.stl")
+    assert err.value.code == "file.unsupported_format"
+    assert kind in err.value.message
+
+
+def test_malformed_ascii_stl_is_invalid_not_binary():
+    """Text that is not a well-formed ASCII STL (here: no 'solid' line) is never read as binary."""
+    text = b"facet normal 0 0 1\n outer loop\n  vertex 0 0 0\n  vertex 1 0 0\n  vertex 0 1 0\n endloop\nendfacet\n"
+    data = (text * 6)[:454]
+    assert len(data) == 454
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(data, filename="broken.stl")
+    assert err.value.code == "stl.invalid"
+    assert "solid" in err.value.message
+
+
+def test_binary_stl_trailing_bytes_rule():
+    """Up to 49 bytes after the last record are tolerated (a note says so); more are not STL."""
+    part = makeready.load(_stl() + b"\n", filename="x.stl")
+    assert part.triangle_count == 12
+    assert any("1 trailing byte" in note for note in part.notes)
+    with pytest.raises(MakereadyError) as err:
+        makeready.load(_stl() + bytes(range(256)), filename="x.stl")
+    assert err.value.code == "stl.invalid"
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

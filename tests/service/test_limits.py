@@ -50,7 +50,14 @@ def test_upload_limits(strict: LiveServer) -> None:
     many = io.BytesIO()
     save(part(*uv_sphere(10.0, 48, 24)), many, "stl")  # 2,208 triangles, 110 kB
     _problem(_upload(api, "many.stl", many.getvalue()), 413, "file.too_many_triangles")
-    _problem(_upload(api, "picture.stl", b"\x89PNG\r\n\x1a\n" + b"\0" * 20), 415, "file.unsupported_format")
+    picture = _problem(
+        _upload(api, "picture.stl", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4),
+        415,
+        "file.unsupported_format",
+    )
+    assert "PNG image" in picture["detail"]  # the limits are checked once the format is known
+    text = b"facet normal 0 0 1\n outer loop\n  vertex 0 0 0\n  vertex 1 0 0\n  vertex 0 1 0\n endloop\n"
+    _problem(_upload(api, "broken.stl", (text * 6)[:454]), 422, "stl.invalid")
     _problem(_upload(api, "empty.stl", b""), 422, "file.empty")
     truncated = CUBE.read_bytes()[:500]
     assert _upload(api, "cut.stl", truncated).status_code == 422

@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from makeready.errors import MakereadyError
 from makeready.geometry.formats.archive import SafeZip
-from makeready.geometry.formats.common import ReadResult, is_text
+from makeready.geometry.formats.common import ReadResult, is_text, non_mesh_kind
 from makeready.geometry.formats.obj import decode_text, read_obj, write_obj
 from makeready.geometry.formats.off import looks_like_off, read_off
 from makeready.geometry.formats.ply import looks_like_ply, read_ply
@@ -49,6 +49,14 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         raise MakereadyError("file.empty", "the file is empty (0 bytes)")
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
+    looks_like = non_mesh_kind(data)
+    if looks_like is not None and not looks_like_stl(data):  # a binary STL's header is free text
+        raise MakereadyError(
+            "file.unsupported_format",
+            f"the content looks like {looks_like}, not a part file (STL, OBJ, 3MF, PLY, OFF, STEP "
+            "or a zip of them)",
+            looks_like=looks_like,
+        )
     if looks_like_step(data):
         return "step"
     if looks_like_ply(data):
@@ -65,8 +73,8 @@ def sniff(data: bytes, filename: str | None = None) -> str:
             return "obj"
         if ext in (".obj", ".off"):
             return ext[1:]  # e.g. an OBJ of comments only: its reader says it holds no triangles
-    if ext == ".stl" and len(data) >= 84:
-        return "stl"  # a binary STL whose size does not match its count: read_stl explains why
+    if ext == ".stl":
+        return "stl"  # a size that does not fit the binary layout, or text without 'solid': read_stl says why
     hint = f" (extension {ext!r})" if ext else ""
     raise MakereadyError(
         "file.unsupported_format",

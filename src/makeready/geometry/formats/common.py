@@ -10,7 +10,7 @@ import numpy.typing as npt
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Body
 
-__all__ = ["ReadResult", "compact", "ensure_finite", "ensure_indices", "is_text"]
+__all__ = ["ReadResult", "compact", "ensure_finite", "ensure_indices", "is_text", "non_mesh_kind"]
 
 
 @dataclass
@@ -40,6 +40,33 @@ class ReadResult:
     units_applied: bool = False
     notes: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+
+
+#: Signatures of common files that are not parts (what people upload by mistake), and what
+#: to call them in an error message.
+_NON_MESH_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"MZ", "a Windows executable"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document"),
+)
+
+
+def non_mesh_kind(data: bytes) -> str | None:
+    """What ``data`` looks like when its signature is a known non-part format, else None."""
+    for magic, kind in _NON_MESH_MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
 
 
 # Bytes that never occur in text files; any of them marks content as binary.

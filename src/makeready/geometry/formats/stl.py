@@ -23,8 +23,25 @@ _VERTEX = re.compile(rb"vertex[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)", re.IGNORECASE)
 _FACET = re.compile(rb"\bendfacet\b", re.IGNORECASE)
 
 
+#: Bytes after the last binary record that are tolerated (some exporters pad the file): fewer
+#: than one record. More means the size does not fit the layout, and the file is not binary STL.
+MAX_TRAILING_BYTES = BINARY_RECORD.itemsize - 1
+
+
 def _binary_count(data: bytes) -> int:
     return int(np.frombuffer(data, dtype="<u4", count=1, offset=80)[0])
+
+
+def _binary_layout(data: bytes) -> int | None:
+    """The triangle count when the file's size fits the binary layout, else None.
+
+    Binary STL is 80 header bytes, a count ``n`` and ``n`` records of 50 bytes; up to
+    :data:`MAX_TRAILING_BYTES` more are tolerated.
+    """
+    if len(data) < 84:
+        return None
+    trailing = len(data) - (84 + BINARY_RECORD.itemsize * _binary_count(data))
+    return _binary_count(data) if 0 <= trailing <= MAX_TRAILING_BYTES else None
 
 
 def _starts_with_solid(data: bytes) -> bool:
@@ -32,8 +49,8 @@ def _starts_with_solid(data: bytes) -> bool:
 
 
 def looks_like_stl(data: bytes) -> bool:
-    """Content sniffing: an exact binary size match, or ASCII text opening with ``solid``."""
-    if len(data) >= 84 and 84 + 50 * _binary_count(data) == len(data):
+    """Content sniffing: a size that fits the binary layout, or ASCII text opening with ``solid``."""
+    if _binary_layout(data) is not None and not is_text(data[:8192]):
         return True
     return _starts_with_solid(data) and is_text(data[:4096])
 
@@ -41,40 +58,67 @@ def looks_like_stl(data: bytes) -> bool:
 def read_stl(data: bytes, limits: LoadLimits) -> ReadResult:
     """Read binary or ASCII STL into one body per solid, vertices merged exactly.
 
-    The binary/ASCII decision trusts content over the header: a file whose size matches the
-    binary layout exactly and that contains binary bytes is binary even when its 80-byte
-    header starts with ``solid`` (many CAD exporters write that).
+    The binary/ASCII decision trusts content over the header: a file whose size fits the
+    binary layout and that contains binary bytes is binary even when its 80-byte header starts
+    with ``solid`` (many CAD exporters write that). Text is never read as binary. The triangle
+    limit is checked only once the format is known.
+
+    Raises
+    ------
+    MakereadyError
+        ``stl.invalid`` for text that is not ASCII STL and for binary content whose size does
+        not fit its triangle count; ``file.truncated`` for a binary STL cut short;
+        ``file.too_many_triangles`` beyond the limit.
+
     """
-    sized = len(data) >= 84 and 84 + 50 * _binary_count(data) == len(data)
+    layout = _binary_layout(data)
     text = _starts_with_solid(data) and is_text(data[:8192])
-    if sized and not (text and is_text(data)):
-        return _read_binary(data, limits)
+    if layout is not None and not (text and is_text(data)):
+        return _read_binary(data, layout, limits)
     if text:
         return _read_ascii(data, limits)
-    if len(data) >= 84:
-        return _read_binary(data, limits)
-    raise MakereadyError(
-        "stl.invalid", f"{len(data)} bytes is too short for a binary STL and is not ASCII STL"
-    )
+    raise _not_stl(data, limits)
 
 
-def _read_binary(data: bytes, limits: LoadLimits) -> ReadResult:
-    count = _binary_count(data)
-    expected = 84 + 50 * count
-    notes = []
-    if count > limits.max_triangles:
-        raise MakereadyError(
-            "file.too_many_triangles",
-            f"the STL header announces {count} triangles (limit {limits.max_triangles})",
+def _not_stl(data: bytes, limits: LoadLimits) -> MakereadyError:
+    """Why content named STL is neither binary nor ASCII STL."""
+    if is_text(data[:8192]):
+        return MakereadyError(
+            "stl.invalid",
+            "text that is not ASCII STL: an ASCII STL starts with 'solid' and holds "
+            "'facet normal … outer loop … vertex …' records",
         )
-    if len(data) < expected:
-        held = (len(data) - 84) // 50
-        raise MakereadyError(
+    if len(data) < 84:
+        return MakereadyError(
+            "stl.invalid", f"{len(data)} bytes is too short for a binary STL and is not ASCII STL"
+        )
+    count = _binary_count(data)
+    expected = 84 + BINARY_RECORD.itemsize * count
+    if len(data) < expected and count <= limits.max_triangles:
+        held = (len(data) - 84) // BINARY_RECORD.itemsize
+        return MakereadyError(
             "file.truncated",
             f"binary STL header announces {count} triangles ({expected} bytes) but the file has "
             f"{len(data)} bytes, room for {held}",
             expected_bytes=expected,
             actual_bytes=len(data),
+        )
+    return MakereadyError(
+        "stl.invalid",
+        f"not a binary STL: its header announces {count} triangles ({expected} bytes) but the file "
+        f"has {len(data)} bytes",
+        expected_bytes=expected,
+        actual_bytes=len(data),
+    )
+
+
+def _read_binary(data: bytes, count: int, limits: LoadLimits) -> ReadResult:
+    expected = 84 + BINARY_RECORD.itemsize * count
+    notes = []
+    if count > limits.max_triangles:
+        raise MakereadyError(
+            "file.too_many_triangles",
+            f"the STL holds {count} triangles (limit {limits.max_triangles})",
         )
     if len(data) > expected:
         notes.append(f"{len(data) - expected} trailing byte(s) after the last triangle ignored")
