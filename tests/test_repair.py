@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from makeready import Body, Part, analyze, load, repair
+from makeready.geometry.repair import DEFAULT_ACTIONS
 from makeready.views import mesh_checks_json, repair_json
 
 from .conftest import DATA, corpus_path
@@ -208,3 +209,28 @@ def test_corpus_inverted_hourglass_is_turned_outward():
     _, report = repair(p, self_intersections=False)
     assert_sound(report)
     assert report.volume_after == pytest.approx(3.4297e-05, rel=1e-3)
+
+
+def test_success_is_claimed_only_without_self_intersections():
+    """Two overlapping cubes in one body: closed and wound, but they cross.
+
+    Repair without the union says so; with it the shells become one solid and the volume change
+    is reported.
+    """
+    from tests.meshes import box, merged, part
+
+    overlapping = part(*merged(box((10.0, 10.0, 10.0)), box((10.0, 10.0, 10.0), offset=(5.0, 5.0, 5.0))))
+    _, plain = repair(overlapping)
+    assert plain.after.watertight
+    assert plain.after.winding_consistent
+    assert not plain.succeeded
+    assert plain.remaining["self_intersections"] > 0
+    fixed, united = repair(overlapping, actions=(*DEFAULT_ACTIONS, "intersections"))
+    assert united.succeeded, united.remaining
+    assert united.remaining == {}
+    assert fixed.bodies[0].volume == pytest.approx(
+        2000.0 - 125.0, rel=1e-6
+    )  # 2 x 1000 mm³ less the 5 mm overlap cube
+    assert any("volume 2,000.000 -> 1,875.000 mm³ (-6.25 %)" in note for note in united.notes), united.notes
+    _, unchecked = repair(overlapping, self_intersections=False)
+    assert unchecked.remaining == {"self_intersections": "not searched"}

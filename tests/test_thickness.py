@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from makeready import Body, Part, load, measure
 from makeready.geometry.rays import EMBREE_AVAILABLE, EmbreeCaster, GridCaster, cast_until
 from makeready.geometry.thickness import DEFAULT_THIN_BELOW, closest_points, supported_extreme
 from tests.conftest import corpus_path
-from tests.meshes import box, cube, merged, part, subdivide, tube, uv_sphere, wedge
+from tests.meshes import box, boxes_union, cube, merged, part, subdivide, tube, uv_sphere, wedge
 
 ENGINES = [
     "numpy",
@@ -218,3 +220,70 @@ def test_closest_points_match_trimesh():
     tri = rng.normal(size=(5000, 3, 3))
     points = rng.normal(size=(5000, 3)) * 2
     assert np.allclose(closest_points(tri, points), trimesh.triangles.closest_point(tri, points), atol=1e-12)
+
+
+def _engraved_block(depth: float = 0.5, groove: float = 0.8, ridge: float = 0.6, count: int = 6):
+    """A 20 mm block with ``count`` grooves ``depth`` deep cut into its top, ``ridge`` apart (manifold3d)."""
+    import manifold3d
+
+    block = manifold3d.Manifold.cube((20.0, 20.0, 20.0), False)
+    for i in range(count):
+        x = 3.0 + i * (groove + ridge)
+        block = block - manifold3d.Manifold.cube((groove, 12.0, depth + 1.0), False).translate(
+            (x, 4.0, 20.0 - depth)
+        )
+    mesh = block.to_mesh()
+    return np.asarray(mesh.vert_properties, float)[:, :3], np.asarray(mesh.tri_verts, np.int64)
+
+
+def test_ridges_between_engraved_grooves_are_fine_details_not_walls():
+    """Engraving 0.5 mm deep leaves 0.6 mm ridges: thinner than an FDM wall, but only as tall as
+    the engraving is deep — details the nozzle resolves as best it can, not walls to build."""
+    report = measure(part(*_engraved_block()), thin_below=0.8, narrow_below=0.4)
+    assert report.thin_total >= 1
+    assert {r.category for r in report.thin_walls} == {"fine_detail"}
+    for region in report.thin_walls:
+        assert region.value == pytest.approx(0.6, abs=0.02)
+        assert region.extents[1] == pytest.approx(0.5, abs=0.05)  # the ridge height = engraving depth
+    assert report.t_min is not None
+    assert report.t_min > 0.8
+
+
+def test_a_fin_is_a_wall_and_t_min_equals_its_region():
+    """A 0.6 mm fin 10 mm tall on a block: a wall; t_min and the first region agree exactly."""
+    v, f = boxes_union(((20.0, 20.0, 5.0), (0.0, 0.0, 0.0)), ((15.0, 0.6, 10.0), (2.5, 9.7, 5.0)))
+    report = measure(part(v, f), thin_below=0.8)
+    first = report.thin_walls[0]
+    assert first.category == "wall"
+    assert first.value == pytest.approx(0.6, abs=0.01)
+    assert report.t_min == first.value
+    assert first.extents[0] == pytest.approx(15.0, abs=0.1)
+    assert first.extents[1] >= 9.9
+
+
+def test_coincident_surfaces_are_defects_not_gaps():
+    """Two blocks 2 µm apart: the 'gap' is a modelling defect, listed as such, not gap_min."""
+    a = box((10.0, 10.0, 5.0))
+    b = box((10.0, 10.0, 5.0), offset=(0.0, 0.0, 5.002))
+    report = measure(part(*merged(a, b)), narrow_below=0.5)
+    assert report.narrow_gaps
+    assert {r.category for r in report.narrow_gaps} == {"defect"}
+    assert report.gap_min is None or report.gap_min > 0.5
+
+
+def test_the_calibration_cube_walls_pass_fdm_sls_and_mjf():
+    """The 20 mm xyz cube shipped with makeready: its lettering is detail, its walls pass."""
+    from makeready import run_analysis
+
+    sample = load(
+        Path(__file__).resolve().parents[1] / "src" / "makeready" / "data" / "samples" / "20mm-xyz-cube.stl"
+    )
+    for material, process in (("PLA", "fdm"), ("PA12", "sls"), ("PA12 MJF", "mjf")):
+        result = run_analysis(sample, material, process)
+        primary = result.chains[0]
+        assert primary.feasibility.thickness.t_min_chk is True, (material, primary.verdict)
+        assert primary.feasible, primary.verdict
+        assert result.thickness.thin_walls
+        assert all(
+            r.category == "fine_detail" for r in result.thickness.thin_walls
+        )

@@ -234,6 +234,7 @@ def analysis_display(
 def _region(region: Any) -> dict[str, Any]:
     return {
         "kind": region.kind,
+        "category": region.category,
         "value": float(region.value),
         "worst": [float(v) for v in region.worst],
         "centre": [float(v) for v in region.centre],

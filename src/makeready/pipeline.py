@@ -63,6 +63,18 @@ class ChainResult:
     feasibility: Feasibility
     features: PartFeatures
 
+    @property
+    def feasible(self) -> bool:
+        """One rule everywhere: the part fits a machine of the chain and every design check passes."""
+        return bool(self.estimate.feasible and self.feasibility.passed)
+
+    @property
+    def verdict(self) -> str:
+        """Why the chain is infeasible, with the failing checks' values and limits ("" if feasible)."""
+        if not self.estimate.feasible:
+            return self.estimate.reason
+        return "; ".join(f.text for f in self.feasibility.findings if f.passed is False)
+
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
@@ -372,10 +384,10 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
     if not result.estimate.feasible:
         technical = 0.0
     economic = leadtime = 100.0
-    if baseline is not None and result.estimate.feasible and baseline.estimate.feasible:
+    if baseline is not None and result.feasible and baseline.feasible:
         economic = 100.0 * min(1.0, baseline.estimate.cost_pp / result.estimate.cost_pp)
         leadtime = 100.0 * min(1.0, baseline.estimate.leadtime_days / result.estimate.leadtime_days)
-    elif not result.estimate.feasible:
+    elif not result.feasible:
         economic = leadtime = 0.0
     return {
         "economic": economic,
@@ -416,7 +428,7 @@ def _break_even(
     each swept lot, ``crossings`` lists every change and ``conventional_at`` the conventional
     route of each swept lot.
     """
-    if baseline is None or not primary.estimate.feasible or not conventional:
+    if baseline is None or not primary.feasible or not conventional:
         return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
     routes = [(c.process.prc, _lot_cost(c, cat)) for c in conventional]
 
@@ -475,7 +487,11 @@ def _chain_json(
         "fits_mac": bool(e.feasible and result.feasibility.size.fits_mac),
         "float_feasibilities": _float_feasibilities(result, baseline),
         "has_scaling": False,
-        "infeasible_reason": e.reason or None,
+        "infeasible_reason": result.verdict or None,
+        "checks": [
+            {"check": f.check, "value": f.value, "limit": f.limit, "passed": f.passed, "text": f.text}
+            for f in result.feasibility.findings
+        ],
         "labor": {
             "labor_pj": _hhmm(e.labour_h_pj),
             "labor_pl": _hhmm(e.labour_h_pl),
@@ -509,7 +525,7 @@ def _chain_json(
         "prc": result.process.prc,
         "prc_acronym": result.process.prc_acronym,
         "process_chain_id": result.chain_id,
-        "process_chain_stat": {"feasible": e.feasible},
+        "process_chain_stat": {"feasible": result.feasible},
         "process_steps": {
             s.name: {
                 "labour_h_per_part": s.labour_h_per_part,
@@ -548,7 +564,7 @@ def _report(
     cat: Catalog,
     units: UnitsWarning | None = None,
 ) -> dict[str, Any]:
-    conventional = [r for r in results if r.process.tech == "conventional" and r.estimate.feasible]
+    conventional = [r for r in results if r.process.tech == "conventional" and r.feasible]
     baseline = min(conventional, key=lambda r: r.estimate.cost_pl) if conventional else None
     primary = results[0]
     metrics = metrics_json(analysis.metrics)
@@ -571,9 +587,7 @@ def _report(
             "source_format": part.source_format,
         },
         "categories": {
-            "combo_categories": {
-                "am_suitable": bool(primary.estimate.feasible and primary.feasibility.passed)
-            },
+            "combo_categories": {"am_suitable": primary.feasible},
             "text_categories": {"material_group": primary.material.mat_lvl_2_name},
         },
         "cost_saved": (current_cost - am_cost) if current_cost is not None and am_cost is not None else None,
@@ -587,7 +601,7 @@ def _report(
         "info": "",
         "is_assembly": len(part.bodies) > 1,
         "leadtime_saved": (current_lead - primary.estimate.leadtime_days)
-        if current_lead is not None and primary.estimate.feasible
+        if current_lead is not None and primary.feasible
         else None,
         "loc_bat": False,
         "lot_size": lot_size,

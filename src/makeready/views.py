@@ -272,7 +272,7 @@ def repair_json(report: RepairReport) -> dict[str, Any]:
             for a in report.actions
         ],
         "notes": list(report.notes),
-        "remaining": {k: v for k, v in report.after.counts.items() if v},
+        "remaining": report.remaining,
         "before": analysis_json(report.before),
         "after": analysis_json(report.after),
         "mesh_checks": mesh_checks_json(report.before, report.after, report),
@@ -309,7 +309,9 @@ def _region_json(region: Region) -> dict[str, Any]:
         ids = region.faces[region.faces[:, 0] == body, 1]
         bodies.append({"body": int(body), "faces": ids[:LOCATION_CAP].tolist(), "face_count": len(ids)})
     return {
+        "category": region.category,
         "value": region.value,
+        "extents": [float(v) for v in region.extents],
         "worst": _xyz(region.worst),
         "centre": _xyz(region.centre),
         "area": region.area,

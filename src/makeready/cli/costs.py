@@ -84,8 +84,7 @@ def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
         table.add_column(column, justify="left" if column in ("chain", "machine", "ok") else "right")
     for chain in result.chains:
         e = chain.estimate
-        problem = "does not fit" if "fit" in e.reason else (e.reason or ", ".join(chain.feasibility.failures))
-        ok = "[green]yes[/]" if e.feasible and chain.feasibility.passed else f"[red]{escape(problem)}[/]"
+        ok = "[green]yes[/]" if chain.feasible else f"[red]{escape(_short_verdict(chain))}[/]"
         primary = " *" if chain is result.chains[0] else ""
         table.add_row(
             f"{chain.process.prc_acronym} | {escape(chain.material.mat_name)}{primary}",
@@ -130,3 +129,22 @@ def _cheaper_lots(sweep: dict[str, Any]) -> str:
         else:
             words.append(f"from {a:,} to {b:,}" if a > 1 else f"up to {b:,}")
     return " and ".join(words) + ("" if spans == [(1, None)] else " parts per lot")
+
+
+_CHECK_WORDS = {"t_min_chk": "wall", "t_max_chk": "wall", "gap_min_chk": "gap", "size_min_chk": "size"}
+
+
+def _short_verdict(chain: Any) -> str:
+    """A table cell: why a chain is infeasible, e.g. ``wall 0.042<0.1`` (mm; the report has it all)."""
+    if not chain.estimate.feasible:
+        return "does not fit" if "fit" in chain.estimate.reason else chain.estimate.reason
+    words = []
+    for f in chain.feasibility.findings:
+        if f.passed is not False:
+            continue
+        if f.value is None or f.limit is None:
+            words.append("does not fit" if f.check == "fits_mac" else f.check)
+            continue
+        sign = "<" if f.check in ("t_min_chk", "gap_min_chk", "size_min_chk") else ">"
+        words.append(f"{_CHECK_WORDS.get(f.check, 'size')} {f.value:.2g}{sign}{f.limit:g}")
+    return ", ".join(words)

@@ -254,11 +254,13 @@ def repair_command(
 def _print_regions(title: str, regions: tuple[Region, ...], total: int) -> None:
     if not total:
         return
-    table = Table(title=f"{title} ({total:,}, worst first)", title_justify="left")
+    table = Table(title=f"{title} ({total:,}: walls first, worst first)", title_justify="left")
+    table.add_column("what")
     for column in ("value mm", "worst point (x, y, z) mm", "area mm²", "faces"):
         table.add_column(column, justify="right")
     for region in regions[:10]:
         table.add_row(
+            region.category.replace("_", " "),
             f"{region.value:,.3f}",
             ", ".join(f"{x:,.2f}" for x in region.worst),
             f"{region.area:,.2f}",

@@ -31,6 +31,7 @@ __all__ = [
     "BuildVolume",
     "DesignLimits",
     "Feasibility",
+    "Finding",
     "GapCheck",
     "SizeCheck",
     "ThicknessCheck",
@@ -151,6 +152,20 @@ class SizeCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Finding:
+    """One design check: its value and limit (mm), the verdict, and in words.
+
+    ``passed`` is None when the check could not be made; ``text`` then says why.
+    """
+
+    check: str
+    value: float | None
+    limit: float | None
+    passed: bool | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Feasibility:
     """Seed 000 ``feasibility`` block plus the orientation that fits the machine, if any.
 
@@ -192,6 +207,42 @@ class Feasibility:
             "t_max_chk": self.thickness.t_max_chk,
         }
         return tuple(name for name, ok in named.items() if ok is False)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every check with its value, limit and verdict, in seed field order."""
+        g, s, t = self.gap_size, self.size, self.thickness
+        return (
+            _finding("t_min_chk", "thinnest wall", t.t_min, t.t_lim_min, t.t_min_chk, "min"),
+            _finding("t_max_chk", "thickest wall", t.t_max, t.t_lim_max, t.t_max_chk, "max"),
+            _finding("gap_min_chk", "narrowest gap", g.gap_min, g.gap_lim_min, g.gap_min_chk, "min"),
+            _finding("size_min_chk", "smallest box edge", s.size_min, s.size_lim_min, s.size_min_chk, "min"),
+            _finding("size_max_chk", "largest box edge", s.size_max, s.size_lim_max, s.size_max_chk, "max"),
+            Finding(
+                "fits_mac",
+                None,
+                None,
+                s.fits_mac,
+                "fits the machine"
+                if s.fits_mac
+                else ("no machine to fit" if s.fits_mac is None else "fits no orientation in the machine"),
+            ),
+        )
+
+
+def _finding(
+    check: str, what: str, value: float | None, limit: float | None, passed: bool | None, side: str
+) -> Finding:
+    bound = "min" if side == "min" else "max"
+    if passed is None:
+        why = "no limit for this material" if limit is None else "nothing to measure"
+        if check == "gap_min_chk" and value is None and limit is not None:
+            why = "the part has no gap"
+        return Finding(check, value, limit, None, f"{what} not checked: {why}")
+    if value is None or limit is None:
+        return Finding(check, value, limit, passed, f"{what}: none to check (ok)")
+    verdict = "ok" if passed else "too small" if side == "min" else "too large"
+    return Finding(check, value, limit, passed, f"{what} {value:.3g} mm ({bound} {limit:g} mm): {verdict}")
 
 
 def _at_least(value: float | None, limit: float | None) -> bool | None:

@@ -112,6 +112,8 @@ class RepairReport:
         Analysis of the input and of the repaired part.
     notes : tuple of str
         Shells removed as exact duplicates, holes left open, volume guard decisions…
+    intersections_checked : bool
+        Whether the before/after analyses searched for self-intersections.
 
     """
 
@@ -119,6 +121,7 @@ class RepairReport:
     before: AnalysisReport
     after: AnalysisReport
     notes: tuple[str, ...] = field(default=())
+    intersections_checked: bool = True
 
     @property
     def volume_before(self) -> float:
@@ -140,8 +143,20 @@ class RepairReport:
 
     @property
     def succeeded(self) -> bool:
-        """Watertight, consistently wound, positive volume, no body lost."""
-        return self.after.valid_volume and self.bodies_kept
+        """Watertight, consistently wound, positive volume, no body lost, no self-intersections.
+
+        Self-intersections count where they were searched; :attr:`remaining` says when not.
+        """
+        crossing = self.after.counts.get("self_intersections", 0) if self.intersections_checked else 0
+        return self.after.valid_volume and self.bodies_kept and crossing == 0
+
+    @property
+    def remaining(self) -> dict[str, int | str]:
+        """The problems the result still has, by type (counts), and what was not searched."""
+        left: dict[str, int | str] = {k: v for k, v in self.after.counts.items() if v}
+        if not self.intersections_checked:
+            left["self_intersections"] = "not searched"
+        return left
 
 
 class _Tally:
@@ -197,7 +212,7 @@ def repair(
         RepairAction(a, ACTION_TITLES[a], tally.counts.get(a, 0), _detail(a, tally.counts.get(a, 0)))
         for a in run
     )
-    return result, RepairReport(reported, before, after, tuple(tally.notes))
+    return result, RepairReport(reported, before, after, tuple(tally.notes), self_intersections)
 
 
 def _detail(action: str, count: int) -> str:
@@ -270,8 +285,16 @@ def _repair_body(
         faces, inverted = _fix_inversion(vertices, faces)
         tally.add("inversion", inverted)
     if "intersections" in wanted:
+        volume = _volume(vertices, faces)
         vertices, faces, united = _unite_shells(vertices, faces, tally, body.name)
         tally.add("intersections", united)
+        if united:
+            change = _volume(vertices, faces) - volume
+            share = f" ({100 * change / volume:+.2f} %)" if volume else ""
+            tally.notes.append(
+                f"{body.name}: {united} overlapping shells united, volume {volume:,.3f} -> "
+                f"{volume + change:,.3f} mm³{share}"
+            )
     if budget is not None and budget < len(faces):
         vertices, faces, removed = _decimate(vertices, faces, budget, tally, body.name)
         tally.add("decimate", removed)

@@ -28,7 +28,23 @@ hole of an open mesh give no value, and the report is marked low-confidence.
 
 Robust extremes: ``t_min`` (and ``gap_min``) is the smallest value ``v`` such that the sample
 points measuring ``v`` or less cover at least the area of a disc of diameter ``v`` and number at
-least three: one bad ray cannot define it. ``t_max`` is the diameter of the largest ball that
+least three: one bad ray cannot define it.
+
+Regions: the faces measuring below the limit are joined into connected regions (across the
+wall their rays crossed), and each region is classified by what a process would have to build
+there. Its thin direction is the principal direction of the rays that measured it; across that
+direction the region reaches ``extents[0]`` and ``extents[1]`` (for a wall: its length and
+its height). A **wall** reaches at least ``detail_below`` (default twice the limit) both ways and
+must be built as such; a **fine detail** reaches less than that in one of them (the ridges
+between engraved letters are as tall as the engraving is deep, an embossed line, the lip of a
+fillet, a tip) or covers less than a ``detail_below``-wide disc, or is thin from one side only
+(its faces span less than half its thickness along the rays: the lip of a chamfer or a fillet
+edge, whose other side is not thin) — it prints as well as the process resolves it and does
+not make the part infeasible; a **defect** measures below ``defect_below`` (5 µm,
+thinner than any process builds: coincident or overlapping surfaces, sliver triangles).
+``t_min`` and ``gap_min`` come from the walls (and the unflagged surface) only, so they always
+equal the value of the first wall region when there is one; every region's value is the robust
+minimum of its own samples. ``t_max`` is the diameter of the largest ball that
 fits inside the part: each sample's ball centre is checked with 26 rays for the nearest surface
 around it (so the plate edge that reads as the plate's width is cut to what fits), and the third
 largest fitted ball, within 2 %, is reported.
@@ -36,6 +52,7 @@ largest fitted ball, within 2 %, is reported.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -78,6 +95,15 @@ _REFINE_STEPS = 3
 _REFINE_TOLERANCE = 1e-3  # relative change below which the ball estimate counts as settled
 _MIN_POINTS = 3
 _T_MAX_TOLERANCE = 0.02
+#: Thinner than any process builds or any ray measures on a sound mesh, mm: a mesh defect.
+DEFECT_BELOW = 0.005
+#: A thin place that reaches less than this many times the limit in its second direction is a
+#: fine detail (engraving ridge, emboss, fillet lip), not a wall the process must build [E].
+DETAIL_FACTOR = 2.0
+#: A region whose faces lie within this share of its thickness along the rays is measured from
+#: one side only (the opposite side is not thin): the lip of a chamfer or fillet, an edge.
+ONE_SIDED = 0.5
+_CATEGORY_ORDER = {"wall": 0, "fine_detail": 1, "defect": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +114,7 @@ class Region:
     ----------
     kind : {"thin_wall", "narrow_gap"}
     value : float, mm
-        The smallest thickness (or gap) measured in the region.
+        The robust smallest thickness (or gap) of the region's samples (see the module notes).
     worst : (3,) float64, mm
         Where that smallest value was measured.
     centre : (3,) float64, mm
@@ -97,6 +123,11 @@ class Region:
         Surface area of the region's faces.
     faces : (k, 2) int64
         ``(body index, face index)`` of every face in the region.
+    category : {"wall", "fine_detail", "defect"}
+        What the place is (module notes): only walls count towards ``t_min`` / ``gap_min``.
+    extents : (3,) float64, mm
+        How far the place reaches across its measuring rays (as a wall: length, then height),
+        and along them (see :func:`feature_extents`).
 
     """
 
@@ -106,6 +137,8 @@ class Region:
     centre: FloatArray
     area: float
     faces: IntArray
+    category: Literal["wall", "fine_detail", "defect"] = "wall"
+    extents: FloatArray = field(default_factory=lambda: np.zeros(3))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +174,8 @@ class ThicknessReport:
         Per-face values, one entry per body of the part.
     thin_walls, narrow_gaps : tuple of Region
         Connected places below ``thin_below`` / ``narrow_below`` (beyond the limit tolerance of
-        :mod:`makeready.geometry.tolerance`), worst first, at most ``max_regions`` of each.
+        :mod:`makeready.geometry.tolerance`): walls first, then fine details, then defects, worst
+        first within each, at most ``max_regions`` of each.
     thin_below, narrow_below : float, mm
         Thresholds used for the regions.
     thin_total, narrow_total : int
@@ -201,6 +235,8 @@ def measure(
     samples: int | None = None,
     thin_below: float = DEFAULT_THIN_BELOW,
     narrow_below: float = DEFAULT_NARROW_BELOW,
+    detail_below: float | None = None,
+    defect_below: float = DEFECT_BELOW,
     max_regions: int = 100,
     engine: Engine = "auto",
     caster: RayCaster | None = None,
@@ -217,6 +253,12 @@ def measure(
         subdivided up to about 20,000 points in all; meshes above 2 M faces get 2 M points.
     thin_below, narrow_below : float, mm
         Thresholds for the located thin-wall and narrow-gap regions.
+    detail_below : float, mm, optional
+        A region reaching less than this in its second direction is a fine detail; default
+        ``DETAIL_FACTOR`` × the region's limit (wider of the limit and the process's smallest
+        feature is the caller's choice).
+    defect_below : float, mm
+        Regions thinner than this are mesh defects.
     max_regions : int
         Cap on each list of regions.
     engine : {"auto", "embree", "numpy"}
@@ -283,9 +325,7 @@ def measure(
             "(inverted or intersecting shells)"
         )
 
-    t_min = supported_extreme(thickness, weight, "min")
     t_max = _largest_ball(caster, thickness, pts, tri, -normal[pts.face])
-    gap_min = supported_extreme(gap, weight, "min")
 
     centroid = tri.mean(axis=1)
     face_thickness = _per_face(pts, thickness, m, centroid)
@@ -297,10 +337,13 @@ def measure(
         )
         for i, b in enumerate(part.bodies)
     )
-    thin = _regions(
-        "thin_wall", thickness, hit_face, thin_below, pts, faces, area, centroid, body_of, offsets
+    mesh = _Mesh(pts, tri, normal, faces, area, centroid, body_of, offsets)
+    thin_detail = detail_below if detail_below is not None else DETAIL_FACTOR * thin_below
+    narrow_detail = detail_below if detail_below is not None else DETAIL_FACTOR * narrow_below
+    thin, t_min = _classified("thin_wall", thickness, hit_face, thin_below, thin_detail, defect_below, mesh)
+    narrow, gap_min = _classified(
+        "narrow_gap", gap, gap_face, narrow_below, narrow_detail, defect_below, mesh
     )
-    narrow = _regions("narrow_gap", gap, gap_face, narrow_below, pts, faces, area, centroid, body_of, offsets)
     return ThicknessReport(
         t_min=t_min,
         t_max=t_max,
@@ -683,19 +726,72 @@ def _edge_neighbours(faces: IntArray) -> tuple[IntArray, IntArray]:
     return topo.order[pos] // 3, topo.order[pos + 1] // 3
 
 
+@dataclass(frozen=True, slots=True)
+class _Mesh:
+    """The sampled mesh the region search needs."""
+
+    pts: SurfaceSamples
+    tri: FloatArray
+    normal: FloatArray
+    faces: IntArray
+    area: FloatArray
+    centroid: FloatArray
+    body_of: IntArray
+    offsets: IntArray
+
+
+def _classified(
+    kind: Literal["thin_wall", "narrow_gap"],
+    values: FloatArray,
+    hit_face: IntArray,
+    below: float,
+    detail_below: float,
+    defect_below: float,
+    mesh: _Mesh,
+) -> tuple[list[Region], float | None]:
+    """Regions below ``below``, classified (module notes), and the robust minimum over walls."""
+    weight = mesh.pts.weight
+    found = _regions(kind, values, hit_face, below, mesh)
+    if not found:
+        return [], supported_extreme(values, weight, "min")
+    regions: list[Region] = []
+    outside = values.copy()  # samples of fine details and defects do not count
+    for region, samples in found:
+        value = supported_extreme(values[samples], weight[samples], "min")
+        robust = float(value) if value is not None else region.value
+        category: Literal["wall", "fine_detail", "defect"] = "wall"
+        if robust < defect_below:
+            category = "defect"
+        elif (
+            region.extents[1] < detail_below
+            or region.area < np.pi * detail_below**2 / 4.0
+            or region.extents[2] < ONE_SIDED * robust
+        ):
+            category = "fine_detail"
+        if category != "wall":
+            outside[samples] = np.nan
+        regions.append(dataclasses.replace(region, value=robust, category=category))
+    regions.sort(key=lambda r: (_CATEGORY_ORDER[r.category], r.value))
+    walls = [r.value for r in regions if r.category == "wall"]
+    extreme = min(walls) if walls else supported_extreme(outside, weight, "min")
+    return regions, extreme
+
+
 def _regions(
     kind: Literal["thin_wall", "narrow_gap"],
     values: FloatArray,
     hit_face: IntArray,
     below: float,
-    pts: SurfaceSamples,
-    faces: IntArray,
-    area: FloatArray,
-    centroid: FloatArray,
-    body_of: IntArray,
-    offsets: IntArray,
-) -> list[Region]:
-    """Connected faces with a sample below ``below``, joined across the wall their rays crossed."""
+    mesh: _Mesh,
+) -> list[tuple[Region, IntArray]]:
+    """Connected faces with a sample below ``below``, joined across the wall their rays crossed.
+
+    Returns each region (its ``value`` the raw minimum, ``extents`` from its faces' corners)
+    with the indices of its low samples.
+    """
+    pts, faces, area, centroid, body_of, offsets = (
+        mesh.pts, mesh.faces, mesh.area, mesh.centroid, mesh.body_of, mesh.offsets,
+    )  # fmt: skip
     low = np.isfinite(values) & (values < below_limit(below))
     if not low.any():
         return []
@@ -722,6 +818,7 @@ def _regions(
     order = np.lexsort((values[low_idx], sample_label))
     first = np.flatnonzero(np.r_[True, sample_label[order][1:] != sample_label[order][:-1]])
     worst_sample[sample_label[order][first]] = low_idx[order][first]
+    sample_bounds = np.searchsorted(sample_label[order], np.arange(count + 1))
     face_area = area[flagged]
     region_area = np.bincount(label, weights=face_area, minlength=count)
     centre = (
@@ -731,21 +828,82 @@ def _regions(
         )
         / np.where(region_area > 0, region_area, 1.0)[:, None]
     )
-    ranking = np.argsort(region_value, kind="stable")
+    extents = feature_extents(
+        mesh.tri[flagged].reshape(-1, 3),
+        np.repeat(label, 3),
+        -mesh.normal[pts.face[low_idx]],
+        pts.weight[low_idx],
+        sample_label,
+        count,
+    )
     by_label = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[by_label], np.arange(count + 1))
     regions = []
-    for r in ranking:
+    for r in range(count):
         members = flagged[by_label[bounds[r] : bounds[r + 1]]]
         body = body_of[members]
-        regions.append(
-            Region(
-                kind=kind,
-                value=float(region_value[r]),
-                worst=pts.points[worst_sample[r]].copy(),
-                centre=centre[r].copy(),
-                area=float(region_area[r]),
-                faces=np.stack([body, members - offsets[body]], axis=1),
-            )
+        region = Region(
+            kind=kind,
+            value=float(region_value[r]),
+            worst=pts.points[worst_sample[r]].copy(),
+            centre=centre[r].copy(),
+            area=float(region_area[r]),
+            faces=np.stack([body, members - offsets[body]], axis=1),
+            extents=extents[r].copy(),
         )
+        regions.append((region, low_idx[order[sample_bounds[r] : sample_bounds[r + 1]]]))
     return regions
+
+
+def feature_extents(
+    points: FloatArray,
+    point_label: IntArray,
+    directions: FloatArray,
+    direction_weight: FloatArray,
+    direction_label: IntArray,
+    count: int,
+) -> FloatArray:
+    """How far each thin place reaches across its measuring rays, and along them (mm).
+
+    The thin direction of a set is the principal direction of its rays (the eigenvector of
+    ``Σ w d dᵀ`` with the largest eigenvalue); the set's points are measured along the other two
+    eigenvectors (the place's extent as a wall: its length and its height) and along the thin
+    direction.
+
+    Parameters
+    ----------
+    points : (n, 3) float64, mm
+        The points of every set (e.g. the corners of its faces).
+    point_label : (n,) int64
+        Set of each point, ``0 <= label < count``.
+    directions : (k, 3) float64
+        Unit directions of the rays that measured each set.
+    direction_weight : (k,) float64
+        Weight of each ray (the area its sample stands for).
+    direction_label : (k,) int64
+        Set of each ray.
+    count : int
+        Number of sets.
+
+    Returns
+    -------
+    (count, 3) float64, mm
+        Extents across the rays (larger, smaller), then along them.
+
+    """
+    moments = np.empty((count, 3, 3))
+    for i in range(3):
+        for j in range(i, 3):
+            moments[:, i, j] = moments[:, j, i] = np.bincount(
+                direction_label, direction_weight * directions[:, i] * directions[:, j], count
+            )
+    _, axes = np.linalg.eigh(moments)  # columns by ascending eigenvalue: the last is the thin direction
+    along = np.einsum("ni,nij->nj", points, axes[point_label])
+    low = np.full((count, 3), np.inf)
+    high = np.full((count, 3), -np.inf)
+    np.minimum.at(low, point_label, along)
+    np.maximum.at(high, point_label, along)
+    span = np.where(high >= low, high - low, 0.0)
+    across = np.sort(span[:, :2], axis=1)[:, ::-1]
+    result: FloatArray = np.concatenate([across, span[:, 2:]], axis=1)
+    return result

@@ -383,7 +383,9 @@ function renderThin(thickness) {
   }
   regions.slice(0, 100).forEach((region) => {
     const li = document.createElement('li');
-    const kind = region.kind === 'thin_wall' ? 'Wall' : 'Gap';
+    // Only walls (and gaps) count against the limits; fine details and mesh defects are listed to look at.
+    const what = { wall: '', fine_detail: ' (fine detail)', defect: ' (mesh defect)' }[region.category || 'wall'] ?? '';
+    const kind = (region.kind === 'thin_wall' ? 'Wall' : 'Gap') + what;
     const centre = { x: region.worst[0], y: region.worst[1], z: region.worst[2] };
     li.append(findingButton(`${kind} ${fmt(region.value, 2)} mm, ${fmt(region.area, 1)} mm² at ${xyz(centre)}`, () => {
       state.view.flyToPart(region.worst, Math.sqrt(region.area) / 2, region.kind === 'thin_wall' ? '#b2182b' : '#6a3d9a');

@@ -1,0 +1,116 @@
+"""Self-intersection predicates: exact answers on touching, coplanar and zero-area cases.
+
+Truth is exact rational arithmetic (Python fractions; a float is a dyadic rational, so the
+orientation determinants of :func:`exact_intersect` carry no rounding error), checked first on
+hand-made cases whose answer is known, then against the vectorised floating-point test on
+random and adversarial pairs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from makeready.geometry.intersections import exact_intersect, intersecting_pairs, triangles_intersect
+
+T = np.array([[0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+KNOWN = {
+    "crossing": (np.array([[0.5, 0.5, -1], [0.5, 0.5, 1], [1.5, 0.2, 1.0]]), True),
+    "parallel 0.49 above": (T + np.array([0.0, 0.0, 0.49]), False),
+    "coplanar overlapping": (T + np.array([0.5, 0.5, 0.0]), True),
+    "coplanar apart": (T + np.array([5.0, 5.0, 0.0]), False),
+    "coplanar touching at a corner": (T + np.array([2.0, 0.0, 0.0]), True),
+    "coplanar sharing an edge's piece": (
+        np.array([[1.0, 0.0, 0.0], [3.0, 0.0, 0.0], [2.0, -1.0, 0.0]]),
+        True,
+    ),
+    "touching at a vertex from above": (np.array([[1, 1, 0], [3, 3, 1], [3, 3, -1]], float), True),
+    "near miss": (np.array([[1.01, 1.01, 0], [3, 3, 1], [3, 3, -1]], float), False),
+    "edge on the face": (np.array([[0.5, 0.5, 0.0], [1.0, 0.5, 0.0], [0.7, 0.6, 1.0]]), True),
+    "zero-area, piercing": (np.array([[0.5, 0.5, -1.0], [0.5, 0.5, 0.0], [0.5, 0.5, 1.0]]), True),
+    "zero-area, above": (np.array([[0.5, 0.5, 0.1], [0.5, 0.5, 0.5], [0.5, 0.5, 1.0]]), False),
+    "zero-area in plane, outside": (np.array([[3.0, 3.0, 0.0], [4.0, 4.0, 0.0], [5.0, 5.0, 0.0]]), False),
+    "zero-area in plane, crossing": (np.array([[-1.0, 0.5, 0.0], [0.5, 0.5, 0.0], [3.0, 0.5, 0.0]]), True),
+    "a point on the face": (np.array([[0.5, 0.5, 0.0]] * 3), True),
+    "a point beside it": (np.array([[0.5, 0.5, 1e-12]] * 3), False),
+}
+
+
+@pytest.mark.parametrize("case", KNOWN)
+def test_exact_answers_on_known_cases(case):
+    other, truth = KNOWN[case]
+    assert exact_intersect(T, np.asarray(other, float)) is truth
+    assert exact_intersect(np.asarray(other, float), T) is truth  # symmetric
+    assert bool(triangles_intersect(T[None], np.asarray(other, float)[None])[0]) is truth
+
+
+def _random_pairs(rng, k, grid):
+    """Triangles on a coarse integer grid: many coplanar, touching and zero-area pairs."""
+    return rng.integers(0, grid, size=(k, 3, 3)).astype(float), rng.integers(0, grid, size=(k, 3, 3)).astype(
+        float
+    )
+
+
+def test_floating_point_agrees_with_exact_arithmetic_on_random_grid_pairs():
+    rng = np.random.default_rng(20)
+    a, b = _random_pairs(rng, 3000, 3)
+    fast = triangles_intersect(a, b)
+    exact = np.array([exact_intersect(x, y) for x, y in zip(a, b, strict=True)])
+    assert (fast == exact).all(), np.flatnonzero(fast != exact)[:10]
+    assert 0.2 < exact.mean() < 0.95  # both answers well represented
+
+
+def test_floating_point_agrees_far_from_the_origin_and_nearly_coplanar():
+    """Large coordinates and near-coplanar pairs: where rounding decides a naive test."""
+    rng = np.random.default_rng(21)
+    base = rng.normal(size=(2000, 3, 3))
+    tilt = rng.normal(size=(2000, 3, 3)) * 1e-9  # nearly coplanar copies, some crossing, some not
+    shift = np.where(rng.random((2000, 1, 1)) < 0.5, 0.0, rng.normal(size=(2000, 1, 3)) * 0.3)
+    far = np.array([1e6, -2e6, 3e5])
+    a, b = base + far, base + tilt + shift + far
+    fast = triangles_intersect(a, b)
+    exact = np.array([exact_intersect(x, y) for x, y in zip(a, b, strict=True)])
+    assert (fast == exact).all(), np.flatnonzero(fast != exact)[:10]
+
+
+def test_parallel_plates_half_a_millimetre_apart_do_not_intersect():
+    """Issue 21: coplanar-looking triangles 0.49 mm apart were reported as intersecting."""
+    x = np.linspace(0.0, 100.0, 11)
+    xx, yy = np.meshgrid(x, x)
+    pts = np.stack([xx.ravel(), yy.ravel(), np.zeros(xx.size)], axis=1)
+    quads = [
+        (i * 11 + j, i * 11 + j + 1, (i + 1) * 11 + j + 1, (i + 1) * 11 + j)
+        for i in range(10)
+        for j in range(10)
+    ]
+    faces = np.array([f for a, b, c, d in quads for f in ((a, b, c), (a, c, d))])
+    vertices = np.concatenate([pts + np.array([1e5, 1e5, 1e3]), pts + np.array([1e5, 1e5, 1e3 + 0.49])])
+    both = np.concatenate([faces, faces + len(pts)])
+    assert len(intersecting_pairs(vertices, both)) == 0
+
+
+def test_zero_area_triangles_touching_nothing_are_not_intersections():
+    """A sliver collapsed onto a line beside a face is no intersection (exact arithmetic)."""
+    vertices = np.array(
+        [[0, 0, 0], [10, 0, 0], [0, 10, 0], [2, 2, 0.001], [3, 3, 0.001], [4, 4, 0.001]], float
+    )
+    faces = np.array([[0, 1, 2], [3, 4, 5]])
+    assert len(intersecting_pairs(vertices, faces)) == 0
+    touching = vertices.copy()
+    touching[3:, 2] = 0.0  # now on the face: a real (degenerate) intersection
+    assert intersecting_pairs(touching, faces).tolist() == [[0, 1]]
+
+
+def test_many_shells_stay_fast():
+    """15 overlapping spheres of 1,800 triangles: the exact fallback stays rare."""
+    from tests.meshes import merged, uv_sphere
+
+    spheres = [uv_sphere(10.0, 40, 24) for _ in range(15)]
+    parts = [(v + np.array([i * 3.0, 0.0, 0.0]), f) for i, (v, f) in enumerate(spheres)]
+    vertices, faces = merged(*parts)
+    start = time.perf_counter()
+    pairs = intersecting_pairs(vertices, faces)
+    assert len(pairs) > 0
+    assert time.perf_counter() - start < 20.0  # a guard against a pathological fallback, not a benchmark
