@@ -86,6 +86,8 @@ def main() -> None:
                     "machine": chain.machine.mac_name,
                     "additive": additive,
                     "reason": chain.estimate.reason,
+                    "feasible": chain.feasible,
+                    "verdict": chain.verdict,
                     "quotes": quotes,
                 }
             )
@@ -114,11 +116,12 @@ def _markdown(rows: list[dict]) -> str:
         "show the lot's own builds (`alone`) and a share of a full build (`shared`, bureau mode);",
         "conventional chains amortise tooling per lot and set-up per production run (nesting does",
         "not apply). Each part is analysed once; every chain is priced at each lot by the same",
-        "model as the report. — : the part does not fit that route (reason in quotes.json).",
+        "model as the report. — : the part does not fit that route; `checks` names a design check",
+        "that fails (the price is still shown, as the report does).",
         "",
     ]
-    header = "| chain | machine | nesting | " + " | ".join(f"lot {lot:,}" for lot in LOTS) + " |"
-    rule = "|---|---|---|" + "---:|" * len(LOTS)
+    header = "| chain | machine | checks | nesting | " + " | ".join(f"lot {lot:,}" for lot in LOTS) + " |"
+    rule = "|---|---|---|---|" + "---:|" * len(LOTS)
     part = None
     for row in rows:
         if row["part"] != part:
@@ -131,7 +134,10 @@ def _markdown(rows: list[dict]) -> str:
                 q = row["quotes"][style][str(lot)]
                 cells.append("—" if q["eur_pp"] is None else f"{_money(q['eur_pp'])} ({q['days']} d)")
             nesting = style if row["additive"] else "per run"
-            lines.append(f"| {row['chain']} | {row['machine']} | {nesting} | " + " | ".join(cells) + " |")
+            checks = "ok" if row["feasible"] else row["verdict"].replace("|", "/")
+            lines.append(
+                f"| {row['chain']} | {row['machine']} | {checks} | {nesting} | " + " | ".join(cells) + " |"
+            )
     lines += [
         "",
         "![cost per part against lot size](quotes.png)",

@@ -187,7 +187,9 @@ def _seed_keys() -> tuple[set[str], set[str]]:
 
 @pytest.fixture(scope="module")
 def idler_report():
-    return run_analysis(load(DATA / "idler_riser.STL", units="inch"), "316L", "slm", 3, part_id="p1", name="idler")
+    return run_analysis(
+        load(DATA / "idler_riser.STL", units="inch"), "316L", "slm", 3, part_id="p1", name="idler"
+    )
 
 
 def test_report_has_every_seed_key(idler_report):
@@ -270,7 +272,9 @@ def test_report_baseline_and_break_even_are_consistent(idler_report):
 
 def test_break_even_does_not_depend_on_the_lot_quoted(idler_report):
     """The same part quoted for 3 and for 400 parts: the same curves and the same break-even."""
-    other = run_analysis(load(DATA / "idler_riser.STL", units="inch"), "316L", "slm", 400, part_id="p1", name="idler")
+    other = run_analysis(
+        load(DATA / "idler_riser.STL", units="inch"), "316L", "slm", 400, part_id="p1", name="idler"
+    )
     first, second = (
         r.report["process_chains"][r.report["primary_process_chain_id"]]["break_even"]
         for r in (idler_report, other)

@@ -284,6 +284,4 @@ def test_the_calibration_cube_walls_pass_fdm_sls_and_mjf():
         assert primary.feasibility.thickness.t_min_chk is True, (material, primary.verdict)
         assert primary.feasible, primary.verdict
         assert result.thickness.thin_walls
-        assert all(
-            r.category == "fine_detail" for r in result.thickness.thin_walls
-        )
+        assert all(r.category == "fine_detail" for r in result.thickness.thin_walls)

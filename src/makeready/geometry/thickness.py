@@ -40,7 +40,7 @@ between engraved letters are as tall as the engraving is deep, an embossed line,
 fillet, a tip) or covers less than a ``detail_below``-wide disc, or is thin from one side only
 (its faces span less than half its thickness along the rays: the lip of a chamfer or a fillet
 edge, whose other side is not thin) — it prints as well as the process resolves it and does
-not make the part infeasible; a **defect** measures below ``defect_below`` (5 µm,
+not make the part infeasible; a **defect** measures below ``defect_below`` (20 µm,
 thinner than any process builds: coincident or overlapping surfaces, sliver triangles).
 ``t_min`` and ``gap_min`` come from the walls (and the unflagged surface) only, so they always
 equal the value of the first wall region when there is one; every region's value is the robust
@@ -95,8 +95,9 @@ _REFINE_STEPS = 3
 _REFINE_TOLERANCE = 1e-3  # relative change below which the ball estimate counts as settled
 _MIN_POINTS = 3
 _T_MAX_TOLERANCE = 0.02
-#: Thinner than any process builds or any ray measures on a sound mesh, mm: a mesh defect.
-DEFECT_BELOW = 0.005
+#: Thinner than any process in the catalog builds (finest layers and pixels are 20-30 µm), mm:
+#: coincident or overlapping surfaces, slivers — a mesh defect.
+DEFECT_BELOW = 0.02
 #: A thin place that reaches less than this many times the limit in its second direction is a
 #: fine detail (engraving ridge, emboss, fillet lip), not a wall the process must build [E].
 DETAIL_FACTOR = 2.0
