@@ -13,6 +13,7 @@ feasible conventional chain is the baseline (``current_cost``, ``current_leadtim
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 import warnings
@@ -432,6 +433,7 @@ def _break_even(
         return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
     routes = [(c.process.prc, _lot_cost(c, cat)) for c in conventional]
 
+    @functools.cache  # the sweep and ``conventional_at`` ask for the same lots
     def cheapest_conventional(lot: int) -> tuple[float, str]:
         return min((cost(lot), name) for name, cost in routes)
 
