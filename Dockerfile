@@ -1,7 +1,7 @@
 # makeready: one image for the API (`makeready serve`) and the workers (`makeready worker`).
 FROM python:3.11-slim
 
-# libgl/libglu are what OpenCascade (STEP via cascadio) and Embree wheels load at run time;
+# libgl/libglu are what OpenCascade (STEP via OCP) and Embree wheels load at run time;
 # procps gives pgrep for the worker's health check.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgl1 libglu1-mesa libgomp1 procps \

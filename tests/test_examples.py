@@ -116,3 +116,10 @@ def test_display_document_example(tmp_path):
     assert "box [20. 20. 20.] mm" in done.stdout
     assert "5 chain orientations; 0 mesh problems" in done.stdout  # sls, mjf, milling, turning, moulding
     assert (tmp_path / "cube-analysis.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_step_solids_example():
+    done = _run("step_solids.py")
+    assert "analytic_solids: 6 solids, watertight=True" in done.stdout
+    assert "sphere r10: B-rep 4188.790 mm3" in done.stdout  # 4/3 pi 10^3 = 4188.790
+    assert done.stdout.count("True)") == 6

@@ -40,7 +40,7 @@ ERROR_CODES: dict[str, str] = {
     "3mf.xml_forbidden": "the 3MF XML uses a DOCTYPE or entities, which 3MF forbids",
     "3mf.unsupported_extension": "the 3MF requires an extension makeready does not implement",
     "step.invalid": "the STEP file could not be read by OpenCascade",
-    "step.unavailable": "STEP support needs the optional OpenCascade package (cascadio)",
+    "step.unavailable": "STEP support needs OpenCascade (the cadquery-ocp-novtk package)",
     "request.invalid": "an option or parameter has a value makeready does not accept",
     "catalog.not_found": "no material, machine or process in the catalog has that name",
     "catalog.invalid": "a catalog record or override has an unknown field or a bad value",

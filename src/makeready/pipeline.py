@@ -41,7 +41,7 @@ from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
 from makeready.units import UnitsWarning, suspect_units
-from makeready.views import feasibility_json, mesh_checks_json, metrics_json, units_warning_json
+from makeready.views import brep_json, feasibility_json, mesh_checks_json, metrics_json, units_warning_json
 
 __all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "simplified"]
 
@@ -587,6 +587,7 @@ def _report(
             "bodies": len(part.bodies),
             "triangles": part.triangle_count,
             "source_format": part.source_format,
+            "brep": brep_json(part),
         },
         "categories": {
             "combo_categories": {"am_suitable": primary.feasible},

@@ -23,6 +23,7 @@ import numpy as np
 from makeready.catalog import CostingConfig, Machine, Material, record_id
 from makeready.geometry.analysis import ALL_TYPES, AnalysisReport
 from makeready.geometry.design_rules import Feasibility
+from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import Metrics
 from makeready.geometry.orientation import Orientation
 from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, Problem
@@ -226,6 +227,31 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
     }
 
 
+def brep_json(part: Part) -> dict[str, Any] | None:
+    """The exact B-rep properties of a STEP part beside its mesh's, or None for mesh formats.
+
+    Units as in :func:`metrics_json`: ``part_vol`` cm³ and ``part_srf_area`` cm² (3D Spark
+    analysis API), ``volume_mm3``/``area_mm2`` and the centre of mass in mm.
+    ``mesh_volume_deviation_mm3`` is the mesh's volume minus the B-rep's; the tessellation
+    bounds it by about ``area x tolerance`` (``volume_bound_mm3``).
+    """
+    brep = part.brep
+    if brep is None:
+        return None
+    volume = brep.volume
+    return {
+        "closed": brep.closed,
+        "part_vol": None if volume is None else volume / 1000.0,
+        "part_srf_area": brep.area / 100.0,
+        "volume_mm3": volume,
+        "area_mm2": brep.area,
+        "center_of_mass": None if brep.center is None else list(brep.center),
+        "tessellation_tolerance_mm": brep.tolerance,
+        "mesh_volume_deviation_mm3": None if volume is None else part.volume - volume,
+        "volume_bound_mm3": brep.area * brep.tolerance,
+    }
+
+
 def _body_json(body: BodyAnalysis) -> dict[str, Any]:
     return {
         "name": body.name,
@@ -254,6 +280,7 @@ def analysis_json(report: AnalysisReport) -> dict[str, Any]:
         "valid_volume": report.valid_volume,
         "counts": report.counts,
         "metrics": metrics_json(report.metrics),
+        "brep": brep_json(report.part),
         "bodies": [_body_json(b) for b in report.bodies],
         "problems": problems_json(report),
         "mesh_checks": mesh_checks_json(report),

@@ -38,6 +38,7 @@ from makeready.geometry.thickness import (
 )
 from makeready.views import (
     analysis_json,
+    brep_json,
     feasibility_json,
     orientation_json,
     repair_json,
@@ -77,9 +78,26 @@ def part_summary(part: Part) -> dict[str, Any]:
         "volume_mm3": part.volume,
         "area_mm2": part.area,
         "bounding_box_mm": {"min": lo.tolist(), "max": hi.tolist(), "size": (hi - lo).tolist()},
+        "brep": brep_json(part),
         "notes": list(part.notes),
         "metadata": dict(part.metadata),
     }
+
+
+def _print_brep(part: Part) -> None:
+    """The exact B-rep values beside the mesh's (STEP parts)."""
+    brep = brep_json(part)
+    if brep is None:
+        return
+    if brep["volume_mm3"] is None:
+        out.print(f"B-rep (exact): open shape, area {brep['area_mm2']:,.3f} mm² — no volume")
+        return
+    deviation = brep["mesh_volume_deviation_mm3"]
+    centre = ", ".join(f"{x:,.3f}" for x in brep["center_of_mass"])
+    out.print(
+        f"B-rep (exact): volume {brep['volume_mm3']:,.3f} mm³ (mesh {deviation:+,.3f}, bound "
+        f"±{brep['volume_bound_mm3']:,.1f}), area {brep['area_mm2']:,.3f} mm², centre of mass {centre}"
+    )
 
 
 def _notes(notes: tuple[str, ...] | list[str]) -> None:
@@ -120,6 +138,7 @@ def info(file: FileArg, units: UnitsOpt = None, as_json: JsonOpt = False) -> Non
     out.print(
         "bounding box mm: " + "  ".join(f"{axis} {a:.3f} … {b:.3f} ({s:.3f})" for axis, a, b, s in spans)
     )
+    _print_brep(part)
     _notes(part.notes)
 
 
@@ -164,6 +183,7 @@ def _print_analysis(report: AnalysisReport, title: str) -> None:
     genus = m.genus if m.genus is not None else "—"
     metrics.add_row("Euler characteristic / genus", f"{m.euler_characteristic} / {genus}")
     out.print(metrics)
+    _print_brep(part)
 
 
 @app.command(name="analyze", rich_help_panel="Parts")

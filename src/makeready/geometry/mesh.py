@@ -6,6 +6,7 @@ source file (3MF build items and components, unit scaling) already applied.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Body", "Part", "freeze"]
+__all__ = ["Body", "BrepProperties", "Part", "freeze"]
 
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.int64]
@@ -25,6 +26,48 @@ def freeze(array: npt.ArrayLike, dtype: Any) -> Any:
     out = np.ascontiguousarray(array, dtype=dtype).view()
     out.flags.writeable = False
     return out
+
+
+def _xyz(point: npt.ArrayLike) -> tuple[float, float, float]:
+    x, y, z = np.asarray(point, np.float64).reshape(3)
+    return float(x), float(y), float(z)
+
+
+@dataclass(frozen=True, slots=True)
+class BrepProperties:
+    """Mass properties of the exact B-rep shape a body was tessellated from (STEP).
+
+    Attributes
+    ----------
+    closed : bool
+        True when the shape is a solid bounded by closed shells.
+    area : float, mm²
+        Exact surface area.
+    volume : float or None, mm³
+        Exact volume; None for an open shape.
+    center : tuple of 3 float or None, mm
+        Exact centre of mass (uniform density); None for an open shape.
+    tolerance : float, mm
+        Linear deflection of the tessellation: no mesh point lies farther from the surface,
+        so the mesh volume may differ from ``volume`` by up to about ``area * tolerance``.
+
+    """
+
+    closed: bool
+    area: float
+    volume: float | None
+    center: tuple[float, float, float] | None
+    tolerance: float
+
+    def scaled(self, factor: float) -> BrepProperties:
+        """The same shape scaled uniformly by ``factor`` (e.g. a unit conversion)."""
+        return BrepProperties(
+            self.closed,
+            self.area * factor**2,
+            None if self.volume is None else self.volume * factor**3,
+            None if self.center is None else _xyz(np.asarray(self.center) * factor),
+            self.tolerance * factor,
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -39,15 +82,15 @@ class Body:
         Vertex positions, read-only.
     faces : (m, 3) int64
         Indices into ``vertices``, counter-clockwise seen from outside for a well-formed solid.
-    brep_volume : float or None, mm³
-        Exact volume of the B-rep solid the mesh was tessellated from (STEP), if known.
+    brep : BrepProperties or None
+        Exact mass properties of the B-rep shape the mesh was tessellated from (STEP).
 
     """
 
     name: str
     vertices: FloatArray
     faces: IndexArray
-    brep_volume: float | None = None
+    brep: BrepProperties | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vertices", freeze(self.vertices, np.float64).reshape(-1, 3))
@@ -107,7 +150,13 @@ class Body:
         faces = self.faces
         if np.linalg.det(m[:3, :3]) < 0:  # a mirror turns the winding inside out; undo it
             faces = faces[:, ::-1]
-        return Body(self.name, verts, faces, self.brep_volume)
+        brep = self.brep
+        if brep is not None and not np.isclose(abs(np.linalg.det(m[:3, :3])), 1.0, rtol=0, atol=1e-9):
+            brep = None  # a non-rigid map changes the solid: its exact properties are unknown
+        elif brep is not None and brep.center is not None:  # a rigid motion moves the centre
+            centre = np.asarray(brep.center) @ m[:3, :3].T + m[:3, 3]
+            brep = dataclasses.replace(brep, center=_xyz(centre))
+        return Body(self.name, verts, faces, brep)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -162,6 +211,28 @@ class Part:
     def area(self) -> float:
         """Sum of the bodies' surface areas, mm²."""
         return sum(b.area for b in self.bodies)
+
+    @property
+    def brep(self) -> BrepProperties | None:
+        """Exact B-rep properties of the whole part: None unless every body came from a B-rep.
+
+        Volumes and areas add up; the centre of mass is the volume-weighted mean (closed parts).
+        """
+        breps = [b.brep for b in self.bodies]
+        if not breps or any(b is None for b in breps):
+            return None
+        known = [b for b in breps if b is not None]
+        closed = all(b.closed for b in known)
+        volumes = [b.volume for b in known if b.volume is not None]
+        centres = [b.center for b in known if b.center is not None]
+        volume = sum(volumes) if closed else None
+        centre = None
+        if closed and volume:
+            mean = np.average(np.asarray(centres), axis=0, weights=np.asarray(volumes))
+            centre = _xyz(mean)
+        return BrepProperties(
+            closed, sum(b.area for b in known), volume, centre, max(b.tolerance for b in known)
+        )
 
     @property
     def bounds(self) -> FloatArray:

@@ -307,7 +307,7 @@ def _repair_body(
         tally.notes.append(
             f"{body.name}: {shells_in} shells became {shells_out} (duplicated or stitched shells joined)"
         )
-    return Body(body.name, vertices, faces, body.brep_volume)
+    return Body(body.name, vertices, faces, body.brep)
 
 
 def _compact(vertices: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray]:

@@ -7,12 +7,14 @@ reject some of those. Loading is a memory copy, far faster than parsing a part f
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+from typing import Any
 
 import numpy as np
 
-from makeready.geometry.mesh import Body, Part
+from makeready.geometry.mesh import Body, BrepProperties, Part
 
 __all__ = ["pack_part", "unpack_part"]
 
@@ -25,7 +27,7 @@ def pack_part(part: Part) -> bytes:
         "source_units": part.source_units,
         "notes": list(part.notes),
         "metadata": dict(part.metadata),
-        "bodies": [{"name": b.name, "brep_volume": b.brep_volume} for b in part.bodies],
+        "bodies": [{"name": b.name, "brep": _brep_json(b.brep)} for b in part.bodies],
     }
     arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
     for i, body in enumerate(part.bodies):
@@ -41,7 +43,7 @@ def unpack_part(data: bytes) -> Part:
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         meta = json.loads(archive["meta"].tobytes().decode())
         bodies = tuple(
-            Body(b["name"], archive[f"v{i}"], archive[f"f{i}"], b["brep_volume"])
+            Body(b["name"], archive[f"v{i}"], archive[f"f{i}"], _brep(b.get("brep")))
             for i, b in enumerate(meta["bodies"])
         )
     return Part(
@@ -52,3 +54,18 @@ def unpack_part(data: bytes) -> Part:
         notes=tuple(meta["notes"]),
         metadata=meta["metadata"],
     )
+
+
+def _brep_json(brep: BrepProperties | None) -> dict[str, Any] | None:
+    return None if brep is None else dataclasses.asdict(brep)
+
+
+def _brep(data: dict[str, Any] | None) -> BrepProperties | None:
+    """B-rep properties as stored; parts stored before they existed have none ("brep_volume": null)."""
+    if data is None:
+        return None
+    fields = dict(data)
+    if fields["center"] is not None:
+        x, y, z = fields["center"]
+        fields["center"] = (x, y, z)
+    return BrepProperties(**fields)

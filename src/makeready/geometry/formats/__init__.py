@@ -138,7 +138,7 @@ def _read_zip(archive: SafeZip, limits: LoadLimits, step_tolerance: float) -> Re
         label = os.path.splitext(os.path.basename(member))[0]
         for body in inner.bodies:
             name = label if len(inner.bodies) == 1 and len(members) > 1 else body.name
-            combined.bodies.append(type(body)(name, body.vertices, body.faces, body.brep_volume))
+            combined.bodies.append(type(body)(name, body.vertices, body.faces, body.brep))
         combined.notes.extend(f"{member}: {note}" for note in inner.notes)
     if len(members) > 1:
         combined.notes.append(f"{len(members)} part files read from the archive")
@@ -194,7 +194,10 @@ def load(
             source_units = wanted
             if wanted != "millimeter":
                 scale = MM_PER_UNIT[wanted]
-                bodies = [type(b)(b.name, b.vertices * scale, b.faces, b.brep_volume) for b in bodies]
+                bodies = [
+                    type(b)(b.name, b.vertices * scale, b.faces, b.brep and b.brep.scaled(scale))
+                    for b in bodies
+                ]
                 notes.append(f"units converted from {wanted} to mm")
     triangles = sum(b.triangle_count for b in bodies)
     if triangles == 0:
