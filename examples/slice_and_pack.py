@@ -33,8 +33,8 @@ def main(part: makeready.Part) -> None:
     (out / "ring_png.tar.gz").write_bytes(png_stack(resin, PngStack(exposure={"layer_s": 2.0})))
     print(f"{part.name}: {len(resin.layers)} resin layers, {resin.volume / 1000:.2f} cm3 printed")
     metal = slice_part(part, 0.03)
-    text, seconds = write_cli(metal, CliSettings())
-    (out / "ring.cli").write_text(text)
+    content, seconds = write_cli(metal, CliSettings())  # binary CLI
+    (out / "ring.cli").write_bytes(content)
     print(f"metal: {len(metal.layers)} layers, scan time {seconds / 3600:.2f} h")
     layout = nest_on_plate([footprint(part)] * 40, plate_shape(250.0, 250.0), spacing=5.0, margin=5.0)
     print(f"plate 250 x 250 mm: {len(layout.placements)} rings, {100 * layout.density:.0f} % covered")

@@ -231,7 +231,7 @@ def test_slice_writes_each_kind_of_printable(tmp_path):
     assert (
         runner.invoke(app, ["slice", str(path), "--out", str(cli), "--printer", "EOS M 290"]).exit_code == 0
     )
-    assert cli.read_text().startswith("$$HEADERSTART")
+    assert cli.read_bytes().startswith(b"$$HEADERSTART\n$$BINARY")
     bad = runner.invoke(
         app, ["slice", str(path), "--out", str(tmp_path / "x"), "--printer", "Haas VF-2", "--json"]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import tarfile
 
 import numpy as np
@@ -73,14 +74,54 @@ def _parse_cli(text: str) -> list[dict[str, list[np.ndarray]]]:
     return layers
 
 
-def test_cli_hatches_fill_the_layers(ring_slices):
-    settings = CliSettings(hatch_spacing=0.1)
-    text, seconds = write_cli(ring_slices, settings)
-    layers = _parse_cli(text)
+def _parse_binary_cli(data: bytes) -> list[dict[str, list[np.ndarray]]]:
+    """An independent reader for binary CLI, written from the CLI 2.0 specification.
+
+    After ``$$HEADEREND`` come little-endian commands: a uint16 number, then its parameters;
+    127 start layer long (float32 z), 130 polyline long (int32 id, dir, n; n float32 pairs),
+    132 hatches long (int32 id, n; n float32 quadruples).
+    """
+    head, _, geometry = data.partition(b"$$HEADEREND")
+    assert head.startswith(b"$$HEADERSTART")
+    assert b"$$BINARY" in head
+    declared = int(re.search(rb"\$\$LAYERS/(\d+)", head).group(1))  # type: ignore[union-attr]
+    assert re.search(rb"\$\$UNITS/0*1\.0+", head)
+    layers: list[dict[str, list[np.ndarray]]] = []
+    at = 0
+    while at < len(geometry):
+        (command,) = struct.unpack_from("<H", geometry, at)
+        at += 2
+        if command == 127:
+            (z,) = struct.unpack_from("<f", geometry, at)
+            at += 4
+            layers.append({"z": [np.array([z])], "poly": [], "hatch": []})
+        elif command == 130:
+            _, _, n = struct.unpack_from("<iii", geometry, at)
+            at += 12
+            layers[-1]["poly"].append(np.frombuffer(geometry, "<f4", 2 * n, at).reshape(n, 2).astype(float))
+            at += 8 * n
+        elif command == 132:
+            _, n = struct.unpack_from("<ii", geometry, at)
+            at += 8
+            layers[-1]["hatch"].append(
+                np.frombuffer(geometry, "<f4", 4 * n, at).reshape(n, 2, 2).astype(float)
+            )
+            at += 16 * n
+        else:
+            raise AssertionError(f"unknown binary CLI command {command} at byte {at - 2}")
+    assert len(layers) == declared
+    return layers
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_cli_hatches_fill_the_layers(ring_slices, binary):
+    settings = CliSettings(hatch_spacing=0.1, binary=binary)
+    content, seconds = write_cli(ring_slices, settings)
+    layers = _parse_binary_cli(content) if binary else _parse_cli(content.decode("ascii"))
     assert len(layers) == len(ring_slices.layers)
     hatch_total = 0.0
     for parsed, layer in zip(layers, ring_slices.layers, strict=True):
-        assert parsed["z"][0][0] == pytest.approx(layer.top, abs=1e-5)
+        assert parsed["z"][0][0] == pytest.approx(layer.top, abs=1e-5 if not binary else 1e-4)
         assert len(parsed["poly"]) == 2  # outer wall and bore
         assert all(np.allclose(p[0], p[-1]) for p in parsed["poly"])  # closed contours
         hatches = np.concatenate(parsed["hatch"])
@@ -94,6 +135,12 @@ def test_cli_hatches_fill_the_layers(ring_slices):
     )
     expected = hatch_total / 1000.0 + contour / 250.0 + 12 * 30.0
     assert seconds == pytest.approx(expected, rel=1e-3)
+
+
+def test_binary_cli_is_a_fraction_of_ascii(ring_slices):
+    binary, _ = write_cli(ring_slices, CliSettings(hatch_spacing=0.1))
+    ascii_, _ = write_cli(ring_slices, CliSettings(hatch_spacing=0.1, binary=False))
+    assert len(binary) < 0.5 * len(ascii_)
 
 
 def test_hatch_angle_turns_every_layer(ring_slices):

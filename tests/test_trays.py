@@ -108,11 +108,21 @@ def test_mesh_attrs_are_honoured_and_supports_exported():
     supports = export_supports(ready)
     assert set(supports) == {"t"}
     assert supports["t"].triangle_count > 0
+    # After preparation the attributes say what was done: not moved, not turned, supported.
+    assert ready.mesh_attrs["t"] == MeshAttrs(reposition=False, reorient=False, support=True)
 
 
 def test_part_too_big_for_the_plate():
-    beam = part(*box((80.0, 10.0, 5.0)))
+    beam = part(*box((80.0, 10.0, 5.0)))  # longer than the Ember's 64 x 40 mm plate
+    fixed = {"beam": MeshAttrs(reposition=True, reorient=False, support=True)}
     with pytest.raises(MakereadyError) as error:
-        prepare(create_tray("Autodesk Ember", {"beam": beam}))
+        prepare(create_tray("Autodesk Ember", {"beam": beam}, mesh_attrs=fixed))
     assert error.value.code == "tray.does_not_fit"
-    assert "beam" in error.value.message
+    assert "beam (80.0 x 10.0 x 5.0 mm" in error.value.message
+    assert "64 x 40 x 134 mm" in error.value.message
+    # Allowed to turn it, preparation stands it up: 80 mm of the 134 mm height.
+    ready = prepare(create_tray("Autodesk Ember", {"beam": beam}))
+    lo, hi = ready.meshes[0].placed().bounds
+    assert hi[2] - lo[2] == pytest.approx(80.0, abs=1e-6)
+    assert ready.mesh_attrs["beam"].reorient is True
+    assert (np.abs(np.stack([lo, hi])[:, :2]) <= [32.0, 20.0]).all()

@@ -48,6 +48,8 @@ ERROR_CODES: dict[str, str] = {
     "tray.not_ready": "the tray must be prepared before its printable is generated",
     "part.not_analysed": "the part's analysis has not finished, or predates the viewer: wait, or rerun it",
     "tray.does_not_fit": "a mesh fits nowhere on the printer's plate",
+    "printable.does_not_fit": "the part does not fit the printer's build volume",
+    "printable.unsupported": "makeready cannot write a file this printer reads (a proprietary format)",
     # The service's codes (RFC 9457 problem JSON; the HTTP status is in docs/errors.md).
     "request.not_found": "no such resource, or it belongs to someone else",
     "request.method_not_allowed": "the resource does not accept this HTTP method",

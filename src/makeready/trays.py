@@ -24,7 +24,9 @@ import numpy.typing as npt
 
 from makeready.catalog import Catalog, Machine, Material
 from makeready.errors import MakereadyError, unknown_name
+from makeready.geometry.design_rules import BuildVolume, fits_build_volume
 from makeready.geometry.mesh import Part
+from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import orient
 from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, plate_shape
 from makeready.geometry.repair import repair
@@ -32,6 +34,7 @@ from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, SupportSettings, support_geometry
 from makeready.printables.dlp_png import png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
+from makeready.printables.fit import check_fit, describe, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
 from makeready.printables.slice_job import align_supports
 
@@ -301,13 +304,13 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
     tray = replace(tray, meshes=tuple(meshes), state="repaired", history=(*tray.history, "repaired"))
     report("repaired", 0.25)
     settings = _support_settings(tray)
+    volume = tray.printer_type.machine.build_volume
     turned = []
     for mesh in tray.meshes:
-        rotation = np.eye(3)
+        matrix = mesh.transform.copy()
         if tray.mesh_attrs[mesh.id].reorient:
-            rotation = orient(mesh.part, settings, keep=1)[0].rotation
-        matrix = np.eye(4)
-        matrix[:3, :3] = rotation
+            matrix = np.eye(4)
+            matrix[:3, :3] = _fitting_orientation(mesh.part, settings, volume)
         turned.append(replace(mesh, transform=matrix))
     tray = replace(tray, meshes=tuple(turned), state="oriented", history=(*tray.history, "oriented"))
     report("oriented", 0.5)
@@ -320,17 +323,61 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
                 structure = support_geometry(mesh.placed(), None, settings)
                 if structure.triangle_count:
                     supports[mesh.id] = structure
-    reset = {k: MeshAttrs(False, False, False) for k in tray.mesh_attrs}
+    check_fit(
+        [(m.name, _bounds_with(m.placed(), supports.get(m.id))) for m in tray.meshes],
+        volume,
+        tray.printer_type.name,
+        code="tray.does_not_fit",
+        centred=False,
+    )
+    # After preparation mesh_attrs say what was done to each mesh (docs/printables.md).
+    done = {
+        mesh.id: MeshAttrs(
+            reposition=tray.mesh_attrs[mesh.id].reposition,
+            reorient=not np.allclose(mesh.transform[:3, :3], np.eye(3)),
+            support=mesh.id in supports,
+        )
+        for mesh in tray.meshes
+    }
     report("supported", 1.0)
     return replace(
         tray,
         supports=supports,
-        mesh_attrs=reset,
+        mesh_attrs=done,
         state="supported",
         ready=True,
         history=(*tray.history, "supported"),
         notes=(*tray.notes, *notes),
     )
+
+
+def _fitting_orientation(part: Part, settings: SupportSettings, volume: BuildVolume) -> FloatArray:
+    """The best-ranked orientation that fits the build volume alone, else any that fits."""
+    ranked = orient(part, settings, keep=5)
+    name = part.name or "mesh"
+    for candidate in ranked:
+        if misfit(name, _transformed_bounds(part, candidate.rotation), volume) is None:
+            return candidate.rotation
+    hull = convex_hull_points(np.concatenate([b.vertices for b in part.bodies]))[0]
+    for candidate in ranked:  # a good orientation turned about z (along the diagonal)
+        yaw = yaw_to_fit(hull @ candidate.rotation.T, volume)
+        if yaw is not None:
+            turned: FloatArray = yaw @ candidate.rotation
+            return turned
+    turn = fits_build_volume(hull, volume)
+    return ranked[0].rotation if turn is None else turn
+
+
+def _transformed_bounds(part: Part, rotation: FloatArray) -> FloatArray:
+    placed = np.concatenate([b.vertices for b in part.bodies]) @ np.asarray(rotation).T
+    return np.stack([placed.min(axis=0), placed.max(axis=0)])
+
+
+def _bounds_with(placed: Part, supports: Part | None) -> FloatArray:
+    """Box of a placed mesh and its supports, tray mm."""
+    boxes = [placed.bounds] + ([supports.bounds] if supports is not None and supports.triangle_count else [])
+    stacked = np.stack(boxes)
+    return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
 
 
 def _position(tray: Tray, settings: SupportSettings) -> Tray:
@@ -352,8 +399,21 @@ def _position(tray: Tray, settings: SupportSettings) -> Tray:
         layout = nest_on_plate(outlines, plate, spacing=spacing, margin=spacing)
         placements, unplaced = layout.placements, layout.unplaced
     if unplaced:
+        # A mesh too large for the plate on its own gets its size and the build volume named;
+        # one that fits alone but not beside the others is told so.
+        check_fit(
+            [(movable[i].name, movable[i].placed().bounds) for i in unplaced],
+            machine.build_volume,
+            printer.name,
+            code="tray.does_not_fit",
+        )
         names = ", ".join(movable[i].name for i in unplaced)
-        raise MakereadyError("tray.does_not_fit", f"no room on {printer.name} for: {names}", meshes=names)
+        raise MakereadyError(
+            "tray.does_not_fit",
+            f"no room on {printer.name} ({describe(machine.build_volume)}) for: {names}; each fits alone:"
+            " spread the meshes over more trays",
+            meshes=names,
+        )
     placed = {}
     for p in placements:
         mesh = movable[p.index]
@@ -416,6 +476,7 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
             filament_diameter=float(material.get("filament_diameter", 1.75)),
             infill_density=float(profile.get("infill_density", 0.2)),
             printer=printer.name,
+            build_volume=machine.build_volume,
         )
         result = fdm_gcode(slices, cfg, align_supports(supports, slices) if supports else None)
         summary.update(print_time_s=result.seconds, filament_m=result.filament_mm / 1000.0)
@@ -430,6 +491,11 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
         withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
         return png_stack(slice_part(withsupports, layer, first), stack), "tar.gz", summary
     withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
-    text, seconds = write_cli(slice_part(withsupports, layer, first), CliSettings(label="tray"))
+    content, seconds = write_cli(
+        slice_part(withsupports, layer, first),
+        CliSettings(label="tray"),
+        build_volume=machine.build_volume,
+        printer=printer.name,
+    )
     summary.update(scan_time_s=seconds)
-    return text.encode(), "cli", summary
+    return content, "cli", summary

@@ -66,6 +66,20 @@ class Slices:
     first_layer: float
 
     @property
+    def xy_bounds(self) -> tuple[float, float, float, float]:
+        """``(x0, y0, x1, y1)`` of every layer's region, mm; zeros when all are empty.
+
+        From the layers' own boxes (no union of the regions: that is slow on many layers).
+        """
+        boxes = shapely.bounds(np.array([layer.shape for layer in self.layers], dtype=object))
+        boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
+        if not len(boxes):
+            return (0.0, 0.0, 0.0, 0.0)
+        x0, y0 = boxes[:, :2].min(axis=0)
+        x1, y1 = boxes[:, 2:].max(axis=0)
+        return (float(x0), float(y0), float(x1), float(y1))
+
+    @property
     def volume(self) -> float:
         """Σ layer area × thickness: the printed volume, mm³."""
         return float(sum(layer.area * layer.thickness for layer in self.layers))

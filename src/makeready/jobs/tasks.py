@@ -9,6 +9,7 @@ a :class:`~makeready.errors.MakereadyError` (the task ends in ``error`` with its
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -337,7 +338,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     ready = tray_prepare(start, progress=lambda state, fraction: ctx.progress(0.05 + 0.9 * fraction, state))
     ctx.progress(0.96, "storing")
     with ctx.db.session() as session:
-        mesh_ids, placements, support_files = [], {}, {}
+        mesh_ids, placements, support_files, done = [], {}, {}, {}
         for before, after, original in zip(start.meshes, ready.meshes, stored.meshes, strict=True):
             mesh_id, placement = original.id, after.transform @ original.transform
             if after.part is not before.part:  # repaired: the fixed geometry is a new mesh
@@ -345,6 +346,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
                 mesh_id, placement = new.id, after.transform
             mesh_ids.append(mesh_id)
             placements[mesh_id] = placement.tolist()
+            done[mesh_id] = dataclasses.asdict(ready.mesh_attrs[original.id])  # what was done to it
             if original.id in ready.supports:
                 data = pack_part(ready.supports[original.id])
                 support = save_file(
@@ -358,7 +360,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             profile_id=row.profile_id,
             default_material_id=row.default_material_id,
             mesh_ids=mesh_ids,
-            mesh_attrs={m: {"reposition": False, "reorient": False, "support": False} for m in mesh_ids},
+            mesh_attrs=done,
             placements=placements,
             support_files=support_files,
             state=ready.state,

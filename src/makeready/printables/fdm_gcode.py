@@ -29,7 +29,9 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon
 
+from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.slicing import Slices
+from makeready.printables.fit import check_inside
 from makeready.printables.paths import fill_lines, rings
 
 __all__ = ["FdmSettings", "GcodeResult", "fdm_gcode"]
@@ -63,6 +65,8 @@ class FdmSettings:
     retract_min_travel: float = 2.0
     bed_centre: tuple[float, float] = (125.0, 105.0)  # Prusa MK4 bed 250 x 210
     printer: str = "Prusa MK4"
+    # When given, every printed coordinate is checked to lie in it (origin at the plate's corner).
+    build_volume: BuildVolume | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,12 +223,17 @@ def fdm_gcode(
     cfg = settings or FdmSettings()
     w = cfg.line_width
     shapes = [layer.shape for layer in slices.layers]
-    bounds = (
-        shapely.union_all([s for s in shapes if not s.is_empty]).bounds if slices.layers else (0, 0, 0, 0)
-    )
+    bounds = slices.xy_bounds
     shift = np.array(
         [cfg.bed_centre[0] - (bounds[0] + bounds[2]) / 2.0, cfg.bed_centre[1] - (bounds[1] + bounds[3]) / 2.0]
     )
+    if cfg.build_volume is not None:
+        extent = [bounds]
+        if supports is not None and any(not layer.shape.is_empty for layer in supports.layers):
+            extent.append(supports.xy_bounds)
+        box = np.array(extent)
+        corners = np.array([box[:, :2].min(axis=0), box[:, 2:].max(axis=0)]) + shift
+        check_inside(corners, slices.height, cfg.build_volume, cfg.printer, origin_corner=True)
     writer = _Writer(cfg)
     for i, layer in enumerate(slices.layers):
         height = layer.thickness

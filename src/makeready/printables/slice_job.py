@@ -11,17 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from makeready.catalog import Catalog, Machine
 from makeready.errors import MakereadyError
+from makeready.geometry.design_rules import fits_build_volume
 from makeready.geometry.mesh import Part
+from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import orient
 from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, support_geometry
 from makeready.printables.dlp_png import png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
+from makeready.printables.fit import check_fit, check_inside, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
 
 __all__ = ["PACKAGERS", "align_supports", "slice_to_printable"]
+
+FloatArray = npt.NDArray[np.float64]
 
 PACKAGERS = {
     "fdm": "gcode", "sla": "png", "dlp": "png", "mjf": "png", "bj": "png",
@@ -46,7 +54,9 @@ def slice_to_printable(
     ------
     MakereadyError
         ``request.invalid`` for a machine without a packager (conventional machines) or a
-        material not offered for its process; ``catalog.not_found`` for unknown names.
+        material not offered for its process; ``catalog.not_found`` for unknown names;
+        ``printable.does_not_fit`` for a part larger than the build volume (with ``reorient``
+        it is turned to fit where any orientation does).
 
     """
     process = machine.prc_acronym
@@ -70,11 +80,15 @@ def slice_to_printable(
         )
     height = layer_height or chosen.lyr_h or PROCESSES.get(process, PROCESSES["fdm"]).layer_height
     settings = PROCESSES.get(process, PROCESSES["sls"])
-    rotation = orient(part, settings, keep=1)[0].rotation if reorient else None
+    rotation, turned = _fitting_rotation(part, machine, settings, reorient)
+    part = _centred(part, rotation)  # plate-centred frame: the packagers' and the checks' frame
+    rotation = None
     slices = slice_part(part, height, rotation=rotation)
     summary: dict[str, Any] = {
         "printer": machine.mac_name,
         "material": chosen.mat_name,
+        "size_mm": [round(v, 3) for v in _placed_size(part, rotation)],
+        "turned_to_fit": turned,
         "layers": len(slices.layers),
         "layer_height_mm": height,
         "output": str(out),
@@ -88,7 +102,12 @@ def slice_to_printable(
         centre = (machine.bld_size_x / 2.0, machine.bld_size_y / 2.0)
         result = fdm_gcode(
             slices,
-            FdmSettings(bed_centre=centre, filament_density=chosen.mat_rho, printer=machine.mac_name),
+            FdmSettings(
+                bed_centre=centre,
+                filament_density=chosen.mat_rho,
+                printer=machine.mac_name,
+                build_volume=machine.build_volume,
+            ),
             support_slices,
         )
         out.write_text(result.text)
@@ -103,22 +122,112 @@ def slice_to_printable(
             printer=machine.mac_name,
             exposure={"layer_height_mm": height},
         )
+        lo, hi = slices_bounds(slices)
+        check_inside(
+            np.stack([lo, hi]), slices.height, machine.build_volume, machine.mac_name, origin_corner=False
+        )
         out.write_bytes(png_stack(slices, stack))
         summary.update(pixel_mm=stack.pixel_mm, printed_volume_mm3=slices.volume)
     else:
-        text, seconds = write_cli(slices, CliSettings(label=part.name or "part"))
-        out.write_text(text)
+        content, seconds = write_cli(
+            slices,
+            CliSettings(label=part.name or "part"),
+            build_volume=machine.build_volume,
+            printer=machine.mac_name,
+        )
+        out.write_bytes(content)
         summary.update(scan_time_s=seconds)
     return summary
 
 
-def _centre(slices: Any) -> tuple[float, float]:
-    import shapely
+def _centred(part: Part, rotation: FloatArray | None) -> Part:
+    """The part turned by ``rotation`` and moved so its box's centre is over the plate's centre."""
+    lo, hi = _placed_bounds(part, rotation)
+    matrix = np.eye(4)
+    if rotation is not None:
+        matrix[:3, :3] = rotation
+    matrix[:2, 3] = -(lo[:2] + hi[:2]) / 2.0
+    return part.with_bodies([b.transformed(matrix) for b in part.bodies])
 
-    shapes = [layer.shape for layer in slices.layers if not layer.shape.is_empty]
-    if not shapes:
-        return (0.0, 0.0)
-    x0, y0, x1, y1 = shapely.union_all(shapes).bounds
+
+def slices_bounds(slices: Any) -> tuple[FloatArray, FloatArray]:
+    """The x, y box of every layer's region, mm (zeros for no layers)."""
+    x0, y0, x1, y1 = slices.xy_bounds
+    return np.array([x0, y0]), np.array([x1, y1])
+
+
+def _placed(part: Part, rotation: FloatArray | None) -> FloatArray:
+    vertices = np.concatenate([b.vertices for b in part.bodies]) if part.bodies else np.zeros((1, 3))
+    result: FloatArray = vertices if rotation is None else vertices @ np.asarray(rotation).T
+    return result
+
+
+def _placed_bounds(part: Part, rotation: FloatArray | None) -> FloatArray:
+    placed = _placed(part, rotation)
+    return np.stack([placed.min(axis=0), placed.max(axis=0)])
+
+
+def _placed_xy(part: Part, rotation: FloatArray | None) -> FloatArray:
+    """The placed part's hull in plan view (points on a round plate), mm."""
+    hull: FloatArray = convex_hull_points(_placed(part, rotation))[0][:, :2]  # the 3-D hull holds the 2-D one
+    return hull
+
+
+def _placed_size(part: Part, rotation: FloatArray | None) -> list[float]:
+    lo, hi = _placed_bounds(part, rotation)
+    return [float(v) for v in hi - lo]
+
+
+def _fitting_rotation(
+    part: Part, machine: Machine, settings: Any, reorient: bool
+) -> tuple[FloatArray | None, bool]:
+    """The rotation to slice with, and whether it was turned only to fit the build volume.
+
+    With ``reorient`` the best-ranked orientation that fits wins, else any rotation that fits
+    (:func:`fits_build_volume`); without it the part is sliced as uploaded and refused when it
+    does not fit, with a hint when a turn would make it fit.
+
+    Raises
+    ------
+    MakereadyError
+        ``printable.does_not_fit`` naming the part, its size and the build volume.
+
+    """
+    volume = machine.build_volume
+    name = part.name or "part"
+    candidates: list[FloatArray | None] = [None]
+    if reorient:
+        candidates = [o.rotation for o in orient(part, settings, keep=5)]
+    for rotation in candidates:
+        if misfit(name, _placed_bounds(part, rotation), volume, xy=_placed_xy(part, rotation)) is None:
+            return rotation, False
+    vertices = np.concatenate([b.vertices for b in part.bodies])
+    hull, _ = convex_hull_points(vertices)
+    # Keep a good build orientation and turn it about z (along the diagonal), else any turn.
+    turn = None
+    for rotation in candidates:
+        start = np.eye(3) if rotation is None else np.asarray(rotation)
+        yaw = yaw_to_fit(hull @ start.T, volume)
+        if yaw is not None:
+            turn = yaw @ start
+            break
+    if turn is None:
+        turn = fits_build_volume(hull, volume)
+    if reorient and turn is not None:
+        return turn, True
+    hint = (
+        "it fits turned: slice with --orient"
+        if turn is not None
+        else "no orientation fits: scale it down, split it, or choose a larger printer"
+    )
+    first = candidates[0]
+    placed = (name, _placed_bounds(part, first), _placed_xy(part, first))
+    check_fit([placed], volume, machine.mac_name, hint=hint)
+    raise AssertionError("unreachable: check_fit raised")  # pragma: no cover
+
+
+def _centre(slices: Any) -> tuple[float, float]:
+    x0, y0, x1, y1 = slices.xy_bounds
     return ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
 
 

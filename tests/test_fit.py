@@ -1,0 +1,129 @@
+"""Every printable path refuses what does not fit, or turns it to fit when asked; what it writes
+lies inside the build volume, read back with independent readers (G-code moves, PNG pixels,
+binary CLI vectors)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import makeready
+from makeready import MakereadyError
+from makeready.cli import app
+from makeready.geometry.design_rules import BuildVolume
+from makeready.printables.fit import check_fit, misfit
+from tests.conftest import box_part, corpus_path
+from tests.test_printables import _parse_binary_cli
+
+runner = CliRunner()
+MK4 = (250.0, 210.0, 220.0)
+
+
+def _moves(gcode: str) -> np.ndarray:
+    """Every X/Y a G0/G1 move goes to (absolute positioning), read with a regex, not our writer."""
+    points, x, y = [], None, None
+    for line in gcode.splitlines():
+        if not re.match(r"G[01] ", line):
+            continue
+        for axis, value in re.findall(r"([XY])(-?\d+\.?\d*)", line.split(";")[0]):
+            if axis == "X":
+                x = float(value)
+            else:
+                y = float(value)
+        if x is not None and y is not None:
+            points.append((x, y))
+    return np.array(points)
+
+
+def _save(tmp_path, part, name):  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    makeready.save(part, path)
+    return path
+
+
+def test_misfit_names_the_axis_and_round_plates_use_the_points() -> None:
+    volume = BuildVolume("cartesian", *MK4)
+    assert misfit("ok", [[0, 0, 0], [250, 210, 220]], volume) is None
+    tall = misfit("tall", [[0, 0, 0], [10, 10, 230]], volume)
+    assert tall is not None
+    assert "230.0 mm tall" in tall.reason
+    placed = misfit("off", [[100, 0, 0], [130, 10, 5]], volume, centred=False)  # x up to 130 > 125
+    assert placed is not None
+    assert "sticks out 5.0 mm in x" in placed.reason
+    disc = BuildVolume.cylinder(100.0, 50.0)
+    circle = 49.9 * np.stack([np.cos(np.linspace(0, 6.28, 64)), np.sin(np.linspace(0, 6.28, 64))], axis=1)
+    box = [[-49.9, -49.9, 0], [49.9, 49.9, 10]]
+    assert misfit("disc", box, disc, xy=circle) is None  # its corners would not fit; it does
+    assert misfit("square", box, disc) is not None
+    with pytest.raises(MakereadyError) as error:
+        check_fit([("tall", [[0, 0, 0], [10, 10, 230]])], volume, "Prusa MK4", hint="lay it down")
+    assert error.value.code == "printable.does_not_fit"
+    assert error.value.message.endswith("— lay it down")
+
+
+def test_slice_refuses_a_part_too_big_and_says_a_turn_would_fit(tmp_path) -> None:
+    path = _save(tmp_path, box_part((280.0, 20.0, 10.0)), "bar.stl")  # fits only diagonally
+    out = tmp_path / "bar.gcode"
+    refused = runner.invoke(app, ["slice", str(path), "--out", str(out), "--json"])
+    assert refused.exit_code == 2
+    error = json.loads(refused.output)["error"]
+    assert error["code"] == "printable.does_not_fit"
+    assert "bar (280.0 x 20.0 x 10.0 mm" in error["message"]
+    assert "250 x 210 x 220 mm" in error["message"]
+    assert "slice with --orient" in error["message"]
+    assert not out.exists()
+    turned = runner.invoke(app, ["slice", str(path), "--out", str(out), "--orient", "--json"])
+    assert turned.exit_code == 0, turned.output
+    assert json.loads(turned.output)["turned_to_fit"] is True
+    moves = _moves(out.read_text())
+    assert len(moves) > 100
+    assert (moves >= 0).all()
+    assert (moves[:, 0] <= MK4[0]).all()
+    assert (moves[:, 1] <= MK4[1]).all()
+    assert np.ptp(moves[:, 0]) > 200  # it really is the long bar, across the diagonal
+
+
+@pytest.mark.corpus
+def test_counter_does_not_fit_any_way_round() -> None:
+    path = corpus_path("trimesh/counter.unitsmm.STL")  # 305 x 304 mm
+    for printer in ("Prusa MK4", "Autodesk Ember"):
+        refused = runner.invoke(
+            app, ["slice", str(path), "--out", "/dev/null", "--printer", printer, "--orient"]
+        )
+        assert refused.exit_code == 2
+        assert "printable.does_not_fit" in refused.output
+        assert "no orientation fits" in refused.output
+
+
+def test_resin_and_metal_printables_stay_on_the_plate(tmp_path) -> None:
+    # A part far from the origin: the packagers centre it on the plate and nothing is cropped.
+    part = box_part((30.0, 20.0, 4.0), origin=(500.0, -800.0, 40.0))
+    path = _save(tmp_path, part, "far.stl")
+    png = tmp_path / "far.tar.gz"
+    done = runner.invoke(
+        app, ["slice", str(path), "--out", str(png), "--printer", "Autodesk Ember", "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.output)
+    with tarfile.open(fileobj=io.BytesIO(png.read_bytes())) as archive:
+        names = sorted(n for n in archive.getnames() if n.endswith(".png"))
+        member = archive.extractfile(names[len(names) // 2])
+        assert member is not None
+        image = np.asarray(Image.open(io.BytesIO(member.read())), np.float64)
+    lit = image.sum() / 255.0 * summary["pixel_mm"] ** 2
+    assert lit == pytest.approx(30.0 * 20.0, rel=0.01)  # the whole section, not a cropped piece
+    cli = tmp_path / "far.cli"
+    done = runner.invoke(app, ["slice", str(path), "--out", str(cli), "--printer", "EOS M 290"])
+    assert done.exit_code == 0, done.output
+    layers = _parse_binary_cli(cli.read_bytes())
+    points = np.concatenate([h.reshape(-1, 2) for layer in layers for h in layer["hatch"] + layer["poly"]])
+    assert np.abs(points).max() <= 125.0  # EOS M 290 plate 250 x 250 mm, origin at its centre
+    assert points[:, 0].min() == pytest.approx(-15.0, abs=0.01)
+    assert points[:, 0].max() == pytest.approx(15.0, abs=0.01)
