@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 
@@ -125,3 +128,13 @@ def test_support_meshes_are_closed_and_clear_the_part(process, boxes):
 def test_no_supports_when_nothing_overhangs():
     assert support_geometry(part(*box((10.0, 10.0, 10.0))), None, "fdm").triangle_count == 0
     assert support_geometry(shape(T_SHAPE), None, "sls").triangle_count == 0
+
+
+def test_faces_at_the_support_angle_are_self_supporting():
+    # A 45° chamfer against a limit given in rounded radians (0.7854 rad = 45.0001°).
+    from makeready.geometry.supports import overhang_faces, support_settings
+
+    settings = dataclasses.replace(support_settings("fdm"), support_angle=math.degrees(0.7854))
+    down = np.array([[0.0, -math.sin(math.radians(45.0)), -math.cos(math.radians(45.0))], [0.0, 0.0, -1.0]])
+    need = overhang_faces(down, np.array([10.0, 10.0]), 0.0, settings)
+    assert need.tolist() == [False, True]

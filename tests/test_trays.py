@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from makeready.errors import MakereadyError
+from makeready.geometry.formats import load
 from makeready.geometry.packing import footprint
 from makeready.trays import (
     STATES,
@@ -16,6 +17,7 @@ from makeready.trays import (
     generate_printable,
     prepare,
 )
+from tests.conftest import DATA
 from tests.meshes import box, boxes_union, part
 from tests.test_supports import T_SHAPE
 
@@ -126,3 +128,16 @@ def test_part_too_big_for_the_plate():
     assert hi[2] - lo[2] == pytest.approx(80.0, abs=1e-6)
     assert ready.mesh_attrs["beam"].reorient is True
     assert (np.abs(np.stack([lo, hi])[:, :2]) <= [32.0, 20.0]).all()
+
+
+def test_a_flat_bottomed_part_lies_exactly_on_its_face():
+    # featuretype (trimesh's test model, 5 x 2.5 x 1.375 in, 45° chamfers): the tray's profile
+    # gives the support angle as 0.7854 rad (45.0001°); the part used to be tilted 1° with a
+    # 0.9 mm raft under its whole base.
+    part = load(DATA / "featuretype.STL", units="inch")
+    ready = prepare(create_tray("Prusa MK4", {"f": part}))
+    rotation = ready.meshes[0].transform[:3, :3]
+    assert np.allclose(np.abs(rotation), np.round(np.abs(rotation)), atol=1e-9)  # a face exactly down
+    assert rotation[2] @ [0, 0, 1] == pytest.approx(1.0)
+    assert "f" not in ready.supports  # the 45° chamfers are self-supporting
+    assert ready.mesh_attrs["f"].support is False

@@ -9,7 +9,9 @@ Candidates: the normals of the convex hull's facets grouped by direction (the po
 can rest in), the largest 24 by area, plus 24 directions spread evenly over the sphere
 (Fibonacci lattice) and the pose as uploaded. The best two are refined by a pattern search
 (steps of 8, 4, 2 and 1 degrees in six directions around each, at most two moves per step).
-Everything is deterministic.
+A planar face down wins ties: a direction within :data:`FLAT_SNAP_DEG` of a face normal gives
+way to the face when the face scores within :data:`FLAT_TIE` of it, so a flat-bottomed part is
+never left a degree off its face. Everything is deterministic.
 
 Objective (lower is better), evaluated on a copy decimated to at most 20,000 triangles with
 rays against that copy (:func:`makeready.geometry.supports.plan_supports` on it):
@@ -58,6 +60,10 @@ _SEARCH_SAMPLES = 4_000
 _HULL_CANDIDATES = 24
 _SPHERE_CANDIDATES = 24
 _REFINE = 2
+#: A planar face down wins over a direction within this angle (degrees)...
+FLAT_SNAP_DEG = 5.0
+#: ...when its score is no more than this fraction worse (a tie within the sampling noise).
+FLAT_TIE = 0.02
 _STEPS_DEG = (8.0, 4.0, 2.0, 1.0)
 _ROUNDS = 2  # moves per step size before the step halves
 
@@ -177,9 +183,8 @@ def orient(
             cache[key] = (_score(plan, objective, settings, scale, search_v @ rotation.T), plan)
         return cache[key]
 
-    candidates = np.concatenate(
-        [[[0.0, 0.0, -1.0]], _hull_directions(search_v), _fibonacci(_SPHERE_CANDIDATES)]
-    )
+    flat = _hull_directions(search_v)  # a planar face down, exactly
+    candidates = np.concatenate([[[0.0, 0.0, -1.0]], flat, _fibonacci(_SPHERE_CANDIDATES)])
     scores = np.array([evaluate(d)[0] for d in candidates])
     starts = candidates[np.argsort(scores, kind="stable")[:_REFINE]]
     for start in starts:
@@ -188,6 +193,7 @@ def orient(
     chosen: list[tuple[FloatArray, float, SupportPlan]] = []
     for key, (score, plan) in ranked:
         d = np.array(key)
+        d, score, plan = _snap_to_face(d, score, plan, flat, evaluate)
         if all(float(d @ other) < np.cos(np.radians(5.0)) for other, _, _ in chosen):
             chosen.append((d, score, plan))
         if len(chosen) == keep:
@@ -206,6 +212,28 @@ def orient(
             euler = Rotation.from_matrix(rotation).as_euler("xyz", degrees=True)
         results.append(Orientation(rotation, euler, d, float(score), plan, full))
     return results
+
+
+def _snap_to_face(
+    d: FloatArray,
+    score: float,
+    plan: SupportPlan,
+    flat: FloatArray,
+    evaluate: Callable[[FloatArray], tuple[float, SupportPlan]],
+) -> tuple[FloatArray, float, SupportPlan]:
+    """A planar face down instead of ``d`` when one lies near and scores as well (a tie).
+
+    The local search can settle a degree off a flat face for a gain within the noise of the
+    sampled objective; a part resting on its face is what a user expects and prints better.
+    """
+    if not len(flat):
+        return d, score, plan
+    near = flat[flat @ d >= np.cos(np.radians(FLAT_SNAP_DEG))]
+    for face in near[np.argsort(-(near @ d), kind="stable")]:
+        face_score, face_plan = evaluate(face)
+        if face_score <= score + FLAT_TIE * max(1.0, abs(score)):
+            return face, face_score, face_plan
+    return d, score, plan
 
 
 def _square_to_axes(rotation: FloatArray, vertices: FloatArray) -> FloatArray:

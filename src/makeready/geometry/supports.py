@@ -50,7 +50,10 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _SUPPORT_SAMPLES = 20_000
-_ANGLE_EPS = 1e-9
+#: Faces this close to the support angle count as self-supporting (degrees): CAD chamfers sit
+#: exactly at 45° and profiles give the angle in rounded radians (0.7854 rad = 45.0001°), so
+#: without it a 45° chamfer flips between supported and not on the last digit.
+ANGLE_TOLERANCE_DEG = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +215,7 @@ def overhang_faces(
     """
     if not settings.needs_supports:
         return np.zeros(len(normals), bool)
-    limit = -math.cos(math.radians(settings.support_angle)) - _ANGLE_EPS
+    limit = -math.cos(math.radians(settings.support_angle - ANGLE_TOLERANCE_DEG))
     result: BoolArray = (normals[:, 2] < limit) & (heights > plate + settings.contact_tolerance)
     return result
 
