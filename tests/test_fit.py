@@ -29,7 +29,8 @@ MK4 = (250.0, 210.0, 220.0)
 def _moves(gcode: str) -> np.ndarray:
     """Every X/Y a G0/G1 move goes to (absolute positioning), read with a regex, not our writer."""
     points, x, y = [], None, None
-    for line in gcode.splitlines():
+    body = gcode[gcode.index(";LAYER:0") :]  # the printer's start block purges in front of the sheet
+    for line in body.splitlines():
         if not re.match(r"G[01] ", line):
             continue
         for axis, value in re.findall(r"([XY])(-?\d+\.?\d*)", line.split(";")[0]):
@@ -127,3 +128,37 @@ def test_resin_and_metal_printables_stay_on_the_plate(tmp_path) -> None:
     assert np.abs(points).max() <= 125.0  # EOS M 290 plate 250 x 250 mm, origin at its centre
     assert points[:, 0].min() == pytest.approx(-15.0, abs=0.01)
     assert points[:, 0].max() == pytest.approx(15.0, abs=0.01)
+
+
+def test_the_mk4_gets_its_start_sequence_and_proprietary_printers_are_refused(tmp_path) -> None:
+    path = _save(tmp_path, box_part((20.0, 20.0, 2.0)), "plate.stl")
+    out = tmp_path / "plate.gcode"
+    assert runner.invoke(app, ["slice", str(path), "--out", str(out)]).exit_code == 0
+    lines = [line.split(";")[0].strip() for line in out.read_text().splitlines()]
+    order = [lines.index(c) for c in ('M862.3 P "MK4"', "G28", "G29", "M109 S215")]
+    assert order == sorted(order)  # model check, home, mesh levelling, then heat to print
+    purge = lines.index("G1 X60 E8 F500")
+    first_print = next(i for i, line in enumerate(lines) if re.match(r"G1 X[\d.]+ Y[\d.]+ E", line))
+    assert order[-1] < purge < first_print
+    assert "M84 X Y E" in lines[-3:]
+    for printer, reads in (("Stratasys F370", "GrabCAD Print"), ("Formlabs Form 3", "PreForm")):
+        refused = runner.invoke(
+            app, ["slice", str(path), "--out", str(tmp_path / "x"), "--printer", printer, "--json"]
+        )
+        assert refused.exit_code == 2
+        error = json.loads(refused.output)["error"]
+        assert error["code"] == "printable.unsupported"
+        assert reads in error["message"]
+
+
+def test_mjf_gets_a_3mf_build_inside_its_build_space(tmp_path) -> None:
+    path = _save(tmp_path, box_part((30.0, 20.0, 10.0), origin=(-400.0, 0.0, 50.0)), "box.stl")
+    out = tmp_path / "box.3mf"
+    done = runner.invoke(app, ["slice", str(path), "--out", str(out), "--printer", "HP Jet Fusion 5200"])
+    assert done.exit_code == 0, done.output
+    back = makeready.load(out)
+    lo, hi = back.bounds
+    assert back.volume == pytest.approx(6000.0, rel=1e-9)
+    assert lo[2] == pytest.approx(0.0)
+    assert (lo >= 0).all()
+    assert (hi <= [380.0, 284.0, 380.0]).all()  # HP Jet Fusion 5200: 380 x 284 x 380 mm

@@ -36,7 +36,8 @@ from makeready.printables.dlp_png import png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, describe, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
-from makeready.printables.slice_job import align_supports
+from makeready.printables.printer_files import gcode_blocks, require_writable
+from makeready.printables.slice_job import align_supports, plate_3mf
 
 __all__ = [
     "STATES",
@@ -450,6 +451,7 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
     if not tray.ready:
         raise MakereadyError("tray.not_ready", "prepare the tray before generating its printable")
     printer, profile = tray.printer_type, tray.profile.record
+    require_writable(printer.machine.mac_name)
     bodies = [b for m in tray.meshes for b in m.placed().bodies]
     everything = Part(tuple(bodies), "tray", name="tray")
     layer = float(profile.get("layer_height", 0.02)) * 10.0
@@ -477,10 +479,13 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
             infill_density=float(profile.get("infill_density", 0.2)),
             printer=printer.name,
             build_volume=machine.build_volume,
+            blocks=gcode_blocks(machine.mac_name),
         )
         result = fdm_gcode(slices, cfg, align_supports(supports, slices) if supports else None)
         summary.update(print_time_s=result.seconds, filament_m=result.filament_mm / 1000.0)
         return result.text.encode(), "gcode", summary
+    if content == "3MF":
+        return plate_3mf(everything, machine.build_volume), "3mf", summary
     if content == "PNG-GZIP":
         stack = stack_for_plate(
             machine.bld_size_x,

@@ -1,7 +1,9 @@
 """From a part and a catalog machine to the machine's printable file, in one call.
 
-The machine's process picks the packager: FDM → G-code; SLA, DLP, MJF and binder jetting →
-PNG layer stack over the machine's plate at 50 µm pixels; LPBF, EBM and SLS → CLI layer file.
+The machine's process picks the packager: FDM → G-code; SLA, DLP and binder jetting → PNG layer
+stack over the machine's plate at 50 µm pixels; MJF → a 3MF build (HP's build manager slices
+it); LPBF, EBM and SLS → binary CLI layer file. Printers that read only a proprietary format
+are refused (``printable.unsupported``).
 Overhangs are supported for FDM (block posts sliced with the part). The part is sliced as
 uploaded (or in its best orientation with ``reorient``), lifted onto the plate.
 """
@@ -26,13 +28,14 @@ from makeready.printables.dlp_png import png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, check_inside, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
+from makeready.printables.printer_files import gcode_blocks, require_writable
 
 __all__ = ["PACKAGERS", "align_supports", "slice_to_printable"]
 
 FloatArray = npt.NDArray[np.float64]
 
 PACKAGERS = {
-    "fdm": "gcode", "sla": "png", "dlp": "png", "mjf": "png", "bj": "png",
+    "fdm": "gcode", "sla": "png", "dlp": "png", "mjf": "3mf", "bj": "png",
     "slm": "cli", "ebm": "cli", "sls": "cli",
 }  # fmt: skip
 
@@ -60,6 +63,7 @@ def slice_to_printable(
 
     """
     process = machine.prc_acronym
+    require_writable(machine.mac_name)
     kind = PACKAGERS.get(process)
     if kind is None:
         raise MakereadyError(
@@ -107,6 +111,7 @@ def slice_to_printable(
                 filament_density=chosen.mat_rho,
                 printer=machine.mac_name,
                 build_volume=machine.build_volume,
+                blocks=gcode_blocks(machine.mac_name),
             ),
             support_slices,
         )
@@ -128,6 +133,11 @@ def slice_to_printable(
         )
         out.write_bytes(png_stack(slices, stack))
         summary.update(pixel_mm=stack.pixel_mm, printed_volume_mm3=slices.volume)
+    elif kind == "3mf":
+        # HP's build manager takes the job as 3MF: the part in the build space, origin at its
+        # front-left-bottom corner.
+        out.write_bytes(plate_3mf(part, machine.build_volume))
+        summary.update(printed_volume_mm3=slices.volume)
     else:
         content, seconds = write_cli(
             slices,
@@ -224,6 +234,20 @@ def _fitting_rotation(
     placed = (name, _placed_bounds(part, first), _placed_xy(part, first))
     check_fit([placed], volume, machine.mac_name, hint=hint)
     raise AssertionError("unreachable: check_fit raised")  # pragma: no cover
+
+
+def plate_3mf(part: Part, volume: Any) -> bytes:
+    """The plate-centred part as a 3MF build whose origin is the build space's corner (mm)."""
+    import io
+
+    from makeready.geometry.formats import save
+
+    lo = np.min([b.bounds[0] for b in part.bodies], axis=0)
+    matrix = np.eye(4)
+    matrix[:3, 3] = [volume.x / 2.0, volume.y / 2.0, -lo[2]]
+    buffer = io.BytesIO()
+    save(part.with_bodies([b.transformed(matrix) for b in part.bodies]), buffer, "3mf")
+    return buffer.getvalue()
 
 
 def _centre(slices: Any) -> tuple[float, float]:
