@@ -162,3 +162,91 @@ def test_mjf_gets_a_3mf_build_inside_its_build_space(tmp_path) -> None:
     assert lo[2] == pytest.approx(0.0)
     assert (lo >= 0).all()
     assert (hi <= [380.0, 284.0, 380.0]).all()  # HP Jet Fusion 5200: 380 x 284 x 380 mm
+
+
+def _sl1(path) -> tuple[dict[str, str], dict[str, str], list[np.ndarray]]:  # type: ignore[no-untyped-def]
+    """An independent reader of .sl1 archives (zip of ini files and PNG layers)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        ini = {
+            name: dict(
+                line.split(" = ", 1) for line in archive.read(name).decode().splitlines() if " = " in line
+            )
+            for name in ("config.ini", "prusaslicer.ini")
+        }
+        layers = [
+            np.asarray(Image.open(io.BytesIO(archive.read(n))), np.float64) / 255.0
+            for n in sorted(n for n in archive.namelist() if n.endswith(".png"))
+        ]
+    return ini["config.ini"], ini["prusaslicer.ini"], layers
+
+
+def test_sl1s_gets_an_sl1_archive_as_prusaslicer_writes_it(tmp_path) -> None:
+    # An L-shaped plate: the long arm along +x (40 x 8 mm), the short arm along +y at x = 0.
+    from tests.meshes import boxes_union, part
+
+    path = _save(
+        tmp_path, part(*boxes_union(((40.0, 8.0, 2.0), (0, 0, 0)), ((8.0, 20.0, 2.0), (0, 0, 0)))), "L.stl"
+    )
+    out = tmp_path / "L.sl1"
+    done = runner.invoke(
+        app,
+        [
+            "slice",
+            str(path),
+            "--out",
+            str(out),
+            "--printer",
+            "Prusa SL1S SPEED",
+            "--layer-height",
+            "0.05",
+            "--json",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    config, slicer, layers = _sl1(out)
+    assert config["printerModel"] == "SL1S"
+    assert (config["expTime"], config["expTimeFirst"], config["numFade"]) == ("2", "25", "10")  # Orange Tough
+    assert int(config["numFast"]) + int(config["numSlow"]) == len(layers) == 40
+    assert float(config["usedMaterial"]) == pytest.approx((320 + 8 * 12) * 2 / 1000, rel=1e-6)  # ml
+    assert slicer["display_orientation"] == "portrait"
+    assert (slicer["display_pixels_x"], slicer["display_pixels_y"]) == ("2560", "1620")
+    image = layers[20]
+    assert image.shape == (2560, 1620)  # portrait: x runs along the image's height
+    assert image.sum() * 0.05**2 == pytest.approx(416.0, rel=5e-3)  # anti-aliased edges
+    lit = image > 0.5
+    rows, cols = np.nonzero(lit)
+    # Measured on PrusaSlicer 2.5's export of this plate (pixel-identical, IoU 1.0): x runs up
+    # the image (the short arm at x = 0 is the bottom rows), y to the right (the long arm at
+    # y = 0 is the left columns); the part's box is centred on the display.
+    assert lit[rows.max()].sum() == 400  # the short arm: 20 mm across at 0.05 mm
+    assert lit[:, cols.min()].sum() == 800  # the long arm: 40 mm
+    assert (rows.min() + rows.max()) / 2 == pytest.approx(1279.5, abs=1)
+    assert (cols.min() + cols.max()) / 2 == pytest.approx(809.5, abs=1)
+    assert json.loads(done.output)["print_time_s"] == pytest.approx(float(config["printTime"]))
+
+
+def test_ember_print_file_has_its_printsettings_and_slices(tmp_path) -> None:
+    path = _save(tmp_path, box_part((10.0, 10.0, 1.0)), "tile.stl")
+    out = tmp_path / "tile.tar.gz"
+    done = runner.invoke(
+        app, ["slice", str(path), "--out", str(out), "--printer", "Autodesk Ember", "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    with tarfile.open(out) as archive:
+        names = archive.getnames()
+        settings_file = archive.extractfile("printsettings")
+        assert settings_file is not None
+        settings = json.loads(settings_file.read())["Settings"]
+    slices = [n for n in names if re.fullmatch(r"slice_\d+\.png", n)]
+    assert len(slices) == json.loads(done.output)["layers"] == 20  # 1 mm at 50 µm
+    assert "slice_1.png" in slices  # the firmware counts from 1
+    assert settings["LayerThicknessMicrons"] == 50
+    # Standard Resin DLP: 9 s first layer, 5 s burn-in, 1.8 s model layers (print material).
+    assert (settings["FirstExposureSec"], settings["BurnInExposureSec"], settings["ModelExposureSec"]) == (
+        9.0,
+        5.0,
+        1.8,
+    )
+    assert settings["BurnInLayers"] == 5  # the firmware's default where the material is silent

@@ -60,7 +60,9 @@ def test_compatibility_is_checked_with_codes():
     assert unknown.value.code == "catalog.not_found"
 
 
-@pytest.mark.parametrize("printer", ["Prusa MK4", "Autodesk Ember", "EOS M 290", "HP Jet Fusion 5200"])
+@pytest.mark.parametrize(
+    "printer", ["Prusa MK4", "Autodesk Ember", "EOS M 290", "HP Jet Fusion 5200", "Prusa SL1S SPEED"]
+)
 def test_tray_moves_through_every_state_and_prints(printer):
     t_shape = part(*boxes_union(*T_SHAPE))
     cube = part(*box((12.0, 12.0, 8.0)))
@@ -92,7 +94,7 @@ def test_tray_moves_through_every_state_and_prints(printer):
     assert summary["layers"] > 0
     assert (
         extension
-        == {"FDM": "gcode", "DLP": "tar.gz", "SLM": "cli", "MJF": "tar.gz"}[ready.printer_type.technology]
+        == {"FDM": "gcode", "DLP": "tar.gz", "SLM": "cli", "MJF": "3mf", "SLA": "sl1"}[ready.printer_type.technology]
     )
     wire = ready.to_json()
     assert wire["state"] == "supported"

@@ -32,11 +32,12 @@ from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, pl
 from makeready.geometry.repair import repair
 from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, SupportSettings, support_geometry
-from makeready.printables.dlp_png import png_stack, stack_for_plate
+from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, describe, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
-from makeready.printables.printer_files import gcode_blocks, require_writable
+from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
+from makeready.printables.sl1 import sl1_archive
 from makeready.printables.slice_job import align_supports, plate_3mf
 
 __all__ = [
@@ -119,6 +120,13 @@ class PrintDefinitions:
     def material(self, key: str) -> PrintRecord:
         """A print material by id or name."""
         return _lookup(key, self.materials, "print material")
+
+    def print_material_for(self, machine: str) -> Mapping[str, Any] | None:
+        """The default print material of the printer type built on ``machine`` (exposure, temperatures)."""
+        for printer in self.printer_types.values():
+            if printer.machine.mac_name == machine:
+                return self.material(str(printer.record["default_material_id"])).record
+        return None
 
     def catalog_material(self, material: PrintRecord) -> Material:
         """The costing catalog's material behind a print material."""
@@ -486,18 +494,38 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
         return result.text.encode(), "gcode", summary
     if content == "3MF":
         return plate_3mf(everything, machine.build_volume), "3mf", summary
+    if content == "SL1":
+        withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
+        written = slice_part(withsupports, layer, first)
+        material_row = tray.material.record
+        sl1 = sl1_archive(
+            written,
+            sl1_display(machine.mac_name),
+            exposure=exposure_fields(material_row),
+            job="tray",
+            material=str(material_row.get("name", "")),
+            density=float(material_row.get("density") or 1.12),
+        )
+        summary.update(layers=sl1.layers, print_time_s=sl1.seconds, resin_ml=sl1.resin_ml)
+        return sl1.content, "sl1", summary
     if content == "PNG-GZIP":
         stack = stack_for_plate(
             machine.bld_size_x,
             machine.bld_size_y,
             printer=printer.name,
-            exposure={k: v for k, v in tray.material.record.items() if k.startswith(("cure_", "exposure"))},
+            exposure=exposure_fields(tray.material.record),
+            naming=png_naming(machine.mac_name),
+            job="tray",
         )
         withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
-        return png_stack(slice_part(withsupports, layer, first), stack), "tar.gz", summary
+        written = slice_part(withsupports, layer, first)
+        summary["layers"] = len(written.layers)  # what the archive holds, supports included
+        return png_stack(written, stack), "tar.gz", summary
     withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
+    written = slice_part(withsupports, layer, first)
+    summary["layers"] = len(written.layers)  # what the file holds, supports included
     content, seconds = write_cli(
-        slice_part(withsupports, layer, first),
+        written,
         CliSettings(label="tray"),
         build_volume=machine.build_volume,
         printer=printer.name,

@@ -65,8 +65,19 @@ def slice_command(
         progress("reading", 0.02)
         part = load(file, units=units)
         progress("slicing", 0.1)
+        from makeready.trays import PrintDefinitions
+
+        exposure = PrintDefinitions.default().print_material_for(machine.mac_name)  # resin times
         summary = slice_to_printable(
-            part, target, cat, machine, material, layer_height, reorient=reorient, supports=supports
+            part,
+            target,
+            cat,
+            machine,
+            material,
+            layer_height,
+            reorient=reorient,
+            supports=supports,
+            exposure=exposure,
         )
     if as_json:
         print_json(summary)

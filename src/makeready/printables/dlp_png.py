@@ -13,15 +13,24 @@ import io
 import json
 import math
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from makeready.geometry.slicing import Slices
 
-__all__ = ["MAX_PIXELS", "PngStack", "png_stack", "stack_for_plate"]
+__all__ = [
+    "MAX_PIXELS",
+    "PngStack",
+    "draw_layer",
+    "ember_settings",
+    "exposure_fields",
+    "png_stack",
+    "stack_for_plate",
+]
 
 MAX_PIXELS = 4_000_000  # per drawn image; larger plates get coarser pixels
 
@@ -53,6 +62,10 @@ class PngStack:
     supersample: int = 3
     exposure: dict[str, Any] = field(default_factory=dict)
     printer: str = "Autodesk Ember"
+    # "ember": the Ember's print file (slice_1.png … and its printsettings JSON, which the
+    # firmware reads its exposure times from); "generic": layer_0001.png … with the manifest.
+    naming: Literal["generic", "ember"] = "generic"
+    job: str = "part"
 
 
 def stack_for_plate(x_mm: float, y_mm: float, *, pixel_mm: float = 0.05, **fields: Any) -> PngStack:
@@ -67,7 +80,8 @@ def stack_for_plate(x_mm: float, y_mm: float, *, pixel_mm: float = 0.05, **field
     return PngStack(width_px=width, height_px=height, pixel_mm=pixel, supersample=supersample, **fields)
 
 
-def _image(shape: Any, settings: PngStack) -> Image.Image:
+def draw_layer(shape: Any, settings: PngStack) -> Image.Image:
+    """One layer as an 8-bit image over the plate: x along the width, y up, anti-aliased."""
     s = settings.supersample
     canvas = Image.new("L", (settings.width_px * s, settings.height_px * s), 0)
     draw = ImageDraw.Draw(canvas)
@@ -91,7 +105,10 @@ def _image(shape: Any, settings: PngStack) -> Image.Image:
 
 
 def png_stack(slices: Slices, settings: PngStack | None = None) -> bytes:
-    """The printable: ``layer_0001.png`` … and ``manifest.json`` in a gzip-compressed tar.
+    """The printable: layer images and ``manifest.json`` in a gzip-compressed tar.
+
+    Generic stacks name the images ``layer_0001.png`` …; Ember print files ``slice_1.png`` …
+    beside ``printsettings`` (JSON ``{"Settings": {...}}`` with the exposure times).
 
     Parameters
     ----------
@@ -119,14 +136,53 @@ def png_stack(slices: Slices, settings: PngStack | None = None) -> bytes:
         "layers": [],
     }
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        if cfg.naming == "ember":
+            settings_json = {"Settings": ember_settings(cfg.exposure, slices.layer_height, cfg.job)}
+            _add(tar, "printsettings", json.dumps(settings_json).encode())
         for layer in slices.layers:
-            name = f"layer_{layer.index + 1:04d}.png"
+            name = (
+                f"slice_{layer.index + 1}.png"
+                if cfg.naming == "ember"
+                else f"layer_{layer.index + 1:04d}.png"
+            )
             png = io.BytesIO()
-            _image(layer.shape, cfg).save(png, format="PNG", optimize=False)
+            draw_layer(layer.shape, cfg).save(png, format="PNG", optimize=False)
             _add(tar, name, png.getvalue())
             manifest["layers"].append({"file": name, "z_mm": layer.top, "thickness_mm": layer.thickness})
         _add(tar, "manifest.json", json.dumps(manifest, indent=1).encode())
     return buffer.getvalue()
+
+
+#: The Ember firmware's own defaults (Settings.cpp) where a material gives no value.
+_EMBER_DEFAULTS = {
+    "BurnInLayers": 5,
+    "FirstExposureSec": 5.0,
+    "BurnInExposureSec": 2.0,
+    "ModelExposureSec": 1.5,
+}
+
+#: Print-material fields (seed 003 and makeready's spellings) -> Ember settings.
+_EMBER_FIELDS = {
+    "FirstExposureSec": ("FirstExposureSec", "firstExposureSec", "cure_time_first"),
+    "BurnInLayers": ("BurnInLayers", "burnInLayers", "burn_in_layers"),
+    "BurnInExposureSec": ("BurnInExposureSec", "burnInExposureSec", "cure_time_burn_in"),
+    "ModelExposureSec": ("ModelExposureSec", "modelExposureSec", "cure_time_model"),
+}
+
+
+def exposure_fields(material: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The exposure-related fields of a print material (exposure, cure, burn-in, fading)."""
+    words = ("exposure", "cure", "burn", "fade")
+    return {k: v for k, v in (material or {}).items() if any(w in k.lower() for w in words)}
+
+
+def ember_settings(exposure: Mapping[str, Any], layer_mm: float, job: str) -> dict[str, Any]:
+    """The Ember's ``printsettings`` from a print material's exposure fields (s, layers, µm)."""
+    out: dict[str, Any] = {"JobName": job, "LayerThicknessMicrons": round(layer_mm * 1000.0)}
+    for key, names in _EMBER_FIELDS.items():
+        value = next((exposure[n] for n in names if exposure.get(n) is not None), _EMBER_DEFAULTS[key])
+        out[key] = int(value) if key == "BurnInLayers" else float(value)
+    return out
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:

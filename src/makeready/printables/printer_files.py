@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from makeready.errors import MakereadyError
+from makeready.printables.sl1 import Sl1Display
 
-__all__ = ["GcodeBlocks", "gcode_blocks", "require_writable"]
+__all__ = ["GcodeBlocks", "gcode_blocks", "png_naming", "require_writable", "sl1_display"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +60,17 @@ def gcode_blocks(machine: str) -> GcodeBlocks | None:
     if entry is None or entry.get("format") != "gcode":
         return None
     return GcodeBlocks(str(entry["flavor"]), tuple(entry["start"]), tuple(entry["end"]))
+
+
+def png_naming(machine: str) -> Literal["generic", "ember"]:
+    """How the printer's image stack is laid out: the Ember's print file or the generic stack."""
+    entry = _table().get(machine)
+    return "ember" if entry is not None and entry.get("format") == "ember" else "generic"
+
+
+def sl1_display(machine: str) -> Sl1Display | None:
+    """The SL1-family printer's display and tilt times, or None when it reads no ``.sl1``."""
+    entry = _table().get(machine)
+    if entry is None or entry.get("format") != "sl1":
+        return None
+    return Sl1Display.from_record(entry)

@@ -10,6 +10,7 @@ uploaded (or in its best orientation with ``reorient``), lifted onto the plate.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import orient
 from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, support_geometry
-from makeready.printables.dlp_png import png_stack, stack_for_plate
+from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, check_inside, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
-from makeready.printables.printer_files import gcode_blocks, require_writable
+from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
+from makeready.printables.sl1 import sl1_archive
 
 __all__ = ["PACKAGERS", "align_supports", "slice_to_printable"]
 
@@ -50,6 +52,7 @@ def slice_to_printable(
     *,
     reorient: bool = False,
     supports: bool = True,
+    exposure: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Slice ``part`` for ``machine`` and write the printable to ``out``; returns a summary.
 
@@ -59,7 +62,14 @@ def slice_to_printable(
         ``request.invalid`` for a machine without a packager (conventional machines) or a
         material not offered for its process; ``catalog.not_found`` for unknown names;
         ``printable.does_not_fit`` for a part larger than the build volume (with ``reorient``
-        it is turned to fit where any orientation does).
+        it is turned to fit where any orientation does); ``printable.unsupported`` for a
+        printer that reads only a proprietary format.
+
+    Notes
+    -----
+    ``exposure`` holds the print material's exposure fields (resin printers: first-layer,
+    burn-in and model exposure times); the Ember's print file carries them in its
+    ``printsettings``.
 
     """
     process = machine.prc_acronym
@@ -119,13 +129,31 @@ def slice_to_printable(
         summary.update(
             print_time_s=result.seconds, filament_m=result.filament_mm / 1000.0, filament_g=result.filament_g
         )
+    elif kind == "png" and (display := sl1_display(machine.mac_name)) is not None:
+        lo, hi = slices_bounds(slices)
+        volume = machine.build_volume
+        check_inside(np.stack([lo, hi]), slices.height, volume, machine.mac_name, origin_corner=False)
+        sl1 = sl1_archive(
+            slices,
+            display,
+            exposure=exposure_fields(exposure),
+            job=part.name or "part",
+            material=chosen.mat_name,
+            density=chosen.mat_rho,
+        )
+        out.write_bytes(sl1.content)
+        summary.update(
+            print_time_s=sl1.seconds, resin_ml=sl1.resin_ml, pixel_mm=display.width_mm / display.pixels_x
+        )
     elif kind == "png":
         stack = stack_for_plate(
             machine.bld_size_x,
             machine.bld_size_y,
             centre=_centre(slices),
             printer=machine.mac_name,
-            exposure={"layer_height_mm": height},
+            exposure={"layer_height_mm": height, **exposure_fields(exposure)},
+            naming=png_naming(machine.mac_name),
+            job=part.name or "part",
         )
         lo, hi = slices_bounds(slices)
         check_inside(
