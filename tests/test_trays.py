@@ -94,7 +94,9 @@ def test_tray_moves_through_every_state_and_prints(printer):
     assert summary["layers"] > 0
     assert (
         extension
-        == {"FDM": "gcode", "DLP": "tar.gz", "SLM": "cli", "MJF": "3mf", "SLA": "sl1"}[ready.printer_type.technology]
+        == {"FDM": "gcode", "DLP": "tar.gz", "SLM": "cli", "MJF": "3mf", "SLA": "sl1"}[
+            ready.printer_type.technology
+        ]
     )
     wire = ready.to_json()
     assert wire["state"] == "supported"
