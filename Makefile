@@ -37,12 +37,13 @@ fuzz: $(STAMP)
 	MAKEREADY_SCHEMATHESIS_EXAMPLES=1000 $(PY) -m pytest -q tests/service/test_schemathesis.py
 
 # Side-by-side benchmarks against peers; results land in benchmarks/results/.
-# Peers (admesh and CuraEngine from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness;
+# Peers (admesh, CuraEngine and PrusaSlicer from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness;
 # matplotlib for the quote plot) are installed for the benchmark only.
 bench: $(STAMP)
 	$(PY) -m pip install --quiet pymeshfix rtree matplotlib
 	command -v admesh >/dev/null || (apt-get install -y admesh >/dev/null 2>&1 || echo "admesh not installed: its rows will fail")
 	command -v CuraEngine >/dev/null || (apt-get install -y cura-engine >/dev/null 2>&1 || echo "CuraEngine not installed: its columns stay empty")
+	command -v prusa-slicer >/dev/null || (apt-get install -y prusa-slicer >/dev/null 2>&1 || echo "PrusaSlicer not installed: its columns stay empty")
 	$(PY) benchmarks/run.py
 	cd benchmarks && ../$(PY) analysis.py
 	cd benchmarks && ../$(PY) thickness.py

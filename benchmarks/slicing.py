@@ -1,11 +1,15 @@
-"""Slicing benchmark: FDM G-code from makeready and CuraEngine side by side, and plate nesting.
+"""Slicing benchmark: FDM G-code from makeready, CuraEngine and PrusaSlicer side by side, and nesting.
 
-Both slice the same files with the same settings (0.2 mm layers, 0.45 mm lines, 2 walls, 4 top
-and bottom layers, 20 % lines infill, speeds 60 / 40 / 20 (first layer) / 150 mm/s, acceleration
-1,000 mm/s², retraction 0.8 mm, no supports, no adhesion), whole process, median of 3.
-CuraEngine 4.13 comes from Debian (``cura-engine``); its ``fdmprinter.def.json`` from the ``cura``
-package, unpacked without installing its GUI dependencies. Print time: makeready's ``;TIME:``
-against CuraEngine's last ``;TIME_ELAPSED``; filament: the extrusion of both files.
+All three slice the same files with the same settings (0.2 mm layers, 0.45 mm lines, 2 walls,
+4 top and bottom layers, 20 % lines infill, speeds 60 / 40 / 20 (first layer) / 150 mm/s,
+acceleration 1,000 mm/s², XY jerk 8 mm/s, retraction 0.8 mm, no supports, no adhesion), whole
+process, median of 3. CuraEngine 4.13 comes from Debian (``cura-engine``); its
+``fdmprinter.def.json`` from the ``cura`` package, unpacked without installing its GUI
+dependencies. PrusaSlicer 2.5 from Debian (``prusa-slicer``), machine limits used for the time
+estimate only. Print time: makeready's ``;TIME:``, CuraEngine's last ``;TIME_ELAPSED``,
+PrusaSlicer's "estimated printing time (normal mode)"; filament: the extrusion of each file.
+Parts: the calibration cube, the torus knots, and three corpus meshes (repaired by makeready and
+scaled to 60-80 mm, the same STL for every slicer).
 Nesting: 50 mixed footprints on a 250 x 250 mm plate. Writes results/slicing.md and .json.
 """
 
@@ -39,8 +43,62 @@ CURA_SETTINGS = [
     "acceleration_travel=1000", "machine_acceleration=1000", "acceleration_infill=1000", "acceleration_wall=1000",
     "acceleration_wall_0=1000", "acceleration_wall_x=1000", "acceleration_topbottom=1000",
     "acceleration_print_layer_0=1000", "acceleration_travel_layer_0=1000", "acceleration_roofing=1000",
-    "retraction_amount=0.8", "retraction_min_travel=2",
+    "retraction_amount=0.8", "retraction_min_travel=2", "machine_max_jerk_xy=8", "jerk_enabled=false",
 ]  # fmt: skip
+
+PRUSA_SETTINGS = [
+    "--gcode-flavor", "marlin2", "--bed-shape", "0x0,250x0,250x210,0x210", "--max-print-height", "220",
+    "--nozzle-diameter", "0.4", "--filament-diameter", "1.75", "--layer-height", "0.2", "--first-layer-height", "0.2",
+    "--perimeters", "2", "--top-solid-layers", "4", "--bottom-solid-layers", "4", "--fill-density", "20%",
+    "--fill-pattern", "rectilinear", "--extrusion-width", "0.45", "--perimeter-extrusion-width", "0.45",
+    "--external-perimeter-extrusion-width", "0.45", "--infill-extrusion-width", "0.45",
+    "--solid-infill-extrusion-width", "0.45", "--top-infill-extrusion-width", "0.45",
+    "--first-layer-extrusion-width", "0.45", "--perimeter-speed", "40", "--external-perimeter-speed", "40",
+    "--small-perimeter-speed", "40", "--infill-speed", "60", "--solid-infill-speed", "60",
+    "--top-solid-infill-speed", "60", "--gap-fill-speed", "60", "--bridge-speed", "60", "--travel-speed", "150",
+    "--first-layer-speed", "20", "--default-acceleration", "1000", "--perimeter-acceleration", "1000",
+    "--infill-acceleration", "1000", "--first-layer-acceleration", "1000",
+    "--machine-limits-usage", "time_estimate_only", "--machine-max-acceleration-extruding", "1000,1000",
+    "--machine-max-acceleration-travel", "1000,1000", "--machine-max-acceleration-x", "1000,1000",
+    "--machine-max-acceleration-y", "1000,1000", "--machine-max-jerk-x", "8,8", "--machine-max-jerk-y", "8,8",
+    "--machine-max-feedrate-x", "500,500", "--machine-max-feedrate-y", "500,500", "--retract-length", "0.8",
+    "--retract-before-travel", "2", "--skirts", "0", "--brim-width", "0", "--no-support-material",
+]  # fmt: skip
+
+#: Corpus meshes for the side-by-side (path, largest extent after scaling, mm).
+CORPUS_PARTS = {
+    "Stanford bunny (common-3d-test-models)": ("common-3d-test-models/stanford-bunny.obj", 60.0),
+    "rocker arm (common-3d-test-models)": ("common-3d-test-models/rocker-arm.obj", 80.0),
+    "spot (common-3d-test-models)": ("common-3d-test-models/spot.obj", 60.0),
+}
+
+
+def corpus_stl(relative: str, extent: float) -> Path | None:
+    """A repaired copy of a corpus mesh scaled to ``extent`` mm, as binary STL under work/."""
+    source = TESTDATA / relative
+    if not source.exists():
+        return None
+    target = WORK / (Path(relative).stem + ".bench.stl")
+    if target.exists():
+        return target
+    import makeready
+    from makeready.geometry.repair import repair
+
+    part, _ = repair(makeready.load(source))
+    scale = extent / float(np.max(part.extents))
+    makeready.save(
+        part.with_bodies([b.transformed(np.diag([scale, scale, scale, 1.0])) for b in part.bodies]), target
+    )
+    return target
+
+
+def prusa_estimate_s(gcode: Path) -> float | None:
+    """PrusaSlicer's "estimated printing time (normal mode) = 1d 2h 3m 4s", in seconds."""
+    match = re.search(r"estimated printing time \(normal mode\) = ([\dhdms ]+)", gcode.read_text())
+    if not match:
+        return None
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    return float(sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([dhms])", match.group(1))))
 
 
 def cura_definitions() -> Path | None:
@@ -129,6 +187,10 @@ def main() -> None:
     cube = TESTDATA / "trimesh" / "20mm-xyz-cube.stl"
     if cube.exists():
         models = {"20 mm calibration cube (trimesh corpus)": cube, **models}
+    for label, (relative, extent) in CORPUS_PARTS.items():
+        copy = corpus_stl(relative, extent)
+        if copy is not None:
+            models[label] = copy
     definitions = cura_definitions() if shutil.which("CuraEngine") else None
     rows = {}
     for label, model in models.items():
@@ -168,11 +230,34 @@ def main() -> None:
                 cura_estimate_s=float(elapsed[-1]) if elapsed else None,
                 cura_filament_m=filament_m(cura_out, relative=False),
             )
+        if shutil.which("prusa-slicer"):
+            prusa_out = WORK / f"{model.stem}.prusa.gcode"
+            walls = []
+            for _ in range(REPEATS):
+                start = time.perf_counter()
+                subprocess.run(
+                    [
+                        "prusa-slicer",
+                        "--export-gcode",
+                        *PRUSA_SETTINGS,
+                        "--output",
+                        str(prusa_out),
+                        str(model),
+                    ],
+                    capture_output=True,
+                    check=True,
+                )
+                walls.append(time.perf_counter() - start)
+            row.update(
+                prusa_s=float(np.median(walls)),
+                prusa_estimate_s=prusa_estimate_s(prusa_out),
+                prusa_filament_m=filament_m(prusa_out, relative=True),
+            )
         rows[label] = row
     nesting = nesting_row()
     info = {
         "machine": f"{platform.machine()}, {platform.python_version()}, cores={len(os.sched_getaffinity(0))}",
-        "target": "<= 0.5x CuraEngine's whole-process time; print time and filament within 15 % of its estimate",
+        "target": "<= 0.5x CuraEngine's whole-process time; print time within 15 % of both peers' estimates",
         "rows": rows,
         "nesting": nesting,
     }
@@ -181,21 +266,40 @@ def main() -> None:
     def ratio(a: float | None, b: float | None) -> str:
         return f"{a / b:.2f}" if a is not None and b else "—"
 
+    def value(x: float | None, spec: str) -> str:
+        return "—" if x is None else format(x, spec)
+
     lines = [
         "# Slicing benchmark (FDM G-code) and nesting",
         "",
-        f"{info['machine']}. Target: {info['target']}.",
+        f"{info['machine']}. Target: {info['target']}. Same settings for all three slicers (module notes).",
         "",
-        "| part | makeready s | CuraEngine s | time ratio | est. print time makeready / Cura s | ratio | filament makeready / Cura m | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "Wall time, whole process (s):",
+        "",
+        "| part | makeready | CuraEngine | PrusaSlicer | vs Cura | vs Prusa |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for label, row in rows.items():
         lines.append(
-            f"| {label} | {row['makeready_s']:.2f} | {row['cura_s'] or float('nan'):.2f} | {ratio(row['makeready_s'], row['cura_s'])} | "
-            f"{row['makeready_estimate_s']:,.0f} / {row.get('cura_estimate_s') or float('nan'):,.0f} | "
-            f"{ratio(row['makeready_estimate_s'], row.get('cura_estimate_s'))} | "
-            f"{row['makeready_filament_m']:.2f} / {row.get('cura_filament_m') or float('nan'):.2f} | "
-            f"{ratio(row['makeready_filament_m'], row.get('cura_filament_m'))} |"
+            f"| {label} | {row['makeready_s']:.2f} | {value(row.get('cura_s'), '.2f')} | "
+            f"{value(row.get('prusa_s'), '.2f')} | {ratio(row['makeready_s'], row.get('cura_s'))} | "
+            f"{ratio(row['makeready_s'], row.get('prusa_s'))} |"
+        )
+    lines += [
+        "",
+        "Estimated print time (s) and filament (m):",
+        "",
+        "| part | time makeready / Cura / Prusa | vs Cura | vs Prusa | filament makeready / Cura / Prusa | vs Cura | vs Prusa |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, row in rows.items():
+        ours_t, ours_f = row["makeready_estimate_s"], row["makeready_filament_m"]
+        lines.append(
+            f"| {label} | {ours_t:,.0f} / {value(row.get('cura_estimate_s'), ',.0f')} / "
+            f"{value(row.get('prusa_estimate_s'), ',.0f')} | {ratio(ours_t, row.get('cura_estimate_s'))} | "
+            f"{ratio(ours_t, row.get('prusa_estimate_s'))} | {ours_f:.2f} / {value(row.get('cura_filament_m'), '.2f')} / "
+            f"{value(row.get('prusa_filament_m'), '.2f')} | {ratio(ours_f, row.get('cura_filament_m'))} | "
+            f"{ratio(ours_f, row.get('prusa_filament_m'))} |"
         )
     lines += [
         "",

@@ -32,7 +32,7 @@ from shapely.geometry import MultiPolygon
 from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.slicing import Slices
 from makeready.printables.fit import check_inside
-from makeready.printables.paths import fill_lines, rings
+from makeready.printables.paths import fill_lines, order_paths, rings
 from makeready.printables.printer_files import GcodeBlocks
 
 __all__ = ["FdmSettings", "GcodeResult", "fdm_gcode"]
@@ -122,7 +122,7 @@ class _Writer:
         built at once (no Python loop per move). Travels that stay inside ``inside`` (the
         layer's solid, shifted onto the bed) do not retract, as slicers' combing.
         """
-        paths = [np.asarray(p, np.float64) for p in paths if len(p) >= 2]
+        paths = order_paths(paths, self.pos)  # nearest next: the tool travels little
         if not paths:
             return
         cfg = self.cfg
@@ -248,6 +248,8 @@ def fdm_gcode(
         # Drop vertices closer than the printer can resolve (Cura's maximum deviation, 0.025 mm).
         region = _as_region(layer.shape.simplify(SIMPLIFY_MM, preserve_topology=True))
         for k in reversed(range(cfg.perimeters)):  # inner walls first, the outer wall last
+            # Feature comments as Cura writes them (previewers colour by them).
+            writer.out.write(";TYPE:WALL-OUTER\n" if k == 0 else ";TYPE:WALL-INNER\n")
             writer.extrude_paths(
                 [ring + shift for ring in rings(region.buffer(-(k + 0.5) * w))], height, wall_speed
             )
@@ -265,16 +267,23 @@ def fdm_gcode(
             # Skin thinner than a line cannot be printed as lines (they would run along it and
             # overfill it): open the region by half a line width, as slicers' skin pre-shrink does.
             skin = _as_region(inner.difference(covered).buffer(-w / 2.0).buffer(w / 2.0))
-            sparse = _as_region(inner.intersection(covered))
+            if not skin.is_empty:
+                # Skins reach into the infill by the wall thickness, so they are anchored where a
+                # slope thins them (Cura's "skin expand distance" default; PrusaSlicer 2.5 uses 3 mm).
+                skin = _as_region(skin.buffer(cfg.perimeters * w).intersection(inner))
+            sparse = _as_region(inner.difference(skin))
             angle = 45.0 if i % 2 == 0 else 135.0
             comb = shapely.affinity.translate(region, *shift)
             shapely.prepare(comb)
+            writer.out.write(";TYPE:SKIN\n")
             writer.extrude_paths(fill_lines(skin, w, angle) + shift, height, speed, comb)
             if cfg.infill_density > 0:
+                writer.out.write(";TYPE:FILL\n")
                 lines = fill_lines(sparse, w / cfg.infill_density, angle) + shift
                 writer.extrude_paths(lines, height, speed, comb)
         if supports is not None and i < len(supports.layers):
             support_region = _as_region(supports.layers[i].shape.difference(region.buffer(w)))
+            writer.out.write(";TYPE:SUPPORT\n")
             writer.extrude_paths(
                 [ring + shift for ring in rings(support_region.buffer(-w / 2.0))], height, speed
             )

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiLineString
 
-__all__ = ["fill_lines", "rings"]
+__all__ = ["fill_lines", "order_paths", "rings"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -83,3 +83,75 @@ def rings(region: Any) -> list[FloatArray]:
         out.append(np.asarray(polygon.exterior.coords, np.float64))
         out.extend(np.asarray(r.coords, np.float64) for r in polygon.interiors)
     return out
+
+
+def order_paths(paths: list[FloatArray] | FloatArray, start: FloatArray) -> list[FloatArray]:
+    """The paths in a short tool order: always the nearest unprinted one next.
+
+    Open paths may be printed either way (the nearer end first); closed rings start at their
+    vertex nearest the tool. Without this a zig-zag fill over several islands crosses between
+    them on every row: on a torus knot the tool travelled 7x the distance PrusaSlicer's does.
+
+    Parameters
+    ----------
+    paths : list of (k, 2) float, mm
+        Polylines; a ring repeats its first point at the end.
+    start : (2,) float, mm
+        Where the tool is.
+
+    Returns
+    -------
+    list of (k, 2) float
+        The same paths, reordered, reversed or rotated.
+
+    Notes
+    -----
+    Greedy nearest neighbour over a k-d tree of the candidate start points (both ends of open
+    paths, every vertex of rings); printed paths' points are skipped by asking for more
+    neighbours, so the cost stays near n log n.
+
+    """
+    from scipy.spatial import cKDTree
+
+    items = [np.asarray(p, np.float64) for p in paths if len(p) >= 2]
+    if len(items) <= 1 and not any(_closed(p) for p in items):
+        return items
+    owner_parts, index_parts, point_parts = [], [], []
+    for i, path in enumerate(items):
+        picks = np.arange(len(path) - 1) if _closed(path) else np.array([0, len(path) - 1])
+        owner_parts.append(np.full(len(picks), i))
+        index_parts.append(picks)
+        point_parts.append(path[picks])
+    owner, index, points = (
+        np.concatenate(owner_parts),
+        np.concatenate(index_parts),
+        np.concatenate(point_parts),
+    )
+    tree = cKDTree(points)
+    done = np.zeros(len(items), bool)
+    position = np.asarray(start, np.float64)
+    out: list[FloatArray] = []
+    for _ in range(len(items)):
+        k = 8
+        while True:
+            k = min(k, len(points))
+            _, near = tree.query(position, k=k)
+            near = np.atleast_1d(near)
+            alive = near[~done[owner[near]]]
+            if len(alive) or k == len(points):
+                break
+            k *= 4
+        choice = int(alive[0])
+        path, at = items[owner[choice]], int(index[choice])
+        if _closed(path):
+            path = np.concatenate([path[at:-1], path[: at + 1]]) if at else path
+        elif at:
+            path = path[::-1]
+        out.append(path)
+        done[owner[choice]] = True
+        position = path[-1]
+    return out
+
+
+def _closed(path: FloatArray) -> bool:
+    return len(path) > 3 and bool(np.allclose(path[0], path[-1]))
