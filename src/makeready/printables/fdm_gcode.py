@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -122,7 +123,8 @@ class _Writer:
         built at once (no Python loop per move). Travels that stay inside ``inside`` (the
         layer's solid, shifted onto the bed) do not retract, as slicers' combing.
         """
-        paths = order_paths(paths, self.pos)  # nearest next: the tool travels little
+        # Fill lines come island by island in zig-zag (fill_lines); rings go nearest next.
+        paths = list(paths) if isinstance(paths, np.ndarray) else order_paths(paths, self.pos)
         if not paths:
             return
         cfg = self.cfg
@@ -194,6 +196,17 @@ def _fmt(*parts: object, digits: tuple[int, ...] = (3, 3)) -> npt.NDArray[np.str
     return out
 
 
+def _nearest_first(polygons: list[Any], start: FloatArray) -> list[Any]:
+    """Polygons in greedy nearest-first order from ``start`` (by their outlines' vertices)."""
+    ordered, left, position = [], list(polygons), np.asarray(start, np.float64)
+    while left:
+        gaps = [float(np.min(np.sum((np.asarray(p.exterior.coords) - position) ** 2, axis=1))) for p in left]
+        polygon = left.pop(int(np.argmin(gaps)))
+        ordered.append(polygon)
+        position = np.asarray(polygon.exterior.coords[0])
+    return ordered
+
+
 def _as_region(geometry: object) -> MultiPolygon:
     polygons = [
         g
@@ -247,12 +260,13 @@ def fdm_gcode(
             writer.out.write(f"M106 S{round(2.55 * cfg.fan_percent)}\n")
         # Drop vertices closer than the printer can resolve (Cura's maximum deviation, 0.025 mm).
         region = _as_region(layer.shape.simplify(SIMPLIFY_MM, preserve_topology=True))
-        for k in reversed(range(cfg.perimeters)):  # inner walls first, the outer wall last
-            # Feature comments as Cura writes them (previewers colour by them).
-            writer.out.write(";TYPE:WALL-OUTER\n" if k == 0 else ";TYPE:WALL-INNER\n")
-            writer.extrude_paths(
-                [ring + shift for ring in rings(region.buffer(-(k + 0.5) * w))], height, wall_speed
-            )
+        # Island by island, nearest first: its inner walls, then its outer wall.
+        for island in _nearest_first(list(region.geoms), writer.pos - shift):
+            for k in reversed(range(cfg.perimeters)):
+                # Feature comments as Cura writes them (previewers colour by them).
+                writer.out.write(";TYPE:WALL-OUTER\n" if k == 0 else ";TYPE:WALL-INNER\n")
+                walls = rings(island.buffer(-(k + 0.5) * w))
+                writer.extrude_paths([ring + shift for ring in walls], height, wall_speed)
         inner = _as_region(
             region.buffer(-cfg.perimeters * w + 0.15 * w)
         )  # infill overlaps the walls a little
@@ -276,10 +290,12 @@ def fdm_gcode(
             comb = shapely.affinity.translate(region, *shift)
             shapely.prepare(comb)
             writer.out.write(";TYPE:SKIN\n")
-            writer.extrude_paths(fill_lines(skin, w, angle) + shift, height, speed, comb)
+            writer.extrude_paths(
+                fill_lines(skin, w, angle, start=writer.pos - shift) + shift, height, speed, comb
+            )
             if cfg.infill_density > 0:
                 writer.out.write(";TYPE:FILL\n")
-                lines = fill_lines(sparse, w / cfg.infill_density, angle) + shift
+                lines = fill_lines(sparse, w / cfg.infill_density, angle, start=writer.pos - shift) + shift
                 writer.extrude_paths(lines, height, speed, comb)
         if supports is not None and i < len(supports.layers):
             support_region = _as_region(supports.layers[i].shape.difference(region.buffer(w)))
@@ -287,7 +303,9 @@ def fdm_gcode(
             writer.extrude_paths(
                 [ring + shift for ring in rings(support_region.buffer(-w / 2.0))], height, speed
             )
-            support_lines = fill_lines(support_region, w / cfg.support_density, 0.0 if i % 2 == 0 else 90.0)
+            support_lines = fill_lines(
+                support_region, w / cfg.support_density, 0.0 if i % 2 == 0 else 90.0, start=writer.pos - shift
+            )
             writer.extrude_paths(support_lines + shift, height, speed)
     grams = writer.filament * writer.filament_area * cfg.filament_density / 1000.0
     header = "\n".join(

@@ -15,13 +15,16 @@ __all__ = ["fill_lines", "order_paths", "rings"]
 FloatArray = npt.NDArray[np.float64]
 
 
-def fill_lines(region: Any, spacing: float, angle_deg: float, stripe: float = 0.0) -> FloatArray:
+def fill_lines(
+    region: Any, spacing: float, angle_deg: float, stripe: float = 0.0, start: FloatArray | None = None
+) -> FloatArray:
     """Parallel lines ``spacing`` apart across ``region``, at ``angle_deg`` from +x.
 
-    Lines are ordered across the region and every second one is reversed (zig-zag), so the tool
-    moves little between them. With ``stripe`` > 0 the lines are cut where they cross stripe
-    borders every ``stripe`` mm along their direction, and filled stripe by stripe (the stripe
-    scan strategy of powder-bed fusion).
+    Each island (polygon) of the region is filled on its own, its lines ordered across it with
+    every second one reversed (zig-zag), so the tool moves little between them; the islands
+    follow one another nearest first from ``start``. With ``stripe`` > 0 the lines are cut
+    where they cross stripe borders every ``stripe`` mm along their direction, and filled
+    stripe by stripe (the stripe scan strategy of powder-bed fusion).
 
     Returns
     -------
@@ -31,11 +34,39 @@ def fill_lines(region: Any, spacing: float, angle_deg: float, stripe: float = 0.
     """
     if region.is_empty or spacing <= 0:
         return np.zeros((0, 2, 2))
+    islands = [g for g in getattr(region, "geoms", [region]) if not g.is_empty]
+    blocks = [b for b in (_fill_island(g, spacing, angle_deg, stripe) for g in islands) if len(b)]
+    if not blocks:
+        return np.zeros((0, 2, 2))
+    if len(blocks) == 1:
+        return blocks[0]
+    # Islands nearest first; each entered at whichever end of its zig-zag is nearer.
+    position = np.asarray(start, np.float64) if start is not None else blocks[0][0, 0]
+    ordered = []
+    left = list(range(len(blocks)))
+    while left:
+        heads = np.array([blocks[i][0, 0] for i in left])
+        tails = np.array([blocks[i][-1, 1] for i in left])
+        to_head = np.einsum("ij,ij->i", heads - position, heads - position)
+        to_tail = np.einsum("ij,ij->i", tails - position, tails - position)
+        k = int(np.argmin(np.minimum(to_head, to_tail)))
+        block = blocks[left.pop(k)]
+        if to_tail[k] < to_head[k]:
+            block = block[::-1, ::-1]
+        ordered.append(block)
+        position = block[-1, 1]
+    return np.concatenate(ordered)
+
+
+def _fill_island(region: Any, spacing: float, angle_deg: float, stripe: float) -> FloatArray:
+    """Zig-zag lines over one polygon (see :func:`fill_lines`)."""
     a = math.radians(angle_deg)
     c, s = math.cos(a), math.sin(a)
     turned = shapely.affinity.affine_transform(region, [c, s, -s, c, 0.0, 0.0])
     x0, y0, x1, y1 = turned.bounds
-    ys = np.arange(y0 + spacing / 2.0, y1, spacing)
+    # Rows on one grid for every island and layer (origin 0): sparse infill stacks layer on layer.
+    ys = np.arange((math.floor(y0 / spacing - 0.5) + 0.5) * spacing, y1, spacing)
+    ys = ys[ys > y0]
     if not len(ys):
         return np.zeros((0, 2, 2))
     cut = turned.intersection(MultiLineString([[(x0 - 1.0, y), (x1 + 1.0, y)] for y in ys]))
@@ -154,4 +185,5 @@ def order_paths(paths: list[FloatArray] | FloatArray, start: FloatArray) -> list
 
 
 def _closed(path: FloatArray) -> bool:
-    return len(path) > 3 and bool(np.allclose(path[0], path[-1]))
+    # Rings come from shapely, which closes them exactly.
+    return len(path) > 3 and path[0, 0] == path[-1, 0] and path[0, 1] == path[-1, 1]
