@@ -181,3 +181,14 @@ def test_ap203_and_ap214_exports_have_one_brep_volume() -> None:
     assert a.brep.volume == pytest.approx(b.brep.volume, rel=1e-9)
     assert analyze(a).watertight
     assert analyze(b).watertight
+
+
+def test_the_analysis_report_carries_the_exact_volume_beside_the_mesh(analytic) -> None:  # type: ignore[no-untyped-def]
+    from makeready import run_analysis
+
+    sphere = analytic.with_bodies(analytic.bodies[:1])
+    report = run_analysis(sphere, "PA12", "sls", 1).report
+    brep = report["cad_stat"]["brep"]
+    assert brep["part_vol"] == pytest.approx(TRUTH["sphere r10"][0] / 1000.0, rel=1e-7)  # cm³
+    assert brep["closed"] is True
+    assert abs(brep["mesh_volume_deviation_mm3"]) <= brep["volume_bound_mm3"]
