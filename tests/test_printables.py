@@ -162,3 +162,23 @@ def test_stripes_cut_the_hatch_without_losing_length(ring_slices):
     along = striped.hatches[..., 0] * c + striped.hatches[..., 1] * s
     band = np.floor(along.min(axis=1) / 5.0 + 1e-9)
     assert (along.max(axis=1) <= (band + 1) * 5.0 + 1e-6).all()
+
+
+def test_fill_lines_never_leave_the_region():
+    # A self-intersecting island (a bow tie, as simplifying a thin spike can leave) and a
+    # concave one: before, GEOS raised a TopologyException on the bow tie, and on a rotated
+    # copy of a nearly degenerate island reported rows outside it as inside, so the G-code
+    # printed infill across empty space (36 m of it on the 20 k torus knot).
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    from makeready.printables.paths import fill_lines
+
+    bow_tie = Polygon([(0, 0), (20, 10), (20, 0), (0, 10)])
+    crescent = Polygon([(30, 0), (50, 0), (50, 20), (30, 20), (30, 15), (45, 15), (45, 5), (30, 5)])
+    region = MultiPolygon([bow_tie, crescent])
+    valid = shapely.make_valid(region).buffer(1e-6)
+    for angle in (0.0, 30.0, 45.0, 67.0, 90.0, 135.0):
+        lines = fill_lines(region, 0.5, angle)
+        assert len(lines) > 10
+        assert shapely.covers(valid, shapely.linestrings(lines)).all(), angle

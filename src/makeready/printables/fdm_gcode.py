@@ -207,7 +207,14 @@ def _nearest_first(polygons: list[Any], start: FloatArray) -> list[Any]:
     return ordered
 
 
-def _as_region(geometry: object) -> MultiPolygon:
+def _as_region(geometry: Any) -> MultiPolygon:
+    """The polygons of ``geometry`` as a valid MultiPolygon.
+
+    Simplification can leave a spike self-intersecting; every later buffer and fill would then
+    be wrong.
+    """
+    if not geometry.is_empty and not geometry.is_valid:
+        geometry = shapely.make_valid(geometry)
     polygons = [
         g
         for g in getattr(geometry, "geoms", [geometry])
