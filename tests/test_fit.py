@@ -250,3 +250,23 @@ def test_ember_print_file_has_its_printsettings_and_slices(tmp_path) -> None:
         1.8,
     )
     assert settings["BurnInLayers"] == 5  # the firmware's default where the material is silent
+
+
+def test_a_part_in_the_wrong_units_is_not_printed_silently(tmp_path) -> None:
+    # A 45 mm part drawn in metres and read as mm: 0.045 mm, thinner than a layer.
+    tiny = _save(tmp_path, box_part((0.045, 0.014, 0.047)), "sensor.stl")
+    refused = runner.invoke(app, ["slice", str(tiny), "--out", str(tmp_path / "x.gcode"), "--json"])
+    assert refused.exit_code == 2
+    error = json.loads(refused.output)["error"]
+    assert error["code"] == "printable.empty"
+    assert "check its units" in error["message"]
+    # Read in the right unit it prints, and a part that only looks wrong gets a warning.
+    done = runner.invoke(
+        app, ["slice", str(tiny), "--out", str(tmp_path / "m.gcode"), "--units", "m", "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "warnings" not in json.loads(done.output)
+    small = _save(tmp_path, box_part((0.5, 0.5, 0.4)), "speck.stl")
+    warned = runner.invoke(app, ["slice", str(small), "--out", str(tmp_path / "s.gcode"), "--json"])
+    assert warned.exit_code == 0, warned.output
+    assert json.loads(warned.stdout)["warnings"][0]["code"] == "units_suspect"

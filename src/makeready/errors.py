@@ -50,6 +50,7 @@ ERROR_CODES: dict[str, str] = {
     "tray.does_not_fit": "a mesh fits nowhere on the printer's plate",
     "printable.does_not_fit": "the part does not fit the printer's build volume",
     "printable.unsupported": "makeready cannot write a file this printer reads (a proprietary format)",
+    "printable.empty": "the part slices to nothing: no layer holds any of it (check its units)",
     # The service's codes (RFC 9457 problem JSON; the HTTP status is in docs/errors.md).
     "request.not_found": "no such resource, or it belongs to someone else",
     "request.method_not_allowed": "the resource does not accept this HTTP method",

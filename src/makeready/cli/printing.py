@@ -16,6 +16,7 @@ from makeready.cli.console import (
     FILE_HELP,
     JSON_HELP,
     UNITS_HELP,
+    err,
     out,
     print_json,
     progress_bar,
@@ -79,6 +80,9 @@ def slice_command(
             supports=supports,
             exposure=exposure,
         )
+    for warning in summary.get("warnings", []):  # on stderr, so --json stays one document
+        line = escape(f"[{warning['code']}] {warning['message']}")
+        err.print(f"[yellow]warning[/] {line}", highlight=False)
     if as_json:
         print_json(summary)
         return
@@ -88,6 +92,8 @@ def slice_command(
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, value in summary.items():
+        if key == "warnings":
+            continue
         table.add_row(
             key.replace("_", " "), f"{value:,.2f}" if isinstance(value, float) else escape(str(value))
         )

@@ -31,6 +31,7 @@ from makeready.printables.fit import check_fit, check_inside, misfit, yaw_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
 from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
+from makeready.units import suspect_units
 
 __all__ = ["PACKAGERS", "align_supports", "slice_to_printable"]
 
@@ -98,15 +99,27 @@ def slice_to_printable(
     part = _centred(part, rotation)  # plate-centred frame: the packagers' and the checks' frame
     rotation = None
     slices = slice_part(part, height, rotation=rotation)
+    size = _placed_size(part, None)
+    if slices.volume <= 0.0:
+        # A part thinner than a layer (often one drawn in metres or inches and read as mm)
+        # slices to nothing: a file with no layer would print nothing and say it took 0 s.
+        raise MakereadyError(
+            "printable.empty",
+            f"nothing to print: {part.name or 'the part'} is {size[0]:.3g} x {size[1]:.3g} x {size[2]:.3g} mm"
+            " and no layer holds any of it; check its units (--units)",
+        )
+    warning = suspect_units(max(size))
     summary: dict[str, Any] = {
         "printer": machine.mac_name,
         "material": chosen.mat_name,
-        "size_mm": [round(v, 3) for v in _placed_size(part, rotation)],
+        "size_mm": [round(v, 3) for v in size],
         "turned_to_fit": turned,
         "layers": len(slices.layers),
         "layer_height_mm": height,
         "output": str(out),
     }
+    if warning is not None:
+        summary["warnings"] = [{"code": warning.code, "message": warning.message}]
     if kind == "gcode":
         support_part = support_geometry(part, rotation, "fdm") if supports else None
         support_slices = None
