@@ -270,3 +270,20 @@ def test_a_part_in_the_wrong_units_is_not_printed_silently(tmp_path) -> None:
     warned = runner.invoke(app, ["slice", str(small), "--out", str(tmp_path / "s.gcode"), "--json"])
     assert warned.exit_code == 0, warned.output
     assert json.loads(warned.stdout)["warnings"][0]["code"] == "units_suspect"
+
+
+def test_an_open_mesh_is_repaired_before_slicing_and_says_so(tmp_path) -> None:
+    cube = box_part((20.0, 20.0, 10.0))
+    body = cube.bodies[0]
+    holed = cube.with_bodies([makeready.Body("holed", body.vertices, body.faces[1:])])  # one triangle gone
+    path = _save(tmp_path, holed, "holed.stl")
+    done = runner.invoke(app, ["slice", str(path), "--out", str(tmp_path / "h.gcode"), "--json"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout)
+    assert any(step.startswith("Filling Holes: 1") for step in summary["repaired"])
+    assert summary["layers"] == 50
+    refused = runner.invoke(
+        app, ["slice", str(path), "--out", str(tmp_path / "x.gcode"), "--no-repair", "--json"]
+    )
+    assert refused.exit_code == 2
+    assert "not a closed manifold" in json.loads(refused.stdout)["error"]["message"]

@@ -53,6 +53,9 @@ def slice_command(
     ] = None,
     reorient: Annotated[bool, typer.Option("--orient", help="Use the best build orientation first.")] = False,
     supports: Annotated[bool, typer.Option(help="FDM: print supports under overhangs.")] = True,
+    repair_mesh: Annotated[
+        bool, typer.Option("--repair/--no-repair", help="Repair an open or non-manifold mesh first.")
+    ] = True,
     units: Annotated[str | None, typer.Option(help=UNITS_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
@@ -79,7 +82,10 @@ def slice_command(
             reorient=reorient,
             supports=supports,
             exposure=exposure,
+            repair_mesh=repair_mesh,
         )
+    if summary.get("repaired"):
+        err.print(f"[yellow]note[/] repaired before slicing: {escape('; '.join(summary['repaired']))}")
     for warning in summary.get("warnings", []):  # on stderr, so --json stays one document
         line = escape(f"[{warning['code']}] {warning['message']}")
         err.print(f"[yellow]warning[/] {line}", highlight=False)
@@ -92,7 +98,7 @@ def slice_command(
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, value in summary.items():
-        if key == "warnings":
+        if key in ("warnings", "repaired"):
             continue
         table.add_row(
             key.replace("_", " "), f"{value:,.2f}" if isinstance(value, float) else escape(str(value))

@@ -23,7 +23,8 @@ from makeready.geometry.design_rules import fits_build_volume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import orient
-from makeready.geometry.slicing import slice_part
+from makeready.geometry.repair import repair
+from makeready.geometry.slicing import slice_part, solid_of
 from makeready.geometry.supports import PROCESSES, support_geometry
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
@@ -54,6 +55,7 @@ def slice_to_printable(
     reorient: bool = False,
     supports: bool = True,
     exposure: Mapping[str, Any] | None = None,
+    repair_mesh: bool = True,
 ) -> dict[str, Any]:
     """Slice ``part`` for ``machine`` and write the printable to ``out``; returns a summary.
 
@@ -68,6 +70,8 @@ def slice_to_printable(
 
     Notes
     -----
+    A part that is not a closed manifold is repaired first (the summary's ``repaired`` lists
+    what was done), as slicers do; ``repair_mesh=False`` refuses it instead.
     ``exposure`` holds the print material's exposure fields (resin printers: first-layer,
     burn-in and model exposure times); the Ember's print file carries them in its
     ``printsettings``.
@@ -95,6 +99,7 @@ def slice_to_printable(
         )
     height = layer_height or chosen.lyr_h or PROCESSES.get(process, PROCESSES["fdm"]).layer_height
     settings = PROCESSES.get(process, PROCESSES["sls"])
+    part, repaired = _sliceable(part, repair_mesh)
     rotation, turned = _fitting_rotation(part, machine, settings, reorient)
     part = _centred(part, rotation)  # plate-centred frame: the packagers' and the checks' frame
     rotation = None
@@ -118,6 +123,8 @@ def slice_to_printable(
         "layer_height_mm": height,
         "output": str(out),
     }
+    if repaired:
+        summary["repaired"] = repaired
     if warning is not None:
         summary["warnings"] = [{"code": warning.code, "message": warning.message}]
     if kind == "gcode":
@@ -189,6 +196,22 @@ def slice_to_printable(
         out.write_bytes(content)
         summary.update(scan_time_s=seconds)
     return summary
+
+
+def _sliceable(part: Part, repair_mesh: bool) -> tuple[Part, list[str]]:
+    """The part as a closed manifold, repaired when it is not and ``repair_mesh`` allows.
+
+    Returns the part and the repair actions taken (empty when none were needed). A part that
+    is still not a closed manifold after repair raises ``request.invalid`` when sliced.
+    """
+    try:
+        solid_of(part)
+    except MakereadyError:
+        if not repair_mesh:
+            raise
+        fixed, report = repair(part, self_intersections=False)
+        return fixed, [f"{a.title}: {a.count}" for a in report.actions if a.count]
+    return part, []
 
 
 def _centred(part: Part, rotation: FloatArray | None) -> Part:
