@@ -9,17 +9,68 @@ them with :func:`support_geometry`. Cost every process chain and get seed 000's 
 :func:`run_analysis`.
 """
 
-from makeready.errors import ERROR_CODES, MakereadyError
-from makeready.geometry.analysis import AnalysisReport, analyze
-from makeready.geometry.design_rules import BuildVolume, Feasibility, check_design
-from makeready.geometry.formats import load, save, sniff
-from makeready.geometry.mesh import Body, Part
-from makeready.geometry.orientation import Orientation, orient
-from makeready.geometry.repair import RepairReport, repair
-from makeready.geometry.supports import SupportPlan, plan_supports, support_geometry
-from makeready.geometry.thickness import ThicknessReport, measure
-from makeready.limits import LoadLimits
-from makeready.pipeline import AnalysisResult, run_analysis
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time each loads on first use
+    from makeready.errors import ERROR_CODES, MakereadyError
+    from makeready.geometry.analysis import AnalysisReport, analyze
+    from makeready.geometry.design_rules import BuildVolume, Feasibility, check_design
+    from makeready.geometry.formats import load, save, sniff
+    from makeready.geometry.mesh import Body, Part
+    from makeready.geometry.orientation import Orientation, orient
+    from makeready.geometry.repair import RepairReport, repair
+    from makeready.geometry.supports import SupportPlan, plan_supports, support_geometry
+    from makeready.geometry.thickness import ThicknessReport, measure
+    from makeready.limits import LoadLimits
+    from makeready.pipeline import AnalysisResult, run_analysis
+
+#: Where each public name lives. Importing the package loads none of them: ``import makeready``
+#: (and every CLI call, worker start and ``import makeready.errors``) stays light, and the heavy
+#: libraries (scipy, shapely, manifold3d, trimesh, the costing engine) load when first used.
+_EXPORTS = {
+    "ERROR_CODES": "makeready.errors",
+    "MakereadyError": "makeready.errors",
+    "AnalysisReport": "makeready.geometry.analysis",
+    "analyze": "makeready.geometry.analysis",
+    "BuildVolume": "makeready.geometry.design_rules",
+    "Feasibility": "makeready.geometry.design_rules",
+    "check_design": "makeready.geometry.design_rules",
+    "load": "makeready.geometry.formats",
+    "save": "makeready.geometry.formats",
+    "sniff": "makeready.geometry.formats",
+    "Body": "makeready.geometry.mesh",
+    "Part": "makeready.geometry.mesh",
+    "Orientation": "makeready.geometry.orientation",
+    "orient": "makeready.geometry.orientation",
+    "RepairReport": "makeready.geometry.repair",
+    "repair": "makeready.geometry.repair",
+    "SupportPlan": "makeready.geometry.supports",
+    "plan_supports": "makeready.geometry.supports",
+    "support_geometry": "makeready.geometry.supports",
+    "ThicknessReport": "makeready.geometry.thickness",
+    "measure": "makeready.geometry.thickness",
+    "LoadLimits": "makeready.limits",
+    "AnalysisResult": "makeready.pipeline",
+    "run_analysis": "makeready.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'makeready' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "ERROR_CODES",
