@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from makeready.catalog import Catalog, Machine, Material
 from makeready.errors import MakereadyError, unknown_name
-from makeready.geometry.design_rules import BuildVolume, fits_build_volume
+from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import orient
@@ -34,7 +34,7 @@ from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, SupportSettings, support_geometry
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
-from makeready.printables.fit import check_fit, describe, misfit, yaw_to_fit
+from makeready.printables.fit import check_fit, describe, turn_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
 from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
@@ -361,25 +361,12 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
 
 
 def _fitting_orientation(part: Part, settings: SupportSettings, volume: BuildVolume) -> FloatArray:
-    """The best-ranked orientation that fits the build volume alone, else any that fits."""
-    ranked = orient(part, settings, keep=5)
-    name = part.name or "mesh"
-    for candidate in ranked:
-        if misfit(name, _transformed_bounds(part, candidate.rotation), volume) is None:
-            return candidate.rotation
+    """The best-ranked orientation that fits the build volume alone, else one turned to fit."""
+    ranked = [o.rotation for o in orient(part, settings, keep=5)]
     hull = convex_hull_points(np.concatenate([b.vertices for b in part.bodies]))[0]
-    for candidate in ranked:  # a good orientation turned about z (along the diagonal)
-        yaw = yaw_to_fit(hull @ candidate.rotation.T, volume)
-        if yaw is not None:
-            turned: FloatArray = yaw @ candidate.rotation
-            return turned
-    turn = fits_build_volume(hull, volume)
-    return ranked[0].rotation if turn is None else turn
-
-
-def _transformed_bounds(part: Part, rotation: FloatArray) -> FloatArray:
-    placed = np.concatenate([b.vertices for b in part.bodies]) @ np.asarray(rotation).T
-    return np.stack([placed.min(axis=0), placed.max(axis=0)])
+    found = turn_to_fit(hull, ranked, volume, part.name or "mesh")
+    rotation: FloatArray = ranked[0] if found is None or found[0] is None else found[0]
+    return rotation  # none fits: positioning then names the mesh, its size and the volume
 
 
 def _bounds_with(placed: Part, supports: Part | None) -> FloatArray:

@@ -18,9 +18,18 @@ import numpy as np
 import numpy.typing as npt
 
 from makeready.errors import MakereadyError
-from makeready.geometry.design_rules import BuildVolume
+from makeready.geometry.design_rules import BuildVolume, fits_build_volume
 
-__all__ = ["FIT_TOLERANCE_MM", "Misfit", "check_fit", "check_inside", "describe", "misfit", "yaw_to_fit"]
+__all__ = [
+    "FIT_TOLERANCE_MM",
+    "Misfit",
+    "check_fit",
+    "check_inside",
+    "describe",
+    "misfit",
+    "turn_to_fit",
+    "yaw_to_fit",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -236,3 +245,42 @@ def yaw_to_fit(placed: npt.ArrayLike, volume: BuildVolume) -> FloatArray | None:
     turn = np.eye(3)
     turn[:2, :2] = [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
     return turn
+
+
+def turn_to_fit(
+    hull: npt.ArrayLike, candidates: Sequence[FloatArray | None], volume: BuildVolume, name: str
+) -> tuple[FloatArray | None, bool] | None:
+    """The first candidate orientation that fits, else one turned to fit; None when none fits.
+
+    Parameters
+    ----------
+    hull : (k, 3) float, mm
+        Convex hull points of the part (its box and footprint in any orientation).
+    candidates : sequence of (3, 3) float or None
+        Orientations in order of preference (None: as uploaded).
+    volume : BuildVolume
+        The machine's build space.
+    name : str
+        The part's name (for :func:`misfit`).
+
+    Returns
+    -------
+    (rotation, turned) or None
+        ``turned`` is False when a candidate fits as it is; True when it had to be turned:
+        a candidate turned about z first (it keeps its build orientation), else any rotation
+        that fits (:func:`~makeready.geometry.design_rules.fits_build_volume`).
+
+    """
+    points = np.asarray(hull, np.float64).reshape(-1, 3)
+    for rotation in candidates:
+        placed = points if rotation is None else points @ np.asarray(rotation).T
+        box = np.stack([placed.min(axis=0), placed.max(axis=0)])
+        if misfit(name, box, volume, xy=placed[:, :2]) is None:
+            return rotation, False
+    for rotation in candidates:
+        start = np.eye(3) if rotation is None else np.asarray(rotation, np.float64)
+        yaw = yaw_to_fit(points @ start.T, volume)
+        if yaw is not None:
+            return yaw @ start, True
+    turn = fits_build_volume(points, volume)
+    return None if turn is None else (turn, True)

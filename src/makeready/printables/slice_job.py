@@ -19,7 +19,6 @@ import numpy.typing as npt
 
 from makeready.catalog import Catalog, Machine
 from makeready.errors import MakereadyError
-from makeready.geometry.design_rules import fits_build_volume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import orient
@@ -28,7 +27,7 @@ from makeready.geometry.slicing import slice_part, solid_of
 from makeready.geometry.supports import PROCESSES, support_geometry
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
-from makeready.printables.fit import check_fit, check_inside, misfit, yaw_to_fit
+from makeready.printables.fit import check_fit, check_inside, turn_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
 from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
@@ -241,12 +240,6 @@ def _placed_bounds(part: Part, rotation: FloatArray | None) -> FloatArray:
     return np.stack([placed.min(axis=0), placed.max(axis=0)])
 
 
-def _placed_xy(part: Part, rotation: FloatArray | None) -> FloatArray:
-    """The placed part's hull in plan view (points on a round plate), mm."""
-    hull: FloatArray = convex_hull_points(_placed(part, rotation))[0][:, :2]  # the 3-D hull holds the 2-D one
-    return hull
-
-
 def _placed_size(part: Part, rotation: FloatArray | None) -> list[float]:
     lo, hi = _placed_bounds(part, rotation)
     return [float(v) for v in hi - lo]
@@ -272,31 +265,19 @@ def _fitting_rotation(
     candidates: list[FloatArray | None] = [None]
     if reorient:
         candidates = [o.rotation for o in orient(part, settings, keep=5)]
-    for rotation in candidates:
-        if misfit(name, _placed_bounds(part, rotation), volume, xy=_placed_xy(part, rotation)) is None:
-            return rotation, False
-    vertices = np.concatenate([b.vertices for b in part.bodies])
-    hull, _ = convex_hull_points(vertices)
-    # Keep a good build orientation and turn it about z (along the diagonal), else any turn.
-    turn = None
-    for rotation in candidates:
-        start = np.eye(3) if rotation is None else np.asarray(rotation)
-        yaw = yaw_to_fit(hull @ start.T, volume)
-        if yaw is not None:
-            turn = yaw @ start
-            break
-    if turn is None:
-        turn = fits_build_volume(hull, volume)
-    if reorient and turn is not None:
-        return turn, True
+    hull = convex_hull_points(np.concatenate([b.vertices for b in part.bodies]))[0]
+    found = turn_to_fit(hull, candidates, volume, name)
+    if found is not None and (reorient or not found[1]):
+        return found
     hint = (
         "it fits turned: slice with --orient"
-        if turn is not None
+        if found is not None
         else "no orientation fits: scale it down, split it, or choose a larger printer"
     )
     first = candidates[0]
-    placed = (name, _placed_bounds(part, first), _placed_xy(part, first))
-    check_fit([placed], volume, machine.mac_name, hint=hint)
+    placed = hull if first is None else hull @ np.asarray(first).T
+    box = np.stack([placed.min(axis=0), placed.max(axis=0)])
+    check_fit([(name, box, placed[:, :2])], volume, machine.mac_name, hint=hint)
     raise AssertionError("unreachable: check_fit raised")  # pragma: no cover
 
 
