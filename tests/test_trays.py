@@ -126,10 +126,11 @@ def test_part_too_big_for_the_plate():
     assert error.value.code == "tray.does_not_fit"
     assert "beam (80.0 x 10.0 x 5.0 mm" in error.value.message
     assert "64 x 40 x 134 mm" in error.value.message
-    # Allowed to turn it, preparation stands it up: 80 mm of the 134 mm height.
+    # Allowed to turn it, preparation raises it off the plate: standing, or leaning where fewer
+    # layers cost less than the supports under the slope (resin time goes by layers).
     ready = prepare(create_tray("Autodesk Ember", {"beam": beam}))
     lo, hi = ready.meshes[0].placed().bounds
-    assert hi[2] - lo[2] == pytest.approx(80.0, abs=1e-6)
+    assert 40.0 < hi[2] - lo[2] <= 80.0 + 1e-6
     assert ready.mesh_attrs["beam"].reorient is True
     assert (np.abs(np.stack([lo, hi])[:, :2]) <= [32.0, 20.0]).all()
 

@@ -30,6 +30,8 @@ from makeready.costing.break_even import SWEEP_LOTS, break_even
 from makeready.costing.calibration import Calibration
 from makeready.costing.chain import NESTING_STYLES, ChainEstimate, Nesting, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
+from makeready.costing.jobs import parts_per_job
+from makeready.costing.objective import cost_objective, machine_for
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.design_rules import Feasibility, check_design, fits_build_volume
@@ -63,6 +65,9 @@ class ChainResult:
     orientation: Orientation | None
     feasibility: Feasibility
     features: PartFeatures
+    #: Other build orientations of the search that fit the machine, each with its features,
+    #: layers and parts per build: at another lot one of them may be cheaper (break-even).
+    alternatives: tuple[tuple[PartFeatures, int, int], ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -215,24 +220,6 @@ def _chains(cat: Catalog, material: Material, process: Process) -> list[tuple[Pr
     return pairs
 
 
-def _machine_for(
-    cat: Catalog, process: Process, material: Material, features: PartFeatures
-) -> tuple[Machine, int | None]:
-    """The material's default machine, else the first the part fits, with its parts per build."""
-    from makeready.costing.jobs import parts_per_job
-
-    candidates = cat.machines_for(process.prc_acronym)
-    if not candidates:
-        raise MakereadyError("catalog.not_found", f"no machine for process {process.prc_acronym}")
-    default = [m for m in candidates if m.mac_name == material.default_machine_name]
-    ordered = default + [m for m in candidates if m not in default]
-    for machine in ordered:
-        capacity = parts_per_job(features, machine, process)
-        if capacity > 0:
-            return machine, capacity
-    return ordered[0], None
-
-
 class _Shared:
     """What every chain of one part reuses: the part, its analysis, thickness, hull, search copy."""
 
@@ -267,11 +254,25 @@ def _cost_chain(
     part, analysis, thickness = shared.part, shared.analysis, shared.thickness
     acronym = process.prc_acronym
     support_process = PROCESSES.get(acronym, PROCESSES["sls"])  # conventional: no supports
-    orientation = None
+    orientation, ranked = None, None
     if process.tech == "additive_manufacturing":
+        # Ranked by what the chain costs in each orientation (issue: a bureau pays for
+        # supports, layers and plate space, not for a geometric proxy of them).
+        objective = cost_objective(
+            analysis.metrics,
+            cat.machines_for(acronym),
+            process,
+            material,
+            cat.config,
+            lot_size,
+            nesting=nesting,
+            wall=thickness.t_max,
+            hull=shared.hull,
+        )
         ranked = orient(
             part,
             support_process,
+            objective=objective,
             keep=8,
             density=material.mat_rho,
             search=shared.search,
@@ -288,7 +289,7 @@ def _cost_chain(
         plan = initial_plan = plan_supports(part, flat, support_process)
     features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
     initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
-    machine, capacity = _machine_for(cat, process, material, features)
+    machine, capacity = machine_for(cat.machines_for(acronym), process, material, features)
     estimate = estimate_chain(
         features,
         material,
@@ -314,8 +315,24 @@ def _cost_chain(
         part, thickness, material, machine, box=analysis.metrics.oriented_box, hull=shared.hull
     )
     chain_id = record_id(part_id, acronym, material.mat_name, machine.mac_name)
+    alternatives = []
+    for other in ranked[1:] if ranked is not None else ():
+        other_features = part_features(analysis.metrics, other.plan, wall=thickness.t_max, hull=shared.hull)
+        other_capacity = parts_per_job(other_features, machine, process)
+        if other_capacity > 0:
+            alternatives.append((other_features, other.plan.n_lyr, other_capacity))
     return ChainResult(
-        chain_id, process, material, machine, estimate, initial, plan, orientation, feasibility, features
+        chain_id,
+        process,
+        material,
+        machine,
+        estimate,
+        initial,
+        plan,
+        orientation,
+        feasibility,
+        features,
+        tuple(alternatives),
     )
 
 
@@ -399,20 +416,29 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
 
 
 def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
-    """The chain's lot cost (EUR) as a function of the lot size, on the same model as its quote."""
+    """The chain's lot cost (EUR) as a function of the lot size, on the same model as its quote.
+
+    An additive chain is built at each lot in the cheapest of the orientations its search
+    kept: the one quoted is cheapest at the quoted lot, another (more parts per build, fewer
+    layers) may be at a larger one.
+    """
+    options = ((result.features, result.plan.n_lyr, result.estimate.parts_pj), *result.alternatives)
 
     def cost(lot: int) -> float:
-        return estimate_chain(
-            result.features,
-            result.material,
-            result.machine,
-            result.process,
-            cat.config,
-            lot,
-            layers=result.plan.n_lyr,
-            nesting=result.estimate.nesting,
-            parts_per_build=result.estimate.parts_pj,  # the nesting does not depend on the lot
-        ).cost_pl
+        return min(
+            estimate_chain(
+                features,
+                result.material,
+                result.machine,
+                result.process,
+                cat.config,
+                lot,
+                layers=layers,
+                nesting=result.estimate.nesting,
+                parts_per_build=capacity,  # the nesting does not depend on the lot
+            ).cost_pl
+            for features, layers, capacity in options
+        )
 
     return cost
 

@@ -23,15 +23,16 @@ import numpy as np
 import numpy.typing as npt
 
 from makeready.catalog import Catalog, Machine, Material
+from makeready.costing.objective import NO_FIT_PENALTY, cost_objective
 from makeready.errors import MakereadyError, unknown_name
 from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.mesh import Part
-from makeready.geometry.metrics import convex_hull_points
-from makeready.geometry.orientation import orient
+from makeready.geometry.metrics import Metrics, convex_hull_points
+from makeready.geometry.orientation import PlanScore, orient
 from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, plate_shape
 from makeready.geometry.repair import repair
 from makeready.geometry.slicing import slice_part
-from makeready.geometry.supports import PROCESSES, SupportSettings, support_geometry
+from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, support_geometry
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, describe, turn_to_fit
@@ -292,8 +293,18 @@ def _support_settings(tray: Tray) -> SupportSettings:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = None) -> Tray:
+def prepare(
+    tray: Tray,
+    *,
+    progress: Callable[[State, float], None] | None = None,
+    definitions: PrintDefinitions | None = None,
+) -> Tray:
     """Repair, orient, position and support every mesh; a new tray in state ``supported``.
+
+    Meshes to reorient are turned to the orientation that costs least per part on the tray's
+    printer and material (:func:`makeready.costing.objective.cost_objective`, one part's share
+    of a full plate: supports and their removal, layers, machine time) among those that fit;
+    ``definitions`` holds the catalog it is priced from (default: the shipped one).
 
     Raises
     ------
@@ -304,8 +315,10 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
     report = progress or (lambda _state, _fraction: None)
     notes: list[str] = []
     meshes = []
+    metrics = {}
     for mesh in tray.meshes:
         fixed, result = repair(mesh.part, self_intersections=False)
+        metrics[mesh.id] = result.after.metrics
         changed = any(a.count for a in result.actions)
         meshes.append(replace(mesh, part=fixed) if changed else mesh)  # unchanged meshes stay the same object
         if changed:
@@ -319,7 +332,8 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
         matrix = mesh.transform.copy()
         if tray.mesh_attrs[mesh.id].reorient:
             matrix = np.eye(4)
-            matrix[:3, :3] = _fitting_orientation(mesh.part, settings, volume)
+            objective = _cost_objective(tray, metrics[mesh.id], definitions or PrintDefinitions.default())
+            matrix[:3, :3] = _fitting_orientation(mesh.part, settings, volume, objective)
         turned.append(replace(mesh, transform=matrix))
     tray = replace(tray, meshes=tuple(turned), state="oriented", history=(*tray.history, "oriented"))
     report("oriented", 0.5)
@@ -360,9 +374,50 @@ def prepare(tray: Tray, *, progress: Callable[[State, float], None] | None = Non
     )
 
 
-def _fitting_orientation(part: Part, settings: SupportSettings, volume: BuildVolume) -> FloatArray:
+def _cost_objective(tray: Tray, metrics: Metrics, definitions: PrintDefinitions) -> PlanScore:
+    """EUR for the mesh printed alone on the tray's printer (a lot of one, one build).
+
+    An orientation whose footprint box does not fit the plate with the tray's margin and
+    spacing (as :func:`_position` lays it out) scores as not fitting.
+    """
+    catalog = definitions.catalog
+    machine = tray.printer_type.machine
+    side = machine.bld_size_x / math.sqrt(2.0) if machine.bld_shape == "cylindrical" else None
+    room = sorted((side, side) if side else (machine.bld_size_x, machine.bld_size_y))
+    # Plate margin on both sides plus the footprint grown by half the spacing on both sides.
+    border = 3.0 * _spacing(tray)
+    cost = cost_objective(
+        metrics,
+        [machine],
+        catalog.process(tray.printer_type.process),
+        definitions.catalog_material(tray.material),
+        catalog.config,
+        1,
+        nesting="alone",  # the tray is one build: its height and supports, not copies per plate
+    )
+
+    def score(plan: SupportPlan) -> float:
+        need = sorted(float(v) + border for v in plan.extents[:2])
+        if need[0] > room[0] or need[1] > room[1]:
+            return NO_FIT_PENALTY + plan.sup_vol_full + plan.bld_h
+        return cost(plan)
+
+    return score
+
+
+def _spacing(tray: Tray) -> float:
+    """Gap between meshes and from the plate's edge, mm (the profile's, else the technology's)."""
+    return (
+        float(tray.profile.record.get("part_spacing", 0.0)) * 10.0
+        or _SPACING_MM[tray.printer_type.technology]
+    )
+
+
+def _fitting_orientation(
+    part: Part, settings: SupportSettings, volume: BuildVolume, objective: PlanScore
+) -> FloatArray:
     """The best-ranked orientation that fits the build volume alone, else one turned to fit."""
-    ranked = [o.rotation for o in orient(part, settings, keep=5)]
+    ranked = [o.rotation for o in orient(part, settings, objective=objective, keep=5)]
     hull = convex_hull_points(np.concatenate([b.vertices for b in part.bodies]))[0]
     found = turn_to_fit(hull, ranked, volume, part.name or "mesh")
     rotation: FloatArray = ranked[0] if found is None or found[0] is None else found[0]
@@ -383,7 +438,7 @@ def _position(tray: Tray, settings: SupportSettings) -> Tray:
     plate = plate_shape(
         machine.bld_size_x, machine.bld_size_y, cylindrical=machine.bld_shape == "cylindrical"
     )
-    spacing = float(tray.profile.record.get("part_spacing", 0.0)) * 10.0 or _SPACING_MM[printer.technology]
+    spacing = _spacing(tray)
     movable = [m for m in tray.meshes if tray.mesh_attrs[m.id].reposition]
     outlines = [footprint(m.placed()) for m in movable]
     heights = [float(np.ptp(m.placed().bounds[:, 2])) for m in movable]

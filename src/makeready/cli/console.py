@@ -150,7 +150,14 @@ def progress_bar(label: str, *, quiet: bool = False, total: float = 1.0) -> Iter
     with bar:
         task = bar.add_task(label, total=total, stage="")
 
+        shown = [""]
+
         def report(stage: str, fraction: float) -> None:
             bar.update(task, completed=min(max(fraction, 0.0), total), stage=stage)
+            if stage != shown[0]:
+                # The timed refresh (10 Hz) skips stages shorter than its period; a new
+                # stage is drawn at once so every step is seen, however fast.
+                shown[0] = stage
+                bar.refresh()
 
         yield report

@@ -431,23 +431,38 @@ def orient_command(
     process: ProcessOpt = "fdm",
     objective: Annotated[
         str,
-        typer.Option(help="balanced, support (volume mm³), height (mm), contact (mm²) or footprint (mm²)."),
+        typer.Option(
+            help="cost (EUR per part from the cost engine, as quotes and trays rank), balanced,"
+            " support (volume mm³), height (mm), contact (mm²) or footprint (mm²)."
+        ),
     ] = "balanced",
     keep: Annotated[int, typer.Option(min=1, max=50, help="How many distinct orientations to list.")] = 5,
     material: MaterialOpt = None,
+    lot: Annotated[int, typer.Option(min=1, help="Parts ordered (with --objective cost).")] = 1,
     units: UnitsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rank build orientations by support volume, height and more (Euler angles in degrees)."""
+    """Rank build orientations by cost, support volume, height and more (Euler angles in degrees)."""
     from makeready.geometry.orientation import orient
 
     density = _density(material)
     with progress_bar("orienting", quiet=as_json) as progress:
         progress("reading", 0.02)
         part = load(file, units=units)
+        goal: Any = objective
+        if objective == "cost":
+            from makeready import catalog
+            from makeready.costing.objective import catalog_objective
+            from makeready.geometry.analysis import analyze
+
+            progress("measuring", 0.05)
+            goal, chosen = catalog_objective(
+                analyze(part).metrics, catalog.Catalog.default(), process, material, lot
+            )
+            density = chosen.mat_rho
         progress("searching orientations", 0.1)
         try:
-            ranked = orient(part, process, objective=objective, keep=keep, density=density)  # type: ignore[arg-type]
+            ranked = orient(part, process, objective=goal, keep=keep, density=density)
         except ValueError as error:
             raise MakereadyError("request.invalid", str(error)) from None
     if as_json:
@@ -455,6 +470,7 @@ def orient_command(
             {
                 "process": process,
                 "objective": objective,
+                "lot_size": lot,
                 "orientations": [orientation_json(o) for o in ranked],
             }
         )
@@ -471,7 +487,7 @@ def orient_command(
         "layers",
         "support full mm³",
         "overhang mm²",
-        "score",
+        "EUR/part" if objective == "cost" else "score",
     ):
         table.add_column(column, justify="right")
     for i, o in enumerate(ranked, 1):
@@ -483,7 +499,7 @@ def orient_command(
             f"{o.plan.n_lyr:,}",
             f"{o.plan.sup_vol_full:,.1f}",
             f"{o.plan.overhang_area:,.1f}",
-            f"{o.score:,.1f}",
+            f"{o.score:,.2f}" if objective == "cost" else f"{o.score:,.1f}",
         )
     out.print(table)
     out.print(

@@ -134,15 +134,20 @@ def tray_command(
     ] = False,
 ) -> None:
     """Place parts on a printer's tray (repair → orient → position → support) and write its printable."""
-    from makeready.trays import create_tray, generate_printable, prepare
+    from makeready.trays import PrintDefinitions, create_tray, generate_printable, prepare
 
     parts: dict[str, Part] = {}
     for file in files:
         parts[file.stem if file.stem not in parts else f"{file.stem}-{len(parts)}"] = load(file, units=units)
     with progress_bar("preparing the tray", quiet=as_json) as progress:
-        created = create_tray(printer, parts, profile=profile, material=material)
+        definitions = PrintDefinitions.default()
+        created = create_tray(printer, parts, profile=profile, material=material, definitions=definitions)
         # The callback the tray job uses: the state reached and the share of the preparation done.
-        ready = prepare(created, progress=lambda state, fraction: progress(state, 0.8 * fraction))
+        ready = prepare(
+            created,
+            progress=lambda state, fraction: progress(state, 0.8 * fraction),
+            definitions=definitions,
+        )
         progress("slicing", 0.8)
         content, extension, summary = generate_printable(ready)
     target.mkdir(parents=True, exist_ok=True)

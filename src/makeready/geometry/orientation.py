@@ -22,8 +22,11 @@ rays against that copy (:func:`makeready.geometry.supports.plan_supports` on it)
 * ``"footprint"``: area of the bounding rectangle on the plate, mm² (parts per job);
 * ``"balanced"`` (default): support volume + ``w × bld_h × V^(2/3)`` with ``V`` the part volume
   and ``w`` = 0.1 for block-supported processes, 0.3 for resin (layers dominate their time) and
-  plain build height for processes without supports. A cost objective replaces this once the
-  cost engine exists.
+  plain build height for processes without supports;
+* a callable ``score(plan)``: any objective computed from the support plan. The quote and tray
+  preparation pass the chain's cost per part from the cost engine
+  (:func:`makeready.costing.objective.cost_objective`), so the ranking weighs support material
+  and removal, layers, machine time and parts per build as the bureau pays for them.
 
 Euler angles: ``rot_cost_euler{x, y, z}`` in degrees are extrinsic rotations about the fixed
 machine axes x, then y, then z (``scipy.spatial.transform.Rotation.as_euler("xyz")``), so
@@ -48,12 +51,14 @@ from makeready.geometry.rays import Engine, RayCaster, TurnedCaster, ray_caster
 from makeready.geometry.supports import SupportPlan, SupportSettings, _plan, plan_supports, support_settings
 from makeready.geometry.thickness import stack_bodies
 
-__all__ = ["OBJECTIVES", "Orientation", "down_rotation", "orient", "search_copy"]
+__all__ = ["OBJECTIVES", "Orientation", "PlanScore", "down_rotation", "orient", "search_copy"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 Objective = Literal["balanced", "support", "height", "contact", "footprint"]
+#: A callable objective: the score (lower is better) of the orientation a support plan holds.
+PlanScore = Callable[[SupportPlan], float]
 OBJECTIVES: tuple[str, ...] = ("balanced", "support", "height", "contact", "footprint")
 SEARCH_FACES = 20_000
 _SEARCH_SAMPLES = 4_000
@@ -118,7 +123,7 @@ def orient(
     part: Part,
     process: str | SupportSettings = "fdm",
     *,
-    objective: Objective = "balanced",
+    objective: Objective | PlanScore = "balanced",
     keep: int = 5,
     density: float | None = None,
     engine: Engine = "auto",
@@ -133,8 +138,9 @@ def orient(
         The part, as uploaded.
     process : str or SupportSettings
         Process acronym (slm, ebm, fdm, sla, dlp, sls, mjf, bj) or settings.
-    objective : {"balanced", "support", "height", "contact", "footprint"}
-        See the module notes.
+    objective : {"balanced", "support", "height", "contact", "footprint"} or callable
+        See the module notes; a callable gets each candidate's :class:`SupportPlan` (on the
+        search copy; the winner's on the full mesh) and returns its score.
     keep : int
         How many distinct orientations to return (at least 1).
     density : float, g/cm³, optional
@@ -159,7 +165,7 @@ def orient(
 
     """
     settings = support_settings(process)
-    if objective not in OBJECTIVES:
+    if not callable(objective) and objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose from {', '.join(OBJECTIVES)}")
     if keep < 1:
         raise ValueError("keep must be at least 1")
@@ -256,8 +262,14 @@ def _extents(placed: FloatArray) -> FloatArray:
 
 
 def _score(
-    plan: SupportPlan, objective: str, settings: SupportSettings, scale: float, placed: FloatArray
+    plan: SupportPlan,
+    objective: Objective | PlanScore,
+    settings: SupportSettings,
+    scale: float,
+    placed: FloatArray,
 ) -> float:
+    if callable(objective):
+        return float(objective(plan))
     if objective == "support":
         return plan.sup_vol_full
     if objective == "height":

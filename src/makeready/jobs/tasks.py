@@ -335,7 +335,11 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         stored.mesh_attrs,
     )
     ctx.progress(0.05, "created")
-    ready = tray_prepare(start, progress=lambda state, fraction: ctx.progress(0.05 + 0.9 * fraction, state))
+    ready = tray_prepare(
+        start,
+        progress=lambda state, fraction: ctx.progress(0.05 + 0.9 * fraction, state),
+        definitions=defs,
+    )
     ctx.progress(0.96, "storing")
     with ctx.db.session() as session:
         mesh_ids, placements, support_files, done = [], {}, {}, {}

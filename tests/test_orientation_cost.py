@@ -1,0 +1,132 @@
+"""Orientation ranked by the chain's cost (issue 22 item 2): the quote, trays and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+from typer.testing import CliRunner
+
+from makeready import load, orient, run_analysis
+from makeready.catalog import Catalog
+from makeready.cli import app
+from makeready.costing.chain import estimate_chain
+from makeready.costing.features import part_features
+from makeready.costing.objective import NO_FIT_PENALTY, catalog_objective
+from makeready.geometry.analysis import analyze
+from makeready.geometry.supports import plan_supports
+from tests.conftest import DATA
+from tests.meshes import box, part
+
+TURN = Rotation.from_euler("xyz", [33.0, 71.0, -12.0], degrees=True).as_matrix()
+
+
+def test_a_callable_objective_ranks_the_candidates():
+    # A 40 x 20 x 5 mm box turned arbitrarily: "tallest first" must stand it on a corner,
+    # its space diagonal upright: sqrt(40² + 20² + 5²) = 45 mm (to the search's 1° steps).
+    v, f = box((40.0, 20.0, 5.0))
+    best = orient(part(v @ TURN.T, f), "sls", objective=lambda plan: -plan.bld_h)[0]
+    assert best.plan.bld_h == pytest.approx(45.0, abs=0.01)
+    assert best.score == pytest.approx(-best.plan.bld_h)
+
+
+def test_a_plate_is_printed_flat_by_cost():
+    # 100 x 60 x 4 mm on FDM: lying flat needs no support and the fewest layers, and the
+    # objective is the EUR per part the quote would charge.
+    v, f = box((100.0, 60.0, 4.0))
+    plate = part(v @ TURN.T, f)
+    objective, material = catalog_objective(analyze(plate).metrics, Catalog.default(), "fdm")
+    best = orient(plate, "fdm", objective=objective, density=material.mat_rho)[0]
+    assert best.plan.bld_h == pytest.approx(4.0, abs=1e-6)
+    assert best.plan.sup_vol_full == pytest.approx(0.0, abs=1e-6)
+    assert 0.0 < best.score < NO_FIT_PENALTY
+
+
+def test_a_part_larger_than_every_machine_scores_as_not_fitting():
+    v, f = box((900.0, 20.0, 20.0))
+    beam = part(v, f)
+    objective, _ = catalog_objective(analyze(beam).metrics, Catalog.default(), "fdm")
+    assert orient(beam, "fdm", objective=objective)[0].score >= NO_FIT_PENALTY
+
+
+@pytest.fixture(scope="module")
+def featuretype_fdm():
+    # trimesh's featuretype test part (5 x 2.5 x 1.375 in, flat base, 45° chamfers) on FDM.
+    shape = load(DATA / "featuretype.STL", units="inch")
+    return shape, run_analysis(shape, "PLA", "fdm", 1, part_id="f", name="featuretype")
+
+
+def test_the_quote_orientation_costs_least(featuretype_fdm):
+    shape, result = featuretype_fdm
+    chain = result.chains[0]
+    cat = Catalog.default()
+    balanced = orient(shape, "fdm", density=chain.material.mat_rho)[0]
+    plan = plan_supports(shape, balanced.rotation, "fdm", density=chain.material.mat_rho)
+    features = part_features(result.analysis.metrics, plan, wall=result.thickness.t_max)
+    other = estimate_chain(
+        features, chain.material, chain.machine, chain.process, cat.config, 1, layers=plan.n_lyr
+    )
+    # Ranked on a decimated copy, priced on the full mesh: no dearer than the geometric
+    # ranking's winner (within the copy's sampling of supports).
+    assert chain.estimate.cost_pp <= other.cost_pp * 1.01
+    # A flat-bottomed part at a lot of one lies on its base, a face exactly down.
+    rotation = chain.orientation.rotation
+    assert np.allclose(np.abs(rotation), np.round(np.abs(rotation)), atol=1e-9)
+    assert chain.plan.bld_h == pytest.approx(1.375 * 25.4, abs=1e-6)
+
+
+def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm):
+    # At 100 parts the 45°-standing pose holds twice the copies per plate (6 vs 3): the
+    # break-even curve prices the lot in it, below the flat pose quoted for one part.
+    _, result = featuretype_fdm
+    chain = result.chains[0]
+    cat = Catalog.default()
+    assert chain.alternatives, "the search kept other orientations"
+    flat = estimate_chain(
+        chain.features,
+        chain.material,
+        chain.machine,
+        chain.process,
+        cat.config,
+        100,
+        layers=chain.plan.n_lyr,
+        parts_per_build=chain.estimate.parts_pj,
+    ).cost_pp
+    curve = result.report["process_chains"][result.report["primary_process_chain_id"]]["break_even"]
+    at_100 = curve["cost_pp"][curve["lot_sizes"].index(100)]
+    assert at_100 < flat
+    assert at_100 == pytest.approx(
+        min(
+            estimate_chain(
+                features,
+                chain.material,
+                chain.machine,
+                chain.process,
+                cat.config,
+                100,
+                layers=layers,
+                parts_per_build=capacity,
+            ).cost_pp
+            for features, layers, capacity in (
+                (chain.features, chain.plan.n_lyr, chain.estimate.parts_pj),
+                *chain.alternatives,
+            )
+        ),
+        rel=1e-9,
+    )
+
+
+def test_cli_orients_by_cost():
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        ["orient", str(DATA / "featuretype.STL"), "--units", "inch", "--objective", "cost", "--json"],
+    )
+    assert done.exit_code == 0, done.output
+    ranked = json.loads(done.stdout)
+    assert ranked["objective"] == "cost"
+    assert ranked["lot_size"] == 1
+    scores = [o["score"] for o in ranked["orientations"]]
+    assert scores[0] == min(scores)
