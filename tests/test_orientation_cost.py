@@ -93,6 +93,7 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
         100,
         layers=chain.plan.n_lyr,
         parts_per_build=chain.estimate.parts_pj,
+        print_time=chain.print_time,
     ).cost_pp
     curve = result.report["process_chains"][result.report["primary_process_chain_id"]]["break_even"]
     at_100 = curve["cost_pp"][curve["lot_sizes"].index(100)]
@@ -108,9 +109,10 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
                 100,
                 layers=layers,
                 parts_per_build=capacity,
+                print_time=timed,
             ).cost_pp
-            for features, layers, capacity in (
-                (chain.features, chain.plan.n_lyr, chain.estimate.parts_pj),
+            for features, layers, capacity, timed in (
+                (chain.features, chain.plan.n_lyr, chain.estimate.parts_pj, chain.print_time),
                 *chain.alternatives,
             )
         ),
@@ -130,3 +132,25 @@ def test_cli_orients_by_cost():
     assert ranked["lot_size"] == 1
     scores = [o["score"] for o in ranked["orientations"]]
     assert scores[0] == min(scores)
+
+
+def test_the_fdm_quote_time_is_the_gcode_time(featuretype_fdm, tmp_path):
+    # One time model: the quote's build time for one part is the G-code's estimate for the
+    # same part in the same orientation, plus one layer change per layer.
+    from makeready.printables.slice_job import slice_to_printable
+
+    shape, result = featuretype_fdm
+    chain = result.chains[0]
+    assert chain.print_time is not None
+    assert "G-code toolpath estimate" in " ".join(chain.estimate.notes)
+    machine = chain.machine
+    build_h = chain.estimate.machine_h_pp - machine.setup_time - machine.unloading_time
+    layer_changes_h = chain.plan.n_lyr * machine.mac_prc_t_plyr / 3600.0
+    assert build_h == pytest.approx(chain.print_time.seconds / 3600.0 + layer_changes_h, rel=1e-9)
+    matrix = np.eye(4)
+    matrix[:3, :3] = chain.orientation.rotation
+    turned = shape.with_bodies([b.transformed(matrix) for b in shape.bodies])
+    printed = slice_to_printable(turned, tmp_path / "f.gcode", Catalog.default(), machine, "PLA")
+    assert chain.print_time.seconds == pytest.approx(printed["print_time_s"], rel=0.02)
+    grams = chain.print_time.deposited_mm3 * chain.material.mat_rho / 1000.0
+    assert grams == pytest.approx(printed["filament_g"], rel=0.02)

@@ -31,7 +31,9 @@ from makeready.costing.calibration import Calibration
 from makeready.costing.chain import NESTING_STYLES, ChainEstimate, Nesting, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
 from makeready.costing.jobs import parts_per_job
+from makeready.costing.model import PrintTime
 from makeready.costing.objective import cost_objective, machine_for
+from makeready.costing.processes.extrusion import volumetric
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.design_rules import Feasibility, check_design, fits_build_volume
@@ -42,6 +44,7 @@ from makeready.geometry.rays import RayCaster, ray_caster
 from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
+from makeready.printables.fdm_time import part_print_time, print_time
 from makeready.units import UnitsWarning, suspect_units
 from makeready.views import brep_json, feasibility_json, mesh_checks_json, metrics_json, units_warning_json
 
@@ -66,8 +69,10 @@ class ChainResult:
     feasibility: Feasibility
     features: PartFeatures
     #: Other build orientations of the search that fit the machine, each with its features,
-    #: layers and parts per build: at another lot one of them may be cheaper (break-even).
-    alternatives: tuple[tuple[PartFeatures, int, int], ...] = ()
+    #: layers, parts per build and print time: at another lot one may be cheaper (break-even).
+    alternatives: tuple[tuple[PartFeatures, int, int, PrintTime | None], ...] = ()
+    #: One part's print time from the printable's estimator (FDM), when the chain used it.
+    print_time: PrintTime | None = None
 
     @property
     def feasible(self) -> bool:
@@ -290,6 +295,21 @@ def _cost_chain(
     features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
     initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
     machine, capacity = machine_for(cat.machines_for(acronym), process, material, features)
+    toolpaths = None
+    if process.family == "extrusion" and capacity:
+        toolpaths = _toolpath_time(part, plan, machine, material)
+
+    def timed(other: PartFeatures) -> PrintTime | None:
+        """The toolpath time of another orientation, scaled by the volumetric model's ratio."""
+        if toolpaths is None or other is features:
+            return toolpaths
+        hours, deposited = volumetric(features, material)
+        other_hours, other_deposited = volumetric(other, material)
+        if hours <= 0.0 or deposited <= 0.0:
+            return None
+        why = "scaled to this orientation by the volumetric model"
+        return toolpaths.scaled(other_hours / hours, other_deposited / deposited, why)
+
     estimate = estimate_chain(
         features,
         material,
@@ -300,6 +320,7 @@ def _cost_chain(
         layers=plan.n_lyr,
         nesting=nesting,
         parts_per_build=capacity,
+        print_time=toolpaths,
     )
     initial = estimate_chain(
         initial_features,
@@ -310,6 +331,7 @@ def _cost_chain(
         lot_size,
         layers=initial_plan.n_lyr,
         nesting=nesting,
+        print_time=timed(initial_features),
     )
     feasibility = check_design(
         part, thickness, material, machine, box=analysis.metrics.oriented_box, hull=shared.hull
@@ -320,7 +342,7 @@ def _cost_chain(
         other_features = part_features(analysis.metrics, other.plan, wall=thickness.t_max, hull=shared.hull)
         other_capacity = parts_per_job(other_features, machine, process)
         if other_capacity > 0:
-            alternatives.append((other_features, other.plan.n_lyr, other_capacity))
+            alternatives.append((other_features, other.plan.n_lyr, other_capacity, timed(other_features)))
     return ChainResult(
         chain_id,
         process,
@@ -333,7 +355,20 @@ def _cost_chain(
         feasibility,
         features,
         tuple(alternatives),
+        toolpaths,
     )
+
+
+def _toolpath_time(part: Part, plan: SupportPlan, machine: Machine, material: Material) -> PrintTime | None:
+    """One part's FDM time from the G-code's estimator in the plan's orientation.
+
+    None when the part cannot be sliced (not a closed manifold even after repair): the cost
+    model then states that it used the volumetric model.
+    """
+    try:
+        return print_time(part_print_time(part, plan.rotation, machine, material))
+    except MakereadyError:
+        return None
 
 
 def _fitting_orientation(
@@ -422,7 +457,10 @@ def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
     kept: the one quoted is cheapest at the quoted lot, another (more parts per build, fewer
     layers) may be at a larger one.
     """
-    options = ((result.features, result.plan.n_lyr, result.estimate.parts_pj), *result.alternatives)
+    options = (
+        (result.features, result.plan.n_lyr, result.estimate.parts_pj, result.print_time),
+        *result.alternatives,
+    )
 
     def cost(lot: int) -> float:
         return min(
@@ -436,8 +474,9 @@ def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
                 layers=layers,
                 nesting=result.estimate.nesting,
                 parts_per_build=capacity,  # the nesting does not depend on the lot
+                print_time=timed,
             ).cost_pl
-            for features, layers, capacity in options
+            for features, layers, capacity, timed in options
         )
 
     return cost

@@ -36,7 +36,7 @@ from typing import Literal
 from makeready.catalog import CostingConfig, Machine, Material, PostStep, Process
 from makeready.costing.features import PartFeatures
 from makeready.costing.jobs import parts_per_job
-from makeready.costing.model import JobContext, JobEstimate
+from makeready.costing.model import JobContext, JobEstimate, PrintTime
 from makeready.costing.processes import FAMILIES
 from makeready.costing.processes.machining import turnable
 from makeready.costing.rates import hourly_rate
@@ -139,6 +139,7 @@ def estimate_chain(
     layers: int,
     nesting: Nesting | None = None,
     parts_per_build: int | None = None,
+    print_time: PrintTime | None = None,
 ) -> ChainEstimate:
     """Price ``lot_size`` copies of a part on one process chain.
 
@@ -159,6 +160,9 @@ def estimate_chain(
         Parts one additive build holds, when already known for these features, machine and
         process (``ChainEstimate.parts_pj`` of another lot): saves the nesting, which does
         not depend on the lot. Ignored for conventional chains.
+    print_time : PrintTime, optional
+        One part's print time and deposited volume from the printable's estimator (FDM: the
+        G-code's toolpaths); without it the family's own model estimates them.
 
     Raises
     ------
@@ -188,7 +192,7 @@ def estimate_chain(
         what = f"the press of {machine.mac_name}" if process.family == "moulding" else machine.mac_name
         reason = f"part {size} mm does not fit {what} ({room} mm)"
         return _infeasible(process, material, machine, lot_size, reason, used)
-    ctx = JobContext(features, material, machine, process, config, layers, lot_size)
+    ctx = JobContext(features, material, machine, process, config, layers, lot_size, print_time)
     model = FAMILIES[process.family]
     if conventional:
         capacity = min(lot_size, config.production_batch or lot_size)

@@ -7,7 +7,24 @@ from dataclasses import dataclass, field
 from makeready.catalog import CostingConfig, Machine, Material, Process
 from makeready.costing.features import PartFeatures
 
-__all__ = ["JobContext", "JobEstimate"]
+__all__ = ["JobContext", "JobEstimate", "PrintTime"]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintTime:
+    """One part's print time and deposited volume from its toolpaths (s, mm³).
+
+    ``source`` says where they come from (shown in the chain's notes), e.g. "toolpath
+    estimate of the G-code, 60 of 175 layers planned".
+    """
+
+    seconds: float
+    deposited_mm3: float
+    source: str
+
+    def scaled(self, seconds: float, deposited_mm3: float, why: str) -> PrintTime:
+        """The estimate times the given ratios (another orientation of the same part)."""
+        return PrintTime(self.seconds * seconds, self.deposited_mm3 * deposited_mm3, f"{self.source}; {why}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +38,7 @@ class JobContext:
     config: CostingConfig
     layers: int  # layers of one part in its build orientation
     lot_size: int
+    print_time: PrintTime | None = None  # from the printable's estimator, where the family uses it
 
 
 @dataclass(frozen=True, slots=True)

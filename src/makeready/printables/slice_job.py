@@ -26,10 +26,11 @@ from makeready.geometry.repair import repair
 from makeready.geometry.slicing import slice_part, solid_of
 from makeready.geometry.supports import PROCESSES, support_geometry
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
-from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
+from makeready.printables.fdm_gcode import fdm_gcode
+from makeready.printables.fdm_time import fdm_settings
 from makeready.printables.fit import check_fit, check_inside, turn_to_fit
 from makeready.printables.pbf_cli import CliSettings, write_cli
-from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
+from makeready.printables.printer_files import png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
 from makeready.units import suspect_units
 
@@ -132,18 +133,8 @@ def slice_to_printable(
         if support_part is not None and support_part.triangle_count:
             # Cut the supports at the part's own layer heights.
             support_slices = align_supports(slice_part(support_part, height), slices)
-        centre = (machine.bld_size_x / 2.0, machine.bld_size_y / 2.0)
-        result = fdm_gcode(
-            slices,
-            FdmSettings(
-                bed_centre=centre,
-                filament_density=chosen.mat_rho,
-                printer=machine.mac_name,
-                build_volume=machine.build_volume,
-                blocks=gcode_blocks(machine.mac_name),
-            ),
-            support_slices,
-        )
+        # The settings the quote's FDM time is estimated with (one time model).
+        result = fdm_gcode(slices, fdm_settings(machine, chosen), support_slices)
         out.write_text(result.text)
         summary.update(
             print_time_s=result.seconds, filament_m=result.filament_mm / 1000.0, filament_g=result.filament_g
