@@ -2,8 +2,9 @@
 
 All three slice the same files with the same settings (0.2 mm layers, 0.45 mm lines, 2 walls,
 4 top and bottom layers, 20 % lines infill, speeds 60 / 40 / 20 (first layer) / 150 mm/s,
-acceleration 1,000 mm/s², XY jerk 8 mm/s, retraction 0.8 mm, no supports, no adhesion), whole
-process, median of 3. CuraEngine 4.13 comes from Debian (``cura-engine``); its
+acceleration 1,000 mm/s², XY jerk 8 mm/s, retraction 0.8 mm, minimum layer time 10 s at no less
+than 10 mm/s, 20 % infill lines 2.035 mm apart, no supports, no adhesion), whole process,
+median of 3. CuraEngine 4.13 comes from Debian (``cura-engine``); its
 ``fdmprinter.def.json`` from the ``cura`` package, unpacked without installing its GUI
 dependencies. PrusaSlicer 2.5 from Debian (``prusa-slicer``), machine limits used for the time
 estimate only. Print time: makeready's ``;TIME:``, CuraEngine's last ``;TIME_ELAPSED``,
@@ -44,6 +45,11 @@ CURA_SETTINGS = [
     "acceleration_wall_0=1000", "acceleration_wall_x=1000", "acceleration_topbottom=1000",
     "acceleration_print_layer_0=1000", "acceleration_travel_layer_0=1000", "acceleration_roofing=1000",
     "retraction_amount=0.8", "retraction_min_travel=2", "machine_max_jerk_xy=8", "jerk_enabled=false",
+    "cool_min_layer_time=10", "cool_min_speed=10",
+    # The sparse infill's line distance as makeready and PrusaSlicer space 20 % (the Slic3r flow
+    # spacing 0.45 - 0.2 (1 - pi/4) = 0.407 mm over 0.2); left to itself CuraEngine 4.13 derives
+    # it from the nozzle size on the command line (2.0 mm), not from the line width set here.
+    "infill_line_distance=2.035",
 ]  # fmt: skip
 
 PRUSA_SETTINGS = [
@@ -63,6 +69,7 @@ PRUSA_SETTINGS = [
     "--machine-max-acceleration-y", "1000,1000", "--machine-max-jerk-x", "8,8", "--machine-max-jerk-y", "8,8",
     "--machine-max-feedrate-x", "500,500", "--machine-max-feedrate-y", "500,500", "--retract-length", "0.8",
     "--retract-before-travel", "2", "--skirts", "0", "--brim-width", "0", "--no-support-material",
+    "--cooling", "--slowdown-below-layer-time", "10", "--min-print-speed", "10",
 ]  # fmt: skip
 
 #: Corpus meshes for the side-by-side (path, largest extent after scaling, mm).

@@ -150,3 +150,54 @@ def test_estimator_is_the_gcode_time_model():
     assert sampled.planned_layers == 60 < sampled.layers == 175
     assert sampled.seconds == pytest.approx(reference.seconds, rel=0.02)
     assert sampled.extruded_mm3 == pytest.approx(reference.extruded_mm3, rel=0.02)
+
+
+def test_look_ahead_planner_equals_the_sequential_one():
+    # The vectorised forward/backward passes against the textbook sequential planner on random
+    # paths: classic-jerk corners, v² gained or lost over each segment at most 2 a L, paths
+    # starting and ending at the jerk speed.
+    from makeready.printables.fdm_gcode import _look_ahead
+
+    rng = np.random.default_rng(1)
+    speed, accel, jerk = 60.0, 1000.0, 8.0
+    for _ in range(100):
+        n = int(rng.integers(1, 40))
+        length = rng.uniform(0.01, 5.0, n)
+        heading = np.cumsum(rng.normal(0.0, 0.6, n))
+        direction = np.column_stack([np.cos(heading), np.sin(heading)])
+        same = rng.random(n) > 0.2
+        same[0] = False
+        v_in, v_out = _look_ahead(length, direction, same, speed, accel, jerk)
+        limit = np.empty(n)
+        for k in range(n):
+            change = np.max(np.abs(direction[k] - direction[k - 1])) if same[k] else 0.0
+            corner = speed if change < 1e-12 else jerk / change
+            limit[k] = min(max(corner, jerk), speed) ** 2 if same[k] else jerk**2
+        forward = limit.copy()
+        for k in range(1, n):
+            if same[k]:
+                forward[k] = min(limit[k], forward[k - 1] + 2 * accel * length[k - 1])
+        entry = forward.copy()
+        for k in range(n - 1, -1, -1):
+            following = entry[k + 1] if k + 1 < n and same[k + 1] else jerk**2
+            entry[k] = min(forward[k], following + 2 * accel * length[k])
+        leave = [entry[k + 1] if k + 1 < n and same[k + 1] else jerk**2 for k in range(n)]
+        assert v_in**2 == pytest.approx(entry, rel=1e-9, abs=1e-9)
+        assert v_out**2 == pytest.approx(leave, rel=1e-9, abs=1e-9)
+        # Every segment can reach its exit speed from its entry speed.
+        assert np.all(np.abs(v_out**2 - v_in**2) <= 2 * accel * length + 1e-6)
+
+
+def test_small_layers_are_slowed_to_the_minimum_layer_time():
+    # A 5 x 5 mm column takes about 3 s a layer at full speed: with a 10 s minimum every layer
+    # above the first is slowed (the G-code's feed rates drop), down to the minimum speed.
+    column = slice_part(part(*box((5.0, 5.0, 4.0))), 0.2)
+    fast = fdm_gcode(column, FdmSettings(min_layer_time=0.0))
+    cooled = fdm_gcode(column, FdmSettings(min_layer_time=10.0))
+    per_layer = fast.seconds / fast.layers
+    assert per_layer < 10.0
+    assert cooled.seconds > fast.seconds * 1.5
+    assert cooled.seconds <= 10.0 * cooled.layers * 1.02
+    speeds = {int(f) for f in re.findall(r"^G1 X[\d.]+ Y[\d.]+ E[\d.]+ F(\d+)$", cooled.text, re.M)}
+    assert min(speeds) >= 10 * 60  # never below 10 mm/s
+    assert cooled.filament_mm == pytest.approx(fast.filament_mm, rel=1e-9)

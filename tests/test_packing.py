@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,24 @@ def test_copies_on_plate_lattice():
     grid = ((240 + 3) // 23) ** 2  # boxes of the discs: 10 x 10
     assert discs > grid  # staggered rows (hexagonal) beat the square grid of boxes
     assert copies_on_plate(box(0, 0, 300, 10), 250.0, 250.0) == 0
+
+
+def test_no_fit_polygon_is_the_minkowski_difference():
+    # A ⊕ (−A) by merging edges equals the hull of all vertex differences (the definition),
+    # for random convex outlines and a 400-gon (a smooth part's projected hull).
+    import shapely
+    from shapely.geometry import Polygon
+
+    from makeready.geometry.packing import _difference_body
+
+    rng = np.random.default_rng(3)
+    outlines = [
+        shapely.convex_hull(shapely.multipoints(rng.normal(size=(40, 2)) * [30, 10])) for _ in range(20)
+    ]
+    outlines.append(shapely.Point(3.0, -2.0).buffer(20.0, quad_segs=100))
+    for outline in outlines:
+        ring = shapely.get_coordinates(outline)[:-1]
+        body = Polygon(_difference_body(ring))
+        reference = shapely.convex_hull(shapely.multipoints((ring[:, None] - ring[None]).reshape(-1, 2)))
+        assert body.is_valid
+        assert body.symmetric_difference(reference).area <= 1e-9 * reference.area

@@ -2,19 +2,26 @@
 
 Per layer (machine millimetres, the plate at z = 0 after lifting the part onto it):
 
-* **walls**: ``perimeters`` rings inset by ``(k + ½) × line_width``;
+* **walls**: ``perimeters`` rings, the outer one inset by half a line width, each next one a
+  line *spacing* further in;
 * **skins**: the part of the inner region that lies within ``top_layers`` of a surface above or
   ``bottom_layers`` of one below (the region minus the intersection of the neighbouring
-  layers), without slivers thinner than a line, filled solid at ``line_width`` spacing;
-* **infill**: the rest, lines at ``line_width / infill_density``; both turn 90° every layer;
+  layers), without slivers thinner than a line, filled solid at the line spacing;
+* **infill**: the rest, lines at ``spacing / infill_density``; both turn 90° every layer;
 * **supports**: the sliced support structures of :func:`makeready.support_geometry` (block
   posts), filled at ``line_width / support_density``.
 
-Moves are relative-extrusion ``G1`` (``M83``): filament length ``E = L w h / (π d² / 4)``. A
+Bead shape (the Slic3r/PrusaSlicer flow model, "Flow Math" in the Slic3r manual): a line of
+width ``w`` and height ``h`` is a rectangle with round sides, cross-section
+``(w - h) h + π h² / 4``, and neighbouring lines touch at ``spacing = w - h (1 - π / 4)``
+(0.407 mm for 0.45 x 0.2 mm), so a solid region is filled without gaps or overlap and a fill
+of density ``d`` deposits ``d`` of the volume. Moves are relative-extrusion ``G1`` (``M83``):
+filament length ``E = L x cross-section / (π d_f² / 4)``. A
 travel longer than ``retract_min_travel`` retracts and primes. The time estimate treats every
-move as a trapezoid at the printer's acceleration, entering and leaving each vertex of a printed
-path at Marlin's junction-deviation cornering speed (0.05 mm), never below the printer's jerk
-speed, which is also the speed at the ends of paths and travels; heating is not counted. The header carries
+move as a trapezoid at the printer's acceleration; along a printed path a look-ahead planner
+sets the speed at every vertex (classic jerk cornering, then what acceleration allows forward
+and backward over consecutive segments); paths and travels start and end at the printer's jerk
+speed; heating is not counted. The header carries
 ``;TIME:``, ``;Filament used:`` (m) and the mass, as slicers do.
 """
 
@@ -62,6 +69,10 @@ class FdmSettings:
     travel_speed: float = 150.0
     acceleration: float = 1000.0
     jerk: float = 8.0  # mm/s: the speed a move may start or stop at without ramping (Marlin XY jerk)
+    # A layer printed faster than this (s) is slowed down so it can cool, not below
+    # ``min_print_speed`` (mm/s): CuraEngine's cool_min_layer_time / cool_min_speed defaults.
+    min_layer_time: float = 10.0
+    min_print_speed: float = 10.0
     retract_length: float = 0.8
     retract_speed: float = 35.0
     retract_min_travel: float = 2.0
@@ -146,22 +157,18 @@ class _Writer:
         seg_from = np.flatnonzero(inner)
         step = points[seg_from + 1] - points[seg_from]
         length = np.linalg.norm(step, axis=1)
-        e = length * cfg.line_width * height / self.filament_area
+        bead = bead_area(cfg.line_width, height)
+        e = length * bead / self.filament_area
         # Cornering speeds at vertices where both neighbours belong to the same path.
         direction = step / np.maximum(length, 1e-12)[:, None]
         same_path = np.ones(len(seg_from), bool)
         same_path[np.searchsorted(seg_from, first)] = False  # a segment that starts a path
-        cos_theta = np.ones(len(seg_from))
-        cos_theta[1:] = np.clip(-np.einsum("ij,ij->i", direction[:-1], direction[1:]), -1.0, 1.0)
-        sin_half = np.sqrt(np.clip((1.0 - cos_theta) / 2.0, 0.0, 1.0))
-        corner = np.sqrt(cfg.acceleration * JUNCTION_DEVIATION * sin_half / np.maximum(1.0 - sin_half, 1e-12))
-        v_in = np.where(same_path, corner, 0.0)
-        v_out = np.append(v_in[1:], 0.0)
+        v_in, v_out = _look_ahead(length, direction, same_path, speed, cfg.acceleration, cfg.jerk)
         self._time(hop[moving], cfg.travel_speed)
         self._time(length, speed, v_in, v_out)
         self.seconds += float(retract.sum()) * 2 * cfg.retract_length / cfg.retract_speed
         self.filament += float(e.sum())
-        self.volume += float(length.sum() * cfg.line_width * height)
+        self.volume += float(length.sum() * bead)
         self.pos = points[last[-1]].copy()
         if not self.write:
             return
@@ -185,11 +192,57 @@ class _Writer:
 
 
 SIMPLIFY_MM = 0.025
+
+
+def bead_area(width: float, height: float) -> float:
+    """Cross-section of a deposited line, mm²: a rectangle with semicircular sides (Slic3r flow)."""
+    return (width - height) * height + math.pi * height**2 / 4.0
+
+
+def line_spacing(width: float, height: float) -> float:
+    """Centre distance of touching neighbouring lines, mm (Slic3r flow: ``w - h (1 - π/4)``)."""
+    return width - height * (1.0 - math.pi / 4.0)
+
+
 #: Segments per quarter circle where offsets round a corner: a 1.35 mm arc (the innermost of two
 #: 0.45 mm walls) is then within 0.026 mm of the circle, the resolution the paths are simplified
 #: to anyway; GEOS's default of 16 made the offsets the slowest step of planning a layer.
 ARC_SEGMENTS = 4
-JUNCTION_DEVIATION = 0.05  # mm; Marlin's cornering model, comparable to a 10 mm/s jerk
+
+
+def _look_ahead(
+    length: FloatArray,
+    direction: FloatArray,
+    same_path: npt.NDArray[np.bool_],
+    speed: float,
+    acceleration: float,
+    jerk: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Entry and exit speeds of consecutive segments (mm/s), as a look-ahead planner sets them.
+
+    A vertex inside a path may be passed at the speed at which no axis changes velocity by more
+    than ``jerk`` (classic jerk, as Marlin, Prusa firmware and both peers' estimators model it:
+    ``v |Δu_axis| <= jerk``); a path starts and ends at ``jerk``. Then the speeds the
+    acceleration allows: forward ``v_k+1² <= v_k² + 2 a L_k`` and backward
+    ``v_k² <= v_k+1² + 2 a L_k``, each a min-plus recurrence solved at once as a running
+    minimum over prefix sums of ``2 a L`` (every path starts and ends at the lowest speed,
+    so the running minimum never carries over from one path to the next).
+    """
+    count = len(length)
+    floor = min(jerk, speed) ** 2
+    change = np.zeros(count)
+    change[1:] = np.max(np.abs(direction[1:] - direction[:-1]), axis=1)
+    corner = np.where(change > 1e-12, jerk / np.maximum(change, 1e-12), speed)
+    limit = np.where(same_path, np.clip(corner, min(jerk, speed), speed) ** 2, floor)  # entry, squared
+    gain = 2.0 * acceleration * length
+    before = np.concatenate([[0.0], np.cumsum(gain)[:-1]])  # Σ gain of the segments before k
+    forward = before + np.minimum.accumulate(limit - before)
+    after = np.cumsum(gain[::-1])[::-1]  # Σ gain of segments k and later
+    last = np.append(~same_path[1:], True)  # a segment that ends a path: it stops at jerk speed
+    reach = np.where(last, np.minimum(forward - after, floor + gain - after), forward - after)
+    entry = after + np.minimum.accumulate(reach[::-1])[::-1]
+    exit_ = np.where(last, floor, np.append(entry[1:], floor))
+    return np.sqrt(np.maximum(entry, 0.0)), np.sqrt(np.maximum(exit_, 0.0))
 
 
 def _fmt(*parts: object, digits: tuple[int, ...] = (3, 3)) -> npt.NDArray[np.str_]:
@@ -264,7 +317,7 @@ def fdm_gcode(
         check_inside(corners, slices.height, cfg.build_volume, cfg.printer, origin_corner=True)
     writer = _Writer(cfg)
     for i in range(len(slices.layers)):
-        _print_layer(writer, slices, supports, i, shift)
+        _cooled_layer(writer, slices, supports, i, shift)
     grams = writer.filament * writer.filament_area * cfg.filament_density / 1000.0
     header = "\n".join(
         [
@@ -359,7 +412,7 @@ def fdm_estimate(
     window = max(cfg.top_layers, cfg.bottom_layers)
     for i, weight in _layer_sample(areas, cfg.bottom_layers + 1, cfg.top_layers, window, max_layers):
         before = (writer.seconds, writer.filament, writer.volume)
-        _print_layer(writer, slices, supports, i, shift)
+        _cooled_layer(writer, slices, supports, i, shift)
         planned += 1
         if weight > 1:
             writer.seconds += (weight - 1) * (writer.seconds - before[0])
@@ -401,14 +454,58 @@ def _layer_sample(areas: FloatArray, head: int, tail: int, window: int, budget: 
     return sorted(whole + picked)
 
 
-def _print_layer(writer: _Writer, slices: Slices, supports: Slices | None, i: int, shift: FloatArray) -> None:
-    """Walls, skins, infill and supports of layer ``i`` (its moves, time and extrusion)."""
+#: Re-plans of a layer that printed faster than the minimum layer time, and the shortfall
+#: accepted (a layer within 2 % of the minimum is left as it is).
+_COOLING_PASSES = 4
+_COOLING_SLACK = 0.02
+
+
+def _cooled_layer(
+    writer: _Writer, slices: Slices, supports: Slices | None, i: int, shift: FloatArray
+) -> None:
+    """Layer ``i``, printed again slower when it took less than ``min_layer_time``.
+
+    The printing speeds are scaled by the layer's time over the minimum (travel is not), not
+    below ``min_print_speed``: a small layer gets the time to cool before the next one lands
+    on it, as both peers do by default.
+    """
+    cfg = writer.cfg
+    mark = (writer.out.tell(), writer.seconds, writer.filament, writer.volume, writer.pos.copy())
+    _print_layer(writer, slices, supports, i, shift)
+    took, slow = writer.seconds - mark[1], 1.0
+    # Time is not proportional to speed where acceleration dominates (short segments): the
+    # scale is corrected from what each pass took, a few passes at most.
+    for _ in range(_COOLING_PASSES):
+        if not 0.0 < took < cfg.min_layer_time * (1.0 - _COOLING_SLACK):
+            break
+        slowest = cfg.min_print_speed / min(cfg.print_speed, cfg.wall_speed)
+        if slow <= slowest:
+            break  # as slow as allowed
+        slow = max(slow * took / cfg.min_layer_time, slowest)
+        writer.out.seek(mark[0])
+        writer.out.truncate()
+        writer.seconds, writer.filament, writer.volume, writer.pos = mark[1], mark[2], mark[3], mark[4].copy()
+        _print_layer(writer, slices, supports, i, shift, slow=slow)
+        took = writer.seconds - mark[1]
+
+
+def _print_layer(
+    writer: _Writer, slices: Slices, supports: Slices | None, i: int, shift: FloatArray, slow: float = 1.0
+) -> None:
+    """Walls, skins, infill and supports of layer ``i`` (its moves, time and extrusion).
+
+    ``slow`` (<= 1) scales the printing speeds (minimum layer time), never below
+    ``min_print_speed`` (nor raising a speed that is already below it).
+    """
     cfg, w = writer.cfg, writer.cfg.line_width
+    gap = line_spacing(w, slices.layers[i].thickness)
     layers = slices.layers
     layer = layers[i]
     height = layer.thickness
     speed = cfg.first_layer_speed if i == 0 else cfg.print_speed
     wall_speed = cfg.first_layer_speed if i == 0 else cfg.wall_speed
+    if slow < 1.0:
+        speed, wall_speed = (min(v, max(v * slow, cfg.min_print_speed)) for v in (speed, wall_speed))
     writer.out.write(f";LAYER:{i}\nG0 Z{layer.top - slices.bottom:.3f} F{cfg.travel_speed * 60:.0f}\n")
     if i == 1:
         writer.out.write(f"M106 S{round(2.55 * cfg.fan_percent)}\n")
@@ -419,10 +516,10 @@ def _print_layer(writer: _Writer, slices: Slices, supports: Slices | None, i: in
         for k in reversed(range(cfg.perimeters)):
             # Feature comments as Cura writes them (previewers colour by them).
             writer.out.write(";TYPE:WALL-OUTER\n" if k == 0 else ";TYPE:WALL-INNER\n")
-            walls = rings(island.buffer(-(k + 0.5) * w, quad_segs=ARC_SEGMENTS))
+            walls = rings(island.buffer(-(w / 2.0 + k * gap), quad_segs=ARC_SEGMENTS))
             writer.extrude_paths([ring + shift for ring in walls], height, wall_speed)
     inner = _as_region(
-        region.buffer(-cfg.perimeters * w + 0.15 * w, quad_segs=ARC_SEGMENTS)
+        region.buffer(-(w + (cfg.perimeters - 1) * gap) + 0.15 * w, quad_segs=ARC_SEGMENTS)
     )  # infill overlaps the walls a little
     if not inner.is_empty:
         above = [other.shape for other in layers[i + 1 : i + 1 + cfg.top_layers]]
@@ -449,11 +546,11 @@ def _print_layer(writer: _Writer, slices: Slices, supports: Slices | None, i: in
         shapely.prepare(comb)
         writer.out.write(";TYPE:SKIN\n")
         writer.extrude_paths(
-            fill_lines(skin, w, angle, start=writer.pos - shift) + shift, height, speed, comb
+            fill_lines(skin, gap, angle, start=writer.pos - shift) + shift, height, speed, comb
         )
         if cfg.infill_density > 0:
             writer.out.write(";TYPE:FILL\n")
-            lines = fill_lines(sparse, w / cfg.infill_density, angle, start=writer.pos - shift) + shift
+            lines = fill_lines(sparse, gap / cfg.infill_density, angle, start=writer.pos - shift) + shift
             writer.extrude_paths(lines, height, speed, comb)
     if supports is not None and i < len(supports.layers):
         support_region = _as_region(
@@ -466,6 +563,6 @@ def _print_layer(writer: _Writer, slices: Slices, supports: Slices | None, i: in
             speed,
         )
         support_lines = fill_lines(
-            support_region, w / cfg.support_density, 0.0 if i % 2 == 0 else 90.0, start=writer.pos - shift
+            support_region, gap / cfg.support_density, 0.0 if i % 2 == 0 else 90.0, start=writer.pos - shift
         )
         writer.extrude_paths(support_lines + shift, height, speed)
