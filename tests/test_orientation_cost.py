@@ -68,9 +68,12 @@ def test_the_quote_orientation_costs_least(featuretype_fdm):
     other = estimate_chain(
         features, chain.material, chain.machine, chain.process, cat.config, 1, layers=plan.n_lyr
     )
-    # Ranked on a decimated copy, priced on the full mesh: no dearer than the geometric
-    # ranking's winner (within the copy's sampling of supports).
-    assert chain.estimate.cost_pp <= other.cost_pp * 1.01
+    mine = estimate_chain(
+        chain.features, chain.material, chain.machine, chain.process, cat.config, 1, layers=chain.plan.n_lyr
+    )
+    # Ranked (by the volumetric time model) on a decimated copy, priced on the full mesh: no
+    # dearer than the geometric ranking's winner (within the copy's sampling of supports).
+    assert mine.cost_pp <= other.cost_pp * 1.01
     # A flat-bottomed part at a lot of one lies on its base, a face exactly down.
     rotation = chain.orientation.rotation
     assert np.allclose(np.abs(rotation), np.round(np.abs(rotation)), atol=1e-9)
@@ -154,3 +157,54 @@ def test_the_fdm_quote_time_is_the_gcode_time(featuretype_fdm, tmp_path):
     assert chain.print_time.seconds == pytest.approx(printed["print_time_s"], rel=0.02)
     grams = chain.print_time.deposited_mm3 * chain.material.mat_rho / 1000.0
     assert grams == pytest.approx(printed["filament_g"], rel=0.02)
+
+
+def test_the_powder_bed_quote_time_is_the_cli_time(tmp_path):
+    # A 20 mm cube of 316L on the EOS M 290: the quote's laser time per part is the CLI
+    # file's scan time without recoating (hatches 0.1 mm apart at the speed that gives the
+    # material's 2.0 mm³/s, plus contours), within 3 %; recoating is the machine's per layer.
+    from makeready.printables.slice_job import slice_to_printable
+
+    cube = part(*box((20.0, 20.0, 20.0)))
+    chain = run_analysis(cube, "316L", "slm", 1).chains[0]
+    assert chain.print_time is not None
+    assert "CLI scan estimate" in " ".join(chain.estimate.notes)
+    # Hatching alone is the published build rate: 8,000 mm³ at 2.0 mm³/s = 4,000 s.
+    assert 4000.0 < chain.print_time.seconds < 4000.0 * 1.1
+    matrix = np.eye(4)
+    matrix[:3, :3] = chain.orientation.rotation
+    turned = cube.with_bodies([b.transformed(matrix) for b in cube.bodies])
+    printed = slice_to_printable(turned, tmp_path / "c.cli", Catalog.default(), chain.machine, "316L")
+    recoat = printed["layers"] * chain.machine.mac_prc_t_plyr
+    assert printed["layers"] == 800  # 20 mm at the material's 25 µm
+    assert chain.print_time.seconds == pytest.approx(printed["scan_time_s"] - recoat, rel=0.03)
+
+
+def test_the_resin_quote_time_is_the_sl1_time(tmp_path):
+    # Standard Resin on the Prusa SL1S (an owner's default machine): a plate of n parts is
+    # priced with the .sl1 file's own estimate on n x each layer's area (exposures fading from
+    # 25 s to 2 s over 10 layers, a tilt per layer), and the file states the same time.
+    from makeready.catalog import Override
+    from makeready.printables.slice_job import slice_to_printable
+    from makeready.trays import PrintDefinitions
+
+    override = Override("material", "Standard Resin", {"default_machine_name": "Prusa SL1S SPEED"})
+    cat = Catalog.default().for_owner([override], owner="o")
+    block = part(*box((30.0, 20.0, 10.0)))
+    chain = run_analysis(block, "Standard Resin", "sla", 1, catalog=cat).chains[0]
+    assert chain.machine.mac_name == "Prusa SL1S SPEED"
+    assert chain.print_time is not None and chain.print_time.job_seconds is not None
+    matrix = np.eye(4)
+    matrix[:3, :3] = chain.orientation.rotation
+    turned = block.with_bodies([b.transformed(matrix) for b in block.bodies])
+    exposure = PrintDefinitions.default().print_material_for(chain.machine.mac_name)
+    printed = slice_to_printable(
+        turned, tmp_path / "b.sl1", cat, chain.machine, "Standard Resin", exposure=exposure
+    )
+    assert chain.print_time.seconds == pytest.approx(printed["print_time_s"], rel=1e-9)
+    machine = chain.machine
+    build_h = chain.estimate.machine_h_pj - machine.setup_time - machine.unloading_time
+    plate = chain.estimate.parts_pj if chain.estimate.lot_size >= chain.estimate.parts_pj else 1
+    assert build_h * 3600.0 == pytest.approx(chain.print_time.job_seconds(plate), rel=1e-9)
+    # Ten parts on a layer expose together: far less than ten times one part's time.
+    assert chain.print_time.job_seconds(10) < 2.0 * chain.print_time.job_seconds(1)

@@ -45,6 +45,8 @@ from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
 from makeready.printables.fdm_time import part_print_time, print_time
+from makeready.printables.pbf_time import part_scan_time
+from makeready.printables.vat_time import part_resin_time
 from makeready.units import UnitsWarning, suspect_units
 from makeready.views import brep_json, feasibility_json, mesh_checks_json, metrics_json, units_warning_json
 
@@ -295,13 +297,15 @@ def _cost_chain(
     features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
     initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
     machine, capacity = machine_for(cat.machines_for(acronym), process, material, features)
-    toolpaths = None
-    if process.family == "extrusion" and capacity:
-        toolpaths = _toolpath_time(part, plan, machine, material)
+    toolpaths = _toolpath_time(part, plan, machine, material, process) if capacity else None
 
     def timed(other: PartFeatures) -> PrintTime | None:
-        """The toolpath time of another orientation, scaled by the volumetric model's ratio."""
-        if toolpaths is None or other is features:
+        """The toolpath time of another orientation, scaled by the volumetric model's ratio.
+
+        A powder-bed part scans the same hatches and contours however it is turned (its
+        supports are priced apart), so its time is kept.
+        """
+        if toolpaths is None or other is features or process.family != "extrusion":
             return toolpaths
         hours, deposited = volumetric(features, material)
         other_hours, other_deposited = volumetric(other, material)
@@ -359,16 +363,29 @@ def _cost_chain(
     )
 
 
-def _toolpath_time(part: Part, plan: SupportPlan, machine: Machine, material: Material) -> PrintTime | None:
-    """One part's FDM time from the G-code's estimator in the plan's orientation.
+def _toolpath_time(
+    part: Part, plan: SupportPlan, machine: Machine, material: Material, process: Process
+) -> PrintTime | None:
+    """One part's print time from its printable's estimator in the plan's orientation.
 
-    None when the part cannot be sliced (not a closed manifold even after repair): the cost
-    model then states that it used the volumetric model.
+    FDM: the G-code's planner; metal powder bed: the CLI file's scan estimate; resin on the
+    SL1 family: the print file's exposure and tilt times. None for other families and
+    printers, and when the part cannot be sliced (not a closed manifold even after repair):
+    the cost model then states that it used its own model.
     """
     try:
-        return print_time(part_print_time(part, plan.rotation, machine, material))
+        if process.family == "extrusion":
+            return print_time(part_print_time(part, plan.rotation, machine, material))
+        if process.family == "pbf_metal":
+            return part_scan_time(part, plan.rotation, machine, material)
+        if process.family == "vat":
+            from makeready.trays import PrintDefinitions
+
+            exposure = PrintDefinitions.default().print_material_for(machine.mac_name)
+            return part_resin_time(part, plan.rotation, machine, material, exposure)
     except MakereadyError:
         return None
+    return None
 
 
 def _fitting_orientation(

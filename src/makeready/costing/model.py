@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from makeready.catalog import CostingConfig, Machine, Material, Process
@@ -21,10 +22,17 @@ class PrintTime:
     seconds: float
     deposited_mm3: float
     source: str
+    #: ``job_seconds(n)``: a build of ``n`` copies, where the parts share the time (a resin
+    #: layer is exposed once for every part on it); None: ``n`` x ``seconds``.
+    job_seconds: Callable[[int], float] | None = None
 
     def scaled(self, seconds: float, deposited_mm3: float, why: str) -> PrintTime:
         """The estimate times the given ratios (another orientation of the same part)."""
-        return PrintTime(self.seconds * seconds, self.deposited_mm3 * deposited_mm3, f"{self.source}; {why}")
+        job = self.job_seconds
+        per_job = None if job is None else (lambda parts: seconds * job(parts))
+        return PrintTime(
+            self.seconds * seconds, self.deposited_mm3 * deposited_mm3, f"{self.source}; {why}", per_job
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from makeready.geometry.slicing import Slices
 from makeready.printables.dlp_png import PngStack, draw_layer
 
-__all__ = ["Sl1Display", "Sl1Result", "sl1_archive"]
+__all__ = ["Sl1Display", "Sl1Result", "sl1_archive", "sl1_seconds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,31 @@ class Sl1Result:
     layers: int
 
 
+def sl1_seconds(
+    areas: npt.ArrayLike, display: Sl1Display | None = None, exposure: Mapping[str, Any] | None = None
+) -> tuple[float, int]:
+    """Print time of layers with these exposed areas (mm²) on an SL1-family printer, s.
+
+    Each layer's exposure (the first ``cure_time_first``, fading linearly to
+    ``cure_time_model`` over ``faded_layers`` layers) plus a fast tilt, or a slow one when
+    more than ``area_fill_pct`` of the display is lit. Returns the seconds and the count of
+    slow tilts. The quote prices a resin job of ``n`` parts with the same function on ``n`` x
+    the part's layer areas (one exposure lights every part of a layer).
+    """
+    cfg = display or Sl1Display()
+    fields = exposure or {}
+    exp_time = float(fields.get("cure_time_model") or 2.0)
+    exp_first = float(fields.get("cure_time_first") or 25.0)
+    fade = int(fields.get("faded_layers") or 10)
+    lit = np.asarray(areas, np.float64)
+    k = np.arange(len(lit))
+    fraction = np.minimum(1.0, k / fade) if fade > 0 else np.ones(len(lit))
+    exposures = np.where(k > 0, exp_first + (exp_time - exp_first) * fraction, exp_first)
+    slow = lit > cfg.area_fill_pct / 100.0 * cfg.width_mm * cfg.height_mm
+    tilts = np.where(slow, cfg.slow_tilt_s, cfg.fast_tilt_s)
+    return float(exposures.sum() + tilts.sum()), int(slow.sum())
+
+
 def sl1_archive(
     slices: Slices,
     display: Sl1Display | None = None,
@@ -107,9 +133,6 @@ def sl1_archive(
     stack = PngStack(width_px=cfg.pixels_x, height_px=cfg.pixels_y, pixel_mm=pixel, centre=(0.0, 0.0))
     prefix = "".join(c for c in job if c.isalnum() or c in "-_") or "part"
     buffer = io.BytesIO()
-    seconds = 0.0
-    slow = 0
-    display_area = cfg.width_mm * cfg.height_mm
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for k, layer in enumerate(slices.layers):
             # Drawn with x along the image width, y up; the SL1 display is portrait and mirrored.
@@ -118,11 +141,8 @@ def sl1_archive(
             png = io.BytesIO()
             Image.fromarray(portrait, "L").save(png, format="PNG")
             archive.writestr(f"{prefix}{k:05d}.png", png.getvalue())
-            fraction = min(1.0, k / fade) if fade > 0 else 1.0
-            seconds += exp_first + (exp_time - exp_first) * fraction if k else exp_first
-            tilt_slow = layer.area > cfg.area_fill_pct / 100.0 * display_area
-            slow += int(tilt_slow)
-            seconds += cfg.slow_tilt_s if tilt_slow else cfg.fast_tilt_s
+        areas = np.array([layer.area for layer in slices.layers])
+        seconds, slow = sl1_seconds(areas, cfg, exposure)
         resin_ml = slices.volume / 1000.0
         layers = len(slices.layers)
         config = {

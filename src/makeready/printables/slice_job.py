@@ -29,7 +29,8 @@ from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_p
 from makeready.printables.fdm_gcode import fdm_gcode
 from makeready.printables.fdm_time import fdm_settings
 from makeready.printables.fit import check_fit, check_inside, turn_to_fit
-from makeready.printables.pbf_cli import CliSettings, write_cli
+from makeready.printables.pbf_cli import write_cli
+from makeready.printables.pbf_time import cli_settings
 from makeready.printables.printer_files import png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
 from makeready.units import suspect_units
@@ -179,7 +180,7 @@ def slice_to_printable(
     else:
         content, seconds = write_cli(
             slices,
-            CliSettings(label=part.name or "part"),
+            cli_settings(machine, chosen, label=part.name or "part"),  # the quote's scan settings
             build_volume=machine.build_volume,
             printer=machine.mac_name,
         )
