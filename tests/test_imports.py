@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+SAMPLE = Path(__file__).resolve().parents[1] / "src" / "makeready" / "data" / "samples" / "20mm-xyz-cube.stl"
 HEAVY = ("numpy", "scipy", "shapely", "manifold3d", "trimesh", "fastapi", "sqlalchemy", "celery", "rich")
 
 
 def _loaded(statement: str) -> list[str]:
-    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    code = f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return list(json.loads(done.stdout))
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))  # after what a command printed
 
 
 def test_importing_the_package_loads_no_heavy_library() -> None:
@@ -33,3 +35,17 @@ def test_the_facade_still_gives_every_name_on_first_use() -> None:
     assert "load" in dir(makeready)
     modules = _loaded("import makeready; makeready.MakereadyError")
     assert "numpy" not in modules  # the error type needs nothing heavy
+
+
+def test_the_command_line_starts_without_the_geometry_libraries() -> None:
+    # Every command registers at start-up; the geometry, costing and service code load when a
+    # command runs. `makeready info` then needs NumPy (the readers) and nothing heavier.
+    modules = _loaded("import makeready.cli")
+    heavy = ("scipy", "shapely", "manifold3d", "trimesh", "embreex", "fastapi", "sqlalchemy", "celery", "PIL")
+    assert not [m for m in modules if m.split(".")[0] in heavy]
+    loaded = _loaded(
+        f"sys.argv = ['makeready', 'info', {str(SAMPLE)!r}]\n"
+        "from makeready.cli import app\ntry: app()\nexcept SystemExit: pass"
+    )
+    assert "numpy" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in heavy]

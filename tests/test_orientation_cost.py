@@ -193,7 +193,8 @@ def test_the_resin_quote_time_is_the_sl1_time(tmp_path):
     block = part(*box((30.0, 20.0, 10.0)))
     chain = run_analysis(block, "Standard Resin", "sla", 1, catalog=cat).chains[0]
     assert chain.machine.mac_name == "Prusa SL1S SPEED"
-    assert chain.print_time is not None and chain.print_time.job_seconds is not None
+    assert chain.print_time is not None
+    assert chain.print_time.job_seconds is not None
     matrix = np.eye(4)
     matrix[:3, :3] = chain.orientation.rotation
     turned = block.with_bodies([b.transformed(matrix) for b in block.bodies])

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any, Literal, TypeVar
 
 from makeready.errors import MakereadyError, unknown_name
-from makeready.geometry.design_rules import BuildVolume
+from makeready.geometry.build_volume import BuildVolume
 
 __all__ = [
     "Catalog",

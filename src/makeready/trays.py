@@ -36,7 +36,8 @@ from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings,
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, describe, turn_to_fit
-from makeready.printables.pbf_cli import CliSettings, write_cli
+from makeready.printables.pbf_cli import write_cli
+from makeready.printables.pbf_time import cli_settings
 from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
 from makeready.printables.slice_job import align_supports, plate_3mf
@@ -566,9 +567,10 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
     withsupports = Part((*bodies, *(b for p in tray.supports.values() for b in p.bodies)), "tray")
     written = slice_part(withsupports, layer, first)
     summary["layers"] = len(written.layers)  # what the file holds, supports included
+    catalog_material = PrintDefinitions.default().catalog_material(tray.material)
     content, seconds = write_cli(
         written,
-        CliSettings(label="tray"),
+        cli_settings(machine, catalog_material, label="tray"),  # the quote's scan settings
         build_volume=machine.build_volume,
         printer=printer.name,
     )

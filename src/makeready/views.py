@@ -16,21 +16,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from makeready.catalog import CostingConfig, Machine, Material, record_id
-from makeready.geometry.analysis import ALL_TYPES, AnalysisReport
-from makeready.geometry.design_rules import Feasibility
-from makeready.geometry.mesh import Part
-from makeready.geometry.metrics import Metrics
-from makeready.geometry.orientation import Orientation
-from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, Problem
-from makeready.geometry.repair import ACTION_TITLES, RepairReport
-from makeready.geometry.supports import SupportPlan
-from makeready.geometry.thickness import Region, ThicknessReport
-from makeready.units import UnitsWarning
+from makeready.geometry.vocabulary import ACTION_TITLES, ALL_TYPES, PROBLEM_TYPES
+
+if TYPE_CHECKING:  # the renderers name the geometry's results; they need not load its code
+    from makeready.geometry.analysis import AnalysisReport
+    from makeready.geometry.design_rules import Feasibility
+    from makeready.geometry.mesh import Part
+    from makeready.geometry.metrics import Metrics
+    from makeready.geometry.orientation import Orientation
+    from makeready.geometry.problems import BodyAnalysis, Problem
+    from makeready.geometry.repair import RepairReport
+    from makeready.geometry.supports import SupportPlan
+    from makeready.geometry.thickness import Region, ThicknessReport
+    from makeready.units import UnitsWarning
 
 __all__ = [
     "analysis_json",

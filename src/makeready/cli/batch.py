@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -27,11 +27,15 @@ from makeready.cli.console import (
 )
 from makeready.errors import MakereadyError
 from makeready.reports import batch_csv, batch_xlsx
-from makeready.screening import BatchItem, batch_items, combine, screen_item
+
+if TYPE_CHECKING:
+    from makeready.screening import BatchItem
 
 
 def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[dict[str, Any]]:
     """Screen items in a process pool (one analysis per core); outcomes in item order."""
+    from makeready.screening import screen_item
+
     outcomes: dict[int, dict[str, Any]] = {}
     with (
         ProcessPoolExecutor(max_workers=min(jobs or os.cpu_count() or 1, len(items))) as pool,
@@ -218,6 +222,8 @@ def batch_command(
     The CSV lists cost per part per process (EUR); the XLSX adds every chain, totals and
     refused files.
     """
+    from makeready.screening import batch_items, combine
+
     style = nesting.value if nesting else None
     items, refused = batch_items([str(p) for p in paths], material, process, lot_size, nst_style=style)
     if not items and not refused:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -24,17 +24,13 @@ from makeready.cli.console import (
     status_mark,
 )
 from makeready.errors import MakereadyError
-from makeready.geometry.analysis import ALL_TYPES, AnalysisReport, analyze
-from makeready.geometry.design_rules import Feasibility, check_design
 from makeready.geometry.formats import load, save
-from makeready.geometry.mesh import Part
-from makeready.geometry.repair import ALL_ACTIONS, DEFAULT_ACTIONS, RepairReport, repair
-from makeready.geometry.thickness import (
+from makeready.geometry.vocabulary import (
+    ALL_ACTIONS,
+    ALL_TYPES,
+    DEFAULT_ACTIONS,
     DEFAULT_NARROW_BELOW,
     DEFAULT_THIN_BELOW,
-    Region,
-    ThicknessReport,
-    measure,
 )
 from makeready.views import (
     analysis_json,
@@ -45,6 +41,13 @@ from makeready.views import (
     support_plan_json,
     thickness_json,
 )
+
+if TYPE_CHECKING:  # the geometry code loads when a command runs, not when the CLI starts
+    from makeready.geometry.analysis import AnalysisReport
+    from makeready.geometry.design_rules import Feasibility
+    from makeready.geometry.mesh import Part
+    from makeready.geometry.repair import RepairReport
+    from makeready.geometry.thickness import Region, ThicknessReport
 
 FileArg = Annotated[Path, typer.Argument(help=FILE_HELP, show_default=False)]
 UnitsOpt = Annotated[str | None, typer.Option(help=UNITS_HELP)]
@@ -201,6 +204,8 @@ def analyze_command(
         progress("reading", 0.02)
         part = load(file, units=units)
         progress("checking the mesh", 0.1)
+        from makeready.geometry.analysis import analyze
+
         report = analyze(part, self_intersections=self_intersections)
     if as_json:
         print_json(analysis_json(report))
@@ -260,6 +265,8 @@ def repair_command(
         progress("reading", 0.02)
         part = load(source, units=units)
         progress("repairing", 0.1)
+        from makeready.geometry.repair import repair
+
         fixed, report = repair(
             part, actions=steps, target_faces=target_faces, stitch_tolerance=stitch_tolerance
         )
@@ -392,6 +399,9 @@ def thickness_command(
         progress("reading", 0.02)
         part = load(file, units=units)
         progress("casting rays", 0.1)
+        from makeready.geometry.design_rules import check_design
+        from makeready.geometry.thickness import measure
+
         report = measure(part, samples=samples, thin_below=thin, narrow_below=narrow)
         progress("design rules", 0.95)
         feasibility = check_design(part, report, chosen, chosen_machine) if chosen else None

@@ -8,11 +8,10 @@ import numpy as np
 
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import Metrics, mesh_metrics
-from makeready.geometry.problems import PROBLEM_TYPES, BodyAnalysis, analyze_body
+from makeready.geometry.problems import BodyAnalysis, analyze_body
+from makeready.geometry.vocabulary import ALL_TYPES
 
 __all__ = ["AnalysisReport", "analyze"]
-
-ALL_TYPES = (*PROBLEM_TYPES, "self_intersections")
 
 
 @dataclass(frozen=True, slots=True)

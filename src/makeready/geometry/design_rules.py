@@ -13,13 +13,14 @@ Tolerance at a limit: a value passes when it misses the limit by no more than
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from scipy.spatial.transform import Rotation
 
+from makeready.geometry.build_volume import BuildVolume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import OrientedBox, convex_hull_points, oriented_box
 from makeready.geometry.thickness import ThicknessReport
@@ -76,34 +77,6 @@ class DesignLimits(Protocol):
     def size_lim_max(self) -> float | None:
         """Largest part edge allowed."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class BuildVolume:
-    """A machine's build space, mm.
-
-    Attributes
-    ----------
-    shape : {"cartesian", "cylindrical"}
-    x, y, z : float
-        Cartesian edge lengths; for a cylinder ``x`` is the diameter and ``z`` the height
-        (``y`` equals ``x``).
-
-    """
-
-    shape: Literal["cartesian", "cylindrical"]
-    x: float
-    y: float
-    z: float
-
-    @classmethod
-    def cylinder(cls, diameter: float, height: float) -> BuildVolume:
-        """A cylindrical build space."""
-        return cls("cylindrical", diameter, diameter, height)
-
-    def __post_init__(self) -> None:
-        if min(self.x, self.y, self.z) <= 0:
-            raise ValueError("build volume edges must be positive")
 
 
 class HasBuildVolume(Protocol):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import manifold3d
 import numpy as np
 import numpy.typing as npt
 
@@ -80,6 +79,8 @@ def _ear_clip(vertices: npt.NDArray[np.float64], polygon: npt.NDArray[np.int64])
     u /= np.linalg.norm(u)
     v = np.cross(normal, u)
     flat = np.stack([corners @ u, corners @ v], axis=1)
+    import manifold3d  # rare non-convex faces only: readers start without it
+
     local = np.asarray(manifold3d.triangulate([flat]), dtype=np.int64).reshape(-1, 3)
     result: npt.NDArray[np.int64] = polygon[local]
     return result

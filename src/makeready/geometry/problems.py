@@ -45,6 +45,7 @@ from makeready.geometry.merge import merge_exact
 from makeready.geometry.mesh import Body
 from makeready.geometry.metrics import Metrics, mesh_metrics, winding_numbers
 from makeready.geometry.topology import EdgeTopology, build_edges, group_sorted, orient, shells, vertex_fans
+from makeready.geometry.vocabulary import PROBLEM_TYPES
 
 __all__ = [
     "DEGENERATE_ABSOLUTE",
@@ -69,17 +70,6 @@ DEGENERATE_ABSOLUTE = 1e-9
 #: It is far below float32 resolution (6e-8), and above the 1e-16..1e-33 mm noise CAD exporters
 #: leave on zero coordinates (measured on trimesh's featuretype, angle_block and idler_riser).
 POSITION_TOLERANCE = 1e-9
-#: The problem types of seed 003, in its order.
-PROBLEM_TYPES = (
-    "degenerate_triangles",
-    "duplicate_triangles",
-    "nonmanifold_vertices",
-    "duplicate_vertices",
-    "inconsistently_oriented_triangles",
-    "holes",
-    "inverted_volume",
-    "unorientable_triangles",
-)
 _EMPTY = np.zeros(0, np.int64)
 _LOCATION_CAP = 200
 _NESTING_BUDGET = 200_000_000  # point-triangle evaluations allowed for shell nesting tests

@@ -37,39 +37,13 @@ from makeready.geometry.loops import boundary_loops
 from makeready.geometry.mesh import Body, Part
 from makeready.geometry.problems import _canonical, degenerate_faces, duplicate_faces, shell_signs
 from makeready.geometry.topology import build_edges, orient, radial_partners, shells, vertex_fans
+from makeready.geometry.vocabulary import ACTION_TITLES, ALL_ACTIONS, DEFAULT_ACTIONS
 
 __all__ = ["ALL_ACTIONS", "DEFAULT_ACTIONS", "RepairAction", "RepairReport", "repair"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-ALL_ACTIONS = (
-    "merge",
-    "stitch",
-    "duplicates",
-    "nonmanifold",
-    "winding",
-    "degenerate",
-    "holes",
-    "inversion",
-    "intersections",
-    "decimate",
-)
-DEFAULT_ACTIONS = tuple(a for a in ALL_ACTIONS if a not in ("intersections",))
-
-#: The seed's names for each action (``actions_performed_on_initial_mesh``).
-ACTION_TITLES = {
-    "merge": "Merging Duplicate Vertices",
-    "stitch": "Stitching Nearby Vertices",
-    "duplicates": "Removing Duplicate Triangles",
-    "nonmanifold": "Splitting Non-manifold Vertices",
-    "winding": "Fixing Winding",
-    "degenerate": "Removing Degenerate Triangles",
-    "holes": "Filling Holes",
-    "inversion": "Inverting Flipped Triangles",
-    "intersections": "Resolving Self-intersections",
-    "decimate": "Mesh Size Reduction",
-}
 _STITCH_FRACTION = 0.3
 #: How far split copies of a non-manifold vertex move apart, relative to the part size (and to
 #: its distance from the origin, so that the gap survives float32 STL output: 16 ulps).

@@ -68,6 +68,7 @@ from makeready.geometry.mesh import Part
 from makeready.geometry.rays import Engine, RayCaster, cast_until, not_on, ray_caster, skip_distance
 from makeready.geometry.tolerance import below_limit
 from makeready.geometry.topology import build_edges
+from makeready.geometry.vocabulary import DEFAULT_NARROW_BELOW, DEFAULT_THIN_BELOW
 
 __all__ = [
     "DEFAULT_NARROW_BELOW",
@@ -86,8 +87,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-DEFAULT_THIN_BELOW = 1.0  # mm: common minimum wall for polymer powder bed (Materialise PA12 guide)
-DEFAULT_NARROW_BELOW = 0.5  # mm: interlocking clearance in the same guide
 MIN_DEFAULT_SAMPLES = 20_000  # coarse meshes are subdivided up to about this many points
 MAX_DEFAULT_SAMPLES = 2_000_000  # larger meshes are sampled by area instead of per face
 GRAZING_COS = float(np.cos(np.radians(80.0)))
