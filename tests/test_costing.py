@@ -271,7 +271,12 @@ def test_report_baseline_and_break_even_are_consistent(idler_report):
 
 
 def test_break_even_does_not_depend_on_the_lot_quoted(idler_report):
-    """The same part quoted for 3 and for 400 parts: the same curves and the same break-even."""
+    """The same part quoted for 3 and for 400 parts: the same curves and the same break-even.
+
+    The conventional side is identical. The additive side is priced in the cheapest kept
+    orientation at every lot, with the laser time measured on the orientation each quote
+    chose (the CLI scan estimate: contours differ by orientation), so it agrees within 2 %.
+    """
     other = run_analysis(
         load(DATA / "idler_riser.STL", units="inch"), "316L", "slm", 400, part_id="p1", name="idler"
     )
@@ -279,8 +284,8 @@ def test_break_even_does_not_depend_on_the_lot_quoted(idler_report):
         r.report["process_chains"][r.report["primary_process_chain_id"]]["break_even"]
         for r in (idler_report, other)
     )
-    for key in ("cost_pp", "cost_pp_conventional"):
-        assert first[key] == pytest.approx(second[key], rel=1e-12), key
+    assert first["cost_pp_conventional"] == pytest.approx(second["cost_pp_conventional"], rel=1e-12)
+    assert first["cost_pp"] == pytest.approx(second["cost_pp"], rel=0.02)
     for key in ("lot_sizes", "am_cheaper", "break_even_lot", "crossings", "conventional_at"):
         assert first[key] == second[key], key
 

@@ -209,3 +209,20 @@ def test_the_resin_quote_time_is_the_sl1_time(tmp_path):
     assert build_h * 3600.0 == pytest.approx(chain.print_time.job_seconds(plate), rel=1e-9)
     # Ten parts on a layer expose together: far less than ten times one part's time.
     assert chain.print_time.job_seconds(10) < 2.0 * chain.print_time.job_seconds(1)
+
+
+def test_the_sls_quote_scan_time_is_the_cli_time(tmp_path):
+    # PA12 on the EOS P 396: the quote's laser time of the part (hatches 0.3 mm apart at the
+    # material's build rate, contours) is the CLI file's scan time without recoating.
+    from makeready.printables.slice_job import slice_to_printable
+
+    cube = part(*box((20.0, 20.0, 20.0)))
+    chain = run_analysis(cube, "PA12", "sls", 1).chains[0]
+    assert chain.print_time is not None
+    assert any("CLI scan estimate" in note for note in chain.estimate.notes)
+    matrix = np.eye(4)
+    matrix[:3, :3] = chain.orientation.rotation
+    turned = cube.with_bodies([b.transformed(matrix) for b in cube.bodies])
+    printed = slice_to_printable(turned, tmp_path / "c.cli", Catalog.default(), chain.machine, "PA12")
+    recoat = printed["layers"] * chain.machine.mac_prc_t_plyr
+    assert chain.print_time.seconds == pytest.approx(printed["scan_time_s"] - recoat, rel=0.03)

@@ -300,12 +300,18 @@ def _cost_chain(
     toolpaths = _toolpath_time(part, plan, machine, material, process) if capacity else None
 
     def timed(other: PartFeatures) -> PrintTime | None:
-        """The toolpath time of another orientation, scaled by the volumetric model's ratio.
+        """The printable's time for another orientation of the part, scaled from this one's.
 
         A powder-bed part scans the same hatches and contours however it is turned (its
-        supports are priced apart), so its time is kept.
+        supports are priced apart), so its time is kept; a resin plate's time goes with its
+        layer count; FDM by the volumetric model's ratio.
         """
-        if toolpaths is None or other is features or process.family != "extrusion":
+        if toolpaths is None or other is features:
+            return toolpaths
+        if process.family == "vat":
+            layers = other.build_height / max(features.build_height, 1e-9)
+            return toolpaths.scaled(layers, 1.0, "scaled to this orientation by its height")
+        if process.family != "extrusion":
             return toolpaths
         hours, deposited = volumetric(features, material)
         other_hours, other_deposited = volumetric(other, material)
@@ -368,7 +374,7 @@ def _toolpath_time(
 ) -> PrintTime | None:
     """One part's print time from its printable's estimator in the plan's orientation.
 
-    FDM: the G-code's planner; metal powder bed: the CLI file's scan estimate; resin on the
+    FDM: the G-code's planner; metal powder bed and SLS: the CLI file's scan estimate; resin on the
     SL1 family: the print file's exposure and tilt times. None for other families and
     printers, and when the part cannot be sliced (not a closed manifold even after repair):
     the cost model then states that it used its own model.
@@ -376,7 +382,7 @@ def _toolpath_time(
     try:
         if process.family == "extrusion":
             return print_time(part_print_time(part, plan.rotation, machine, material))
-        if process.family == "pbf_metal":
+        if process.family == "pbf_metal" or process.prc_acronym == "sls":  # laser scans a CLI file
             return part_scan_time(part, plan.rotation, machine, material)
         if process.family == "vat":
             from makeready.trays import PrintDefinitions

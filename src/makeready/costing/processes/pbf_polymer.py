@@ -1,7 +1,9 @@
 """Polymer powder bed fusion: SLS and MJF (cost-models.md 3.3, 3.4, 4.3).
 
 ``build = N_L(H_job) * t_layer + N * V / BR`` (MJF: no volume term, line-wise), where the job
-height ``H_job`` comes from the parts stacked in the bed. Powder by the refresh-ratio model:
+height ``H_job`` comes from the parts stacked in the bed; for SLS the quote passes the CLI
+file's scan estimate of the part (:mod:`makeready.printables.pbf_time`) in place of
+``V / BR``. Powder by the refresh-ratio model:
 ``m_load = rho_bulk * V_cake``, ``m_fresh = max(r * m_load, m_fused + (1 - eta) (m_load -
 m_fused))`` with recovery ``eta = 0.95``; MJF adds agents per printed cm³.
 :func:`price_rule` is the volume-based price rule of service bureaus (Phasio, [V]).
@@ -28,7 +30,11 @@ def job(ctx: JobContext, parts: int) -> JobEstimate:
     height = min(mac.bld_size_z, levels * (float(f.extents[2]) + prc.part_spacing))
     n_layers = math.ceil(height / layer)
     rate = am.get("bld_spd_fill")
-    build = n_layers * mac.mac_prc_t_plyr / 3600.0 + (parts * f.volume / float(rate) if rate else 0.0)
+    if ctx.print_time is not None:  # SLS: the CLI file's hatch and contour time of the part
+        scan = parts * ctx.print_time.seconds / 3600.0
+    else:
+        scan = parts * f.volume / float(rate) if rate else 0.0
+    build = n_layers * mac.mac_prc_t_plyr / 3600.0 + scan
     machine = mac.setup_time + build + mac.unloading_time
     labour = mac.setup_time + mac.unloading_time + mac.staff_time_factor * build
     area = (
@@ -42,7 +48,11 @@ def job(ctx: JobContext, parts: int) -> JobEstimate:
     refresh = float(am.get("refresh_rate") or 0.3)
     fresh = max(refresh * load, fused + (1.0 - RECOVERY) * max(load - fused, 0.0))
     agents = float(am.get("agent_cost_per_cm3") or 0.0) * parts * f.volume / 1000.0
-    notes = ("cool-down counts in the lead time, outside the machine (exchangeable build unit)",)
+    notes: tuple[str, ...] = (
+        "cool-down counts in the lead time, outside the machine (exchangeable build unit)",
+    )
+    if ctx.print_time is not None:
+        notes = (*notes, f"scan time from the {ctx.print_time.source}")
     return JobEstimate(
         parts,
         build,
