@@ -37,7 +37,7 @@ fuzz: $(STAMP)
 	MAKEREADY_SCHEMATHESIS_EXAMPLES=1000 $(PY) -m pytest -q tests/service/test_schemathesis.py
 
 # Side-by-side benchmarks against peers; results land in benchmarks/results/.
-# Peers (admesh, CuraEngine and PrusaSlicer from Debian, pymeshfix from PyPI, AGPL; rtree for trimesh's max_sphere thickness;
+# Peers (admesh, CuraEngine and PrusaSlicer from Debian, pymeshfix from PyPI, AGPL; Tweaker-3 cloned, GPL; rtree for trimesh's max_sphere thickness;
 # matplotlib for the quote plot) are installed for the benchmark only.
 bench: $(STAMP)
 	$(PY) -m pip install --quiet pymeshfix rtree matplotlib
@@ -48,6 +48,8 @@ bench: $(STAMP)
 	cd benchmarks && ../$(PY) analysis.py
 	cd benchmarks && ../$(PY) thickness.py
 	cd benchmarks && ../$(PY) orientation.py
+	test -f benchmarks/work/Tweaker-3/Tweaker.py || git clone --quiet --depth 1 https://github.com/ChristophSchranz/Tweaker-3 benchmarks/work/Tweaker-3 || echo "Tweaker-3 not cloned (set MAKEREADY_TWEAKER3): its columns stay empty"
+	cd benchmarks && ../$(PY) tweaker.py
 	cd benchmarks && ../$(PY) costing.py
 	cd benchmarks && ../$(PY) quotes.py
 	cd benchmarks && ../$(PY) slicing.py
