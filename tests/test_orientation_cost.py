@@ -157,6 +157,12 @@ def test_the_fdm_quote_time_is_the_gcode_time(featuretype_fdm, tmp_path):
     assert chain.print_time.seconds == pytest.approx(printed["print_time_s"], rel=0.02)
     grams = chain.print_time.deposited_mm3 * chain.material.mat_rho / 1000.0
     assert grams == pytest.approx(printed["filament_g"], rel=0.02)
+    # `makeready slice --orient` ranks as the quote does: the same pose, the same time.
+    oriented = slice_to_printable(
+        shape, tmp_path / "o.gcode", Catalog.default(), machine, "PLA", reorient=True
+    )
+    assert oriented["layers"] == printed["layers"]
+    assert oriented["print_time_s"] == pytest.approx(chain.print_time.seconds, rel=0.02)
 
 
 def test_the_powder_bed_quote_time_is_the_cli_time(tmp_path):

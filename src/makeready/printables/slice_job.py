@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from makeready.catalog import Catalog, Machine
+from makeready.catalog import Catalog, Machine, Material
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
@@ -101,7 +101,8 @@ def slice_to_printable(
     height = layer_height or chosen.lyr_h or PROCESSES.get(process, PROCESSES["fdm"]).layer_height
     settings = PROCESSES.get(process, PROCESSES["sls"])
     part, repaired = _sliceable(part, repair_mesh)
-    rotation, turned = _fitting_rotation(part, machine, settings, reorient)
+    objective = _cost_objective(part, catalog, machine, chosen) if reorient else None
+    rotation, turned = _fitting_rotation(part, machine, settings, reorient, objective)
     part = _centred(part, rotation)  # plate-centred frame: the packagers' and the checks' frame
     rotation = None
     slices = slice_part(part, height, rotation=rotation)
@@ -237,12 +238,29 @@ def _placed_size(part: Part, rotation: FloatArray | None) -> list[float]:
     return [float(v) for v in hi - lo]
 
 
+def _cost_objective(part: Part, catalog: Catalog, machine: Machine, material: Material) -> Any:
+    """EUR for the part printed alone on ``machine`` (lot of one): the quote's ranking."""
+    from makeready.costing.objective import cost_objective
+    from makeready.geometry.analysis import analyze
+
+    return cost_objective(
+        analyze(part).metrics,
+        [machine],
+        catalog.process(machine.prc_acronym),
+        material,
+        catalog.config,
+        1,
+        nesting="alone",
+    )
+
+
 def _fitting_rotation(
-    part: Part, machine: Machine, settings: Any, reorient: bool
+    part: Part, machine: Machine, settings: Any, reorient: bool, objective: Any = None
 ) -> tuple[FloatArray | None, bool]:
     """The rotation to slice with, and whether it was turned only to fit the build volume.
 
-    With ``reorient`` the best-ranked orientation that fits wins, else any rotation that fits
+    With ``reorient`` the best-ranked orientation that fits wins (ranked by ``objective``, the
+    chain's cost per part as the quote ranks, or the balanced geometric score), else any rotation that fits
     (:func:`fits_build_volume`); without it the part is sliced as uploaded and refused when it
     does not fit, with a hint when a turn would make it fit.
 
@@ -256,7 +274,7 @@ def _fitting_rotation(
     name = part.name or "part"
     candidates: list[FloatArray | None] = [None]
     if reorient:
-        candidates = [o.rotation for o in orient(part, settings, keep=5)]
+        candidates = [o.rotation for o in orient(part, settings, objective=objective or "balanced", keep=5)]
     hull = convex_hull_points(np.concatenate([b.vertices for b in part.bodies]))[0]
     found = turn_to_fit(hull, candidates, volume, name)
     if found is not None and (reorient or not found[1]):
