@@ -73,7 +73,7 @@ class ChainResult:
     #: Other build orientations of the search that fit the machine, each with its features,
     #: layers, parts per build and print time: at another lot one may be cheaper (break-even).
     alternatives: tuple[tuple[PartFeatures, int, int, PrintTime | None], ...] = ()
-    #: One part's print time from the printable's estimator (FDM), when the chain used it.
+    #: One part's print time from its printable's estimator (FDM G-code, powder-bed CLI, SL1 file).
     print_time: PrintTime | None = None
 
     @property
@@ -408,8 +408,6 @@ def _fitting_orientation(
     (:func:`fits_build_volume`) for the first machine it fits; the plan is then recomputed on the
     full mesh.
     """
-    from makeready.costing.jobs import parts_per_job
-
     machines = cat.machines_for(process.prc_acronym)
     box = shared.analysis.metrics.oriented_box
 

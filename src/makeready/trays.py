@@ -180,7 +180,7 @@ class TrayMesh:
 
     def placed(self) -> Part:
         """The part in tray coordinates (origin at the plate centre, z up, mm)."""
-        return _transformed(self.part, self.transform)
+        return self.part.transformed(self.transform)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,10 +270,6 @@ def create_tray(
     tray_meshes = tuple(TrayMesh(key, key if named else (part.name or key), part) for key, part in items)
     attrs = {m.id: (mesh_attrs or {}).get(m.id, MeshAttrs()) for m in tray_meshes}
     return Tray(str(uuid.uuid4()), printer, chosen_profile, chosen_material, tray_meshes, attrs)
-
-
-def _transformed(part: Part, matrix: FloatArray) -> Part:
-    return part.with_bodies([b.transformed(matrix) for b in part.bodies])
 
 
 def _support_settings(tray: Tray) -> SupportSettings:
@@ -473,13 +469,13 @@ def _position(tray: Tray, settings: SupportSettings) -> Tray:
         c, s = math.cos(math.radians(p.angle)), math.sin(math.radians(p.angle))
         turn[:2, :2] = [[c, -s], [s, c]]
         matrix = turn @ mesh.transform
-        bottom = _transformed(mesh.part, matrix).bounds[0, 2]
+        bottom = mesh.part.transformed(matrix).bounds[0, 2]
         matrix[:3, 3] += [p.offset[0], p.offset[1], p.z + lift - bottom]
         placed[mesh.id] = replace(mesh, transform=matrix)
     for mesh in tray.meshes:
         if mesh.id not in placed:  # not repositioned: only lifted onto the plate
             matrix = mesh.transform.copy()
-            matrix[2, 3] += lift - _transformed(mesh.part, matrix).bounds[0, 2]
+            matrix[2, 3] += lift - mesh.part.transformed(matrix).bounds[0, 2]
             placed[mesh.id] = replace(mesh, transform=matrix)
     meshes = tuple(placed[m.id] for m in tray.meshes)
     return replace(tray, meshes=meshes, state="positioned", history=(*tray.history, "positioned"))

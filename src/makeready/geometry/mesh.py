@@ -250,6 +250,15 @@ class Part:
         result: FloatArray = hi - lo
         return result
 
+    def transformed(self, matrix: npt.ArrayLike) -> Part:
+        """A copy with every body moved by a 4x4 (or 3x4) affine ``matrix`` or a 3x3 rotation."""
+        m = np.asarray(matrix, dtype=np.float64)
+        if m.shape == (3, 3):
+            full = np.eye(4)
+            full[:3, :3] = m
+            m = full
+        return self.with_bodies([b.transformed(m) for b in self.bodies])
+
     def with_bodies(self, bodies: Sequence[Body], note: str | None = None) -> Part:
         """Return a copy with other bodies (and optionally one more note)."""
         notes = (*self.notes, note) if note else self.notes

@@ -216,7 +216,7 @@ def export_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Seed 003 ``meshes/export``: the mesh as OBJ or STL (mm, its transform applied)."""
     fmt, extension, content_type = _EXPORTS[payload["file_type"]]
     mesh, part = _mesh_and_part(ctx, payload["id"])
-    placed = part.with_bodies([b.transformed(transform_mm(mesh.transform)) for b in part.bodies])
+    placed = part.transformed(transform_mm(mesh.transform))
     buffer = io.BytesIO()
     save(placed, buffer, fmt)
     with ctx.db.session() as session:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import numpy.typing as npt
 
 from makeready.catalog import Machine, Material
@@ -76,9 +75,7 @@ def part_print_time(
     from makeready.printables.slice_job import align_supports
 
     if rotation is not None:
-        matrix = np.eye(4)
-        matrix[:3, :3] = np.asarray(rotation, np.float64)
-        part = part.with_bodies([b.transformed(matrix) for b in part.bodies])
+        part = part.transformed(rotation)
     height = layer_height_for(material, layer_height)
     slices = slice_part(part, height)
     support_slices = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import numpy.typing as npt
 
 from makeready.catalog import Machine, Material
@@ -69,9 +68,7 @@ def part_scan_time(
     from makeready.geometry.slicing import slice_part
 
     if rotation is not None:
-        matrix = np.eye(4)
-        matrix[:3, :3] = np.asarray(rotation, np.float64)
-        part = part.with_bodies([b.transformed(matrix) for b in part.bodies])
+        part = part.transformed(rotation)
     cfg = cli_settings(machine, material)
     slices = slice_part(part, layer_thickness(material))
     area = sum(float(layer.shape.area) for layer in slices.layers)

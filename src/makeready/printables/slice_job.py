@@ -213,7 +213,7 @@ def _centred(part: Part, rotation: FloatArray | None) -> Part:
     if rotation is not None:
         matrix[:3, :3] = rotation
     matrix[:2, 3] = -(lo[:2] + hi[:2]) / 2.0
-    return part.with_bodies([b.transformed(matrix) for b in part.bodies])
+    return part.transformed(matrix)
 
 
 def slices_bounds(slices: Any) -> tuple[FloatArray, FloatArray]:
@@ -301,7 +301,7 @@ def plate_3mf(part: Part, volume: Any) -> bytes:
     matrix = np.eye(4)
     matrix[:3, 3] = [volume.x / 2.0, volume.y / 2.0, -lo[2]]
     buffer = io.BytesIO()
-    save(part.with_bodies([b.transformed(matrix) for b in part.bodies]), buffer, "3mf")
+    save(part.transformed(matrix), buffer, "3mf")
     return buffer.getvalue()
 
 

@@ -48,9 +48,7 @@ def part_resin_time(
     from makeready.geometry.supports import PROCESSES
 
     if rotation is not None:
-        matrix = np.eye(4)
-        matrix[:3, :3] = np.asarray(rotation, np.float64)
-        part = part.with_bodies([b.transformed(matrix) for b in part.bodies])
+        part = part.transformed(rotation)
     height = float(material.lyr_h or PROCESSES["sla"].layer_height)
     slices = slice_part(part, height)
     areas = np.array([layer.area for layer in slices.layers])
