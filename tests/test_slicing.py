@@ -74,3 +74,41 @@ def test_rotation_and_open_mesh():
     with pytest.raises(MakereadyError) as error:
         slice_part(part(v, f[2:]), 1.0)
     assert error.value.code == "request.invalid"
+
+
+def test_section_measures_sum_areas_and_perimeters():
+    # A 20 mm cube in 25 µm layers: 800 layers of 400 mm² and 80 mm, sampled or not.
+    from makeready.geometry.slicing import section_measures
+    from tests.meshes import box, boxes_union, part
+    from tests.test_supports import T_SHAPE
+
+    cube = part(*box((20.0, 20.0, 20.0)))
+    layers, area, perimeter = section_measures(cube, 0.025, 200)
+    assert layers == 800
+    assert area == pytest.approx(800 * 400.0, rel=1e-9)
+    assert perimeter == pytest.approx(800 * 80.0, rel=1e-9)
+    # A T (a step in its section): 200 sampled sections stay within 1 % of all of them.
+    t_shape = part(*boxes_union(*T_SHAPE))
+    every = section_measures(t_shape, 0.01, 100_000)
+    sampled = section_measures(t_shape, 0.01, 200)
+    assert sampled[0] == every[0] > 200
+    assert sampled[1] == pytest.approx(every[1], rel=0.01)
+    assert sampled[2] == pytest.approx(every[2], rel=0.01)
+
+
+def test_estimate_copy_simplifies_large_parts_within_tolerance():
+    import manifold3d
+
+    from makeready.geometry.mesh import Body, Part
+    from makeready.geometry.slicing import ESTIMATE_TRIANGLES, estimate_copy
+
+    sphere = manifold3d.Manifold.sphere(20.0, 720).to_mesh()  # 259 k triangles
+    vertices = np.asarray(sphere.vert_properties, np.float64)[:, :3]
+    faces = np.asarray(sphere.tri_verts, np.int64)
+    big = Part((Body("sphere", vertices, faces),), "generated")
+    assert big.triangle_count > ESTIMATE_TRIANGLES
+    copy = estimate_copy(big)
+    assert copy.triangle_count < big.triangle_count
+    assert copy.volume == pytest.approx(big.volume, rel=1e-3)
+    small = Part((Body("small", vertices[:3], np.array([[0, 1, 2]])),), "generated")
+    assert estimate_copy(small) is small

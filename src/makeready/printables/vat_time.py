@@ -44,11 +44,12 @@ def part_resin_time(
     display = sl1_display(machine.mac_name)
     if display is None:
         return None
-    from makeready.geometry.slicing import slice_part
+    from makeready.geometry.slicing import estimate_copy, slice_part
     from makeready.geometry.supports import PROCESSES
 
     if rotation is not None:
         part = part.transformed(rotation)
+    part = estimate_copy(part)
     height = float(material.lyr_h or PROCESSES["sla"].layer_height)
     slices = slice_part(part, height)
     areas = np.array([layer.area for layer in slices.layers])
