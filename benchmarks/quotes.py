@@ -3,8 +3,8 @@
 A table a bureau can eyeball: EUR per part and lead time (working days) for lots 1, 10, 100,
 1,000 and 10,000, with additive builds of the lot's own (``alone``) and shared with other
 orders (``shared``). Each part is analysed once (``run_analysis``: orientation, supports,
-machine choice); every chain is then priced at each lot by the same ``estimate_chain`` the
-report uses. Writes benchmarks/results/quotes.md, quotes.json and quotes.png (cost per part
+machine choice); every chain is then priced at each lot as the report's break-even prices it
+(``price_at``: the cheapest orientation the search kept, the printable's time). Writes benchmarks/results/quotes.md, quotes.json and quotes.png (cost per part
 against lot size, log-log, for two parts). Needs ../shared/testdata; run from benchmarks/.
 """
 
@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
 from makeready import load, run_analysis
 from makeready.catalog import Catalog
-from makeready.costing.chain import estimate_chain
+from makeready.pipeline import price_at
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -45,17 +45,7 @@ PLOT_LOTS = sorted({max(1, round(10 ** (i / 8))) for i in range(0, 33)})
 
 
 def price(chain, cat: Catalog, lot: int, nesting: str) -> dict[str, float | int | None]:
-    e = estimate_chain(
-        chain.features,
-        chain.material,
-        chain.machine,
-        chain.process,
-        cat.config,
-        lot,
-        layers=chain.plan.n_lyr,
-        nesting=nesting,
-        parts_per_build=chain.estimate.parts_pj if chain.estimate.feasible else None,
-    )
+    e = price_at(chain, cat, lot, nesting)  # as the report's break-even prices other lots
     if not e.feasible:
         return {"eur_pp": None, "days": None}
     return {"eur_pp": e.cost_pp, "days": e.leadtime_days}

@@ -232,3 +232,19 @@ def test_the_sls_quote_scan_time_is_the_cli_time(tmp_path):
     printed = slice_to_printable(turned, tmp_path / "c.cli", Catalog.default(), chain.machine, "PA12")
     recoat = printed["layers"] * chain.machine.mac_prc_t_plyr
     assert chain.print_time.seconds == pytest.approx(printed["scan_time_s"] - recoat, rel=0.03)
+
+
+def test_large_lots_are_priced_in_the_poses_that_suit_them():
+    # A 355.6 x 355.6 x 3.2 mm plate (trimesh's tray bottom) on the HP Jet Fusion 5200
+    # (380 x 284 x 380 mm): it cannot lie flat; for one part the cheapest pose is tilted low,
+    # one to a build; at 10,000 parts the plates stand on edge, many to a build. The quote at
+    # lot 1 keeps that pose for its break-even.
+    from makeready.pipeline import price_at
+
+    plate = part(*box((355.6, 355.6, 3.175)))
+    chain = run_analysis(plate, "PA12 MJF", "mjf", 1).chains[0]
+    cat = Catalog.default()
+    one, many = price_at(chain, cat, 1), price_at(chain, cat, 10_000)
+    assert one.cost_pp == pytest.approx(chain.estimate.cost_pp, rel=1e-9)
+    assert many.parts_pj > 10 * max(chain.estimate.parts_pj, 1)
+    assert many.cost_pp < 0.5 * one.cost_pp

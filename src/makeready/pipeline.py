@@ -50,7 +50,7 @@ from makeready.printables.vat_time import part_resin_time
 from makeready.units import UnitsWarning, suspect_units
 from makeready.views import brep_json, feasibility_json, mesh_checks_json, metrics_json, units_warning_json
 
-__all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "run_analysis", "simplified"]
+__all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "price_at", "run_analysis", "simplified"]
 
 BREAK_EVEN_LOTS = SWEEP_LOTS
 Progress = Callable[[str, float], None]
@@ -276,10 +276,24 @@ def _cost_chain(
             wall=thickness.t_max,
             hull=shared.hull,
         )
+        # Poses cheapest for the largest lot swept are kept beside them for the break-even (a
+        # plate that lies low for one part may stand on edge, many to a build, for 10,000).
+        large_lots = cost_objective(
+            analysis.metrics,
+            cat.machines_for(acronym),
+            process,
+            material,
+            cat.config,
+            max(SWEEP_LOTS),
+            nesting=nesting,
+            wall=thickness.t_max,
+            hull=shared.hull,
+        )
         ranked = orient(
             part,
             support_process,
             objective=objective,
+            also=large_lots,
             keep=8,
             density=material.mat_rho,
             search=shared.search,
@@ -471,34 +485,45 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
     }
 
 
-def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
-    """The chain's lot cost (EUR) as a function of the lot size, on the same model as its quote.
+def price_at(
+    result: ChainResult, catalog: Catalog, lot_size: int, nesting: Nesting | None = None
+) -> ChainEstimate:
+    """The chain priced for another lot, on the same model as its quote.
 
-    An additive chain is built at each lot in the cheapest of the orientations its search
-    kept: the one quoted is cheapest at the quoted lot, another (more parts per build, fewer
-    layers) may be at a larger one.
+    An additive chain is built in the cheapest of the orientations its search kept (the one
+    quoted is cheapest at the quoted lot; another, with more parts per build or fewer layers,
+    may be at a larger one), each with its printable's time; ``nesting`` defaults to the
+    quote's.
     """
     options = (
         (result.features, result.plan.n_lyr, result.estimate.parts_pj, result.print_time),
         *result.alternatives,
     )
+    estimates = [
+        estimate_chain(
+            features,
+            result.material,
+            result.machine,
+            result.process,
+            catalog.config,
+            lot_size,
+            layers=layers,
+            nesting=nesting or result.estimate.nesting,
+            # The nesting does not depend on the lot (an infeasible quote nests afresh).
+            parts_per_build=capacity if result.estimate.feasible else None,
+            print_time=timed,
+        )
+        for features, layers, capacity, timed in options
+    ]
+    feasible = [e for e in estimates if e.feasible]
+    return min(feasible, key=lambda e: e.cost_pl) if feasible else estimates[0]
+
+
+def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
+    """The chain's lot cost (EUR) as a function of the lot size (:func:`price_at`)."""
 
     def cost(lot: int) -> float:
-        return min(
-            estimate_chain(
-                features,
-                result.material,
-                result.machine,
-                result.process,
-                cat.config,
-                lot,
-                layers=layers,
-                nesting=result.estimate.nesting,
-                parts_per_build=capacity,  # the nesting does not depend on the lot
-                print_time=timed,
-            ).cost_pl
-            for features, layers, capacity, timed in options
-        )
+        return price_at(result, cat, lot).cost_pl
 
     return cost
 

@@ -129,6 +129,8 @@ def orient(
     engine: Engine = "auto",
     search: tuple[FloatArray, IntArray] | None = None,
     caster: RayCaster | None = None,
+    also: PlanScore | None = None,
+    also_keep: int = 3,
 ) -> list[Orientation]:
     """Rank build orientations of ``part`` for ``process``; the best first.
 
@@ -152,11 +154,18 @@ def orient(
         are searched.
     caster : RayCaster, optional
         A ray engine over the full part in part coordinates, reused for the winner's plan.
+    also : callable, optional
+        A second objective: the poses it ranks best among the candidates the search evaluated
+        are appended after the ``keep`` best (the quote keeps the poses that are cheapest for
+        large lots beside those for the quoted lot).
+    also_keep : int
+        How many such poses at most.
 
     Returns
     -------
     list of Orientation
-        The first is evaluated on the full mesh; the others on the search copy.
+        The first is evaluated on the full mesh; the others on the search copy; the poses
+        ``also`` added come last, each with its score by ``objective``.
 
     Raises
     ------
@@ -204,6 +213,18 @@ def orient(
             chosen.append((d, score, plan))
         if len(chosen) == keep:
             break
+    if also is not None:
+        # Poses another objective prefers (e.g. the cost at a large lot), from the candidates
+        # already evaluated: no new support plan is computed for them.
+        extra = sorted(cache.items(), key=lambda item: (float(also(item[1][1])), item[0]))
+        added = 0
+        for key, (score, plan) in extra:
+            d = np.array(key)
+            if added < also_keep and all(
+                float(d @ other) < np.cos(np.radians(5.0)) for other, _, _ in chosen
+            ):
+                chosen.append((d, score, plan))
+                added += 1
     results = []
     for i, (d, score, plan) in enumerate(chosen):
         rotation = _square_to_axes(down_rotation(d), search_v)
