@@ -39,7 +39,7 @@ from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.design_rules import Feasibility, check_design, fits_build_volume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
-from makeready.geometry.orientation import Orientation, orient, search_copy
+from makeready.geometry.orientation import Orientation, PlanScore, orient, search_copy
 from makeready.geometry.rays import RayCaster, ray_caster
 from makeready.geometry.repair import repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
@@ -263,37 +263,28 @@ def _cost_chain(
     support_process = PROCESSES.get(acronym, PROCESSES["sls"])  # conventional: no supports
     orientation, ranked = None, None
     if process.tech == "additive_manufacturing":
-        # Ranked by what the chain costs in each orientation (issue: a bureau pays for
-        # supports, layers and plate space, not for a geometric proxy of them).
-        objective = cost_objective(
-            analysis.metrics,
-            cat.machines_for(acronym),
-            process,
-            material,
-            cat.config,
-            lot_size,
-            nesting=nesting,
-            wall=thickness.t_max,
-            hull=shared.hull,
-        )
-        # Poses cheapest for the largest lot swept are kept beside them for the break-even (a
-        # plate that lies low for one part may stand on edge, many to a build, for 10,000).
-        large_lots = cost_objective(
-            analysis.metrics,
-            cat.machines_for(acronym),
-            process,
-            material,
-            cat.config,
-            max(SWEEP_LOTS),
-            nesting=nesting,
-            wall=thickness.t_max,
-            hull=shared.hull,
-        )
+        # Ranked by what the chain costs in each orientation (a bureau pays for supports,
+        # layers and plate space, not for a geometric proxy of them); the poses cheapest for
+        # the largest lot swept are kept beside them for the break-even (a plate that lies
+        # low for one part may stand on edge, many to a build, for 10,000).
+        def chain_cost(lot: int) -> PlanScore:
+            return cost_objective(
+                analysis.metrics,
+                cat.machines_for(acronym),
+                process,
+                material,
+                cat.config,
+                lot,
+                nesting=nesting,
+                wall=thickness.t_max,
+                hull=shared.hull,
+            )
+
         ranked = orient(
             part,
             support_process,
-            objective=objective,
-            also=large_lots,
+            objective=chain_cost(lot_size),
+            also=chain_cost(max(SWEEP_LOTS)),
             keep=8,
             density=material.mat_rho,
             search=shared.search,
