@@ -74,9 +74,7 @@ def part_print_time(
     from makeready.geometry.supports import support_geometry
     from makeready.printables.slice_job import align_supports
 
-    if rotation is not None:
-        part = part.transformed(rotation)
-    part = estimate_copy(part)  # within 0.01 mm: below what the G-code resolves
+    part = estimate_copy(part, rotation)  # within 0.01 mm: below what the G-code resolves
     height = layer_height_for(material, layer_height)
     slices = slice_part(part, height)
     support_slices = None

@@ -71,11 +71,9 @@ def part_scan_time(
     """
     from makeready.geometry.slicing import estimate_copy, section_measures
 
-    if rotation is not None:
-        part = part.transformed(rotation)
     cfg = cli_settings(machine, material)
     thickness = layer_thickness(material)
-    layers, area, perimeter = section_measures(estimate_copy(part), thickness, SCAN_SAMPLES)
+    layers, area, perimeter = section_measures(estimate_copy(part, rotation), thickness, SCAN_SAMPLES)
     seconds = area / cfg.hatch_spacing / cfg.hatch_speed + perimeter / cfg.contour_speed
     source = f"CLI scan estimate ({layers} layers, hatch {cfg.hatch_spacing:g} mm)"
     return PrintTime(seconds, area * thickness, source)

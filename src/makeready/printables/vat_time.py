@@ -47,9 +47,7 @@ def part_resin_time(
     from makeready.geometry.slicing import estimate_copy, slice_part
     from makeready.geometry.supports import PROCESSES
 
-    if rotation is not None:
-        part = part.transformed(rotation)
-    part = estimate_copy(part)
+    part = estimate_copy(part, rotation)
     height = float(material.lyr_h or PROCESSES["sla"].layer_height)
     slices = slice_part(part, height)
     areas = np.array([layer.area for layer in slices.layers])
