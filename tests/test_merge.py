@@ -47,3 +47,23 @@ def test_merge_parallel_path_on_large_input():
 def test_merge_property(points):
     _check(points, None)
     _check(points, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mirror_images_do_not_collide_in_the_hash(dtype):
+    """A part symmetric about coordinate planes: (x, y, z) and (-x, -y, z) once shared a hash.
+
+    Half of a 655 k-vertex sphere's vertices collided and took the slow exact re-sort; the hash
+    now keeps every mirror image apart (collisions stay at the birthday rate, ~0 here).
+    """
+    from makeready.geometry.merge import _hash_keys, _words
+
+    rng = np.random.default_rng(3)
+    octant = np.round(rng.random((20_000, 3)) * 1e6)
+    signs = np.array([[sx, sy, sz] for sx in (1, -1) for sy in (1, -1) for sz in (1, -1)], float)
+    points = (octant[None] * signs[:, None]).reshape(-1, 3).astype(dtype)
+    n = len(points)
+    bits = max(n.bit_length(), 1)
+    low, high = _hash_keys(_words(points), 0, n, bits)
+    hashes = np.concatenate([low, high]) >> np.uint64(bits)
+    assert len(np.unique(hashes)) >= len(np.unique(points, axis=0)) - 2

@@ -1,9 +1,8 @@
 """Pairs of intersecting triangles that share no vertex (self-intersections).
 
-Broad phase: a uniform grid over triangle bounding boxes. The cell size starts at the median
-triangle extent and doubles until the boxes occupy at most ``4 m`` cells, so huge triangles
-cannot blow up memory. A candidate pair is kept only in the grid cell that holds the lower
-corner of the overlap of the two boxes, so each pair is tested once without a global unique.
+Broad phase: a bounding-volume hierarchy in compiled code (:mod:`makeready.geometry.bvh`)
+returns the pairs that share no vertex, whose boxes overlap and that each may touch the
+other's plane (a filter conservative by the rounding-error bound below).
 
 Narrow phase: the interval test of Möller (1997), "A fast triangle-triangle intersection
 test", vectorised over all candidate pairs, with a 2-D edge/containment test for coplanar
@@ -21,13 +20,12 @@ The broad phase's plane filter likewise drops only pairs separated beyond the er
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import numpy.typing as npt
 
-from makeready.geometry.topology import group_sorted
+from makeready.geometry.bvh import candidate_pairs
 
 __all__ = ["exact_intersect", "intersecting_pairs", "triangles_intersect"]
 
@@ -35,8 +33,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_CELL_BUDGET = 4  # grid cells per triangle, on average, before the cell size is doubled
-_PAIR_CHUNK = 2_000_000
+#: Candidate pairs decided per batch of the narrow phase (bounds its memory: ~1 KB per pair).
+_PAIR_CHUNK = 1_000_000
 #: Relative rounding-error bound of the floating-point determinants (a generous multiple of
 #: the machine epsilon times the magnitudes involved): values within it are decided exactly.
 _FILTER = 1e-12
@@ -62,116 +60,17 @@ def intersecting_pairs(vertices: FloatArray, faces: IntArray) -> IntArray:
         Face index pairs ``(a, b)`` with ``a < b``, sorted.
 
     """
-    m = len(faces)
-    if m < 2:
+    if len(faces) < 2:
         return np.zeros((0, 2), np.int64)
-    tri = vertices[faces]
-    lo, hi = tri.min(axis=1), tri.max(axis=1)
-    origin = lo.min(axis=0)
-    extent = (hi - lo).max(axis=1)
-    size = float(np.median(extent))
-    if size <= 0:
-        size = float(extent.max()) or 1.0
-    while True:
-        first = np.floor((lo - origin) / size).astype(np.int64)
-        last = np.floor((hi - origin) / size).astype(np.int64)
-        span = last - first + 1
-        cells_per = span.prod(axis=1)
-        if int(cells_per.sum()) <= _CELL_BUDGET * m or size > 1e12:
-            break
-        size *= 2.0
-    if int(last.max()) >= 1 << 21:
-        raise ValueError("part too large for the self-intersection grid")  # 2M cells per axis
-    total = int(cells_per.sum())
-    tri_id = np.repeat(np.arange(m), cells_per)
-    local = np.arange(total) - np.repeat(np.cumsum(cells_per) - cells_per, cells_per)
-    sx, sy = span[tri_id, 0], span[tri_id, 1]
-    cx = first[tri_id, 0] + local % sx
-    cy = first[tri_id, 1] + (local // sx) % sy
-    cz = first[tri_id, 2] + local // (sx * sy)
-    key = ((cx << 42) | (cy << 21) | cz).astype(np.uint64)
-    order, starts = group_sorted(key)
-    run_start = np.flatnonzero(starts)
-    run_size = np.diff(np.append(run_start, total))
-    # Candidate pairs: every entry with each later entry of its cell. The cheapest filters run
-    # first: the pair's home cell, shared vertices, box overlap, then each triangle's plane.
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    offset = np.einsum("ij,ij->i", normal, tri[:, 0])
-    busy = run_size > 1
-    sorted_tri = tri_id[order]
-    # 1-D columns: gathers of 1-D arrays are several times faster than of (k, 3) rows.
-    cell_cols = [c[order] for c in (cx, cy, cz)]
-    first_cols = [np.ascontiguousarray(first[:, i]) for i in range(3)]
-    lo_cols = [np.ascontiguousarray(lo[:, i]) for i in range(3)]
-    hi_cols = [np.ascontiguousarray(hi[:, i]) for i in range(3)]
-    face_cols = [np.ascontiguousarray(faces[:, i]) for i in range(3)]
-    entries = []
-    for lo_run, hi_run in _chunks(run_size[busy], _PAIR_CHUNK):
-        starts_c = run_start[busy][lo_run:hi_run]
-        sizes_c = run_size[busy][lo_run:hi_run]
-        pos = np.repeat(starts_c, sizes_c) + _ranks(sizes_c)
-        after = np.repeat(sizes_c, sizes_c) - 1 - _ranks(sizes_c)
-        a_pos = np.repeat(pos, after)
-        b_pos = a_pos + 1 + _ranks(after)
-        a, b = sorted_tri[a_pos], sorted_tri[b_pos]
-        # Home cell of the pair: where the lower corner of the two boxes' overlap lies.
-        keep = np.ones(len(a), bool)
-        for col, cell in zip(first_cols, cell_cols, strict=True):
-            keep &= np.maximum(col[a], col[b]) == cell[a_pos]
-        a, b = a[keep], b[keep]
-        keep = _disjoint([c[a] for c in face_cols], [c[b] for c in face_cols])
-        for lo_c, hi_c in zip(lo_cols, hi_cols, strict=True):
-            keep &= np.maximum(lo_c[a], lo_c[b]) <= np.minimum(hi_c[a], hi_c[b])
-        a, b = a[keep], b[keep]
-        keep = _straddles(tri[a], normal[b], offset[b]) & _straddles(tri[b], normal[a], offset[a])
-        a, b = a[keep], b[keep]
-        hit = triangles_intersect(tri[a], tri[b])
-        entries.append(np.stack([np.minimum(a, b)[hit], np.maximum(a, b)[hit]], axis=1))
-    if not entries:
-        return np.zeros((0, 2), np.int64)
+    candidates = candidate_pairs(vertices, faces, _FILTER)
+    entries = [np.zeros((0, 2), np.int64)]
+    for lo in range(0, len(candidates), _PAIR_CHUNK):
+        chunk = candidates[lo : lo + _PAIR_CHUNK]
+        hit = triangles_intersect(vertices[faces[chunk[:, 0]]], vertices[faces[chunk[:, 1]]])
+        entries.append(chunk[hit])
     pairs = np.concatenate(entries)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
     return pairs.astype(np.int64)
-
-
-def _ranks(sizes: IntArray) -> IntArray:
-    """0..size-1 for each size, concatenated."""
-    total = int(sizes.sum())
-    result: IntArray = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return result
-
-
-def _chunks(run_size: IntArray, budget: int) -> list[tuple[int, int]]:
-    """Split runs so that each chunk produces about ``budget`` pairs."""
-    if len(run_size) == 0:
-        return []
-    cum = np.cumsum(run_size * (run_size - 1) // 2)
-    # Chunk j ends after the first run whose cumulative pair count reaches (j + 1) * budget.
-    ends = np.searchsorted(cum, np.arange(budget, int(cum[-1]) + budget, budget)) + 1
-    edges = np.unique(np.concatenate([[0], np.minimum(ends, len(run_size)), [len(run_size)]]))
-    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
-
-
-def _straddles(tri: FloatArray, normal: FloatArray, offset: FloatArray) -> BoolArray:
-    """Whether the triangles (k, 3, 3) may touch or cross the planes ``normal . x = offset``.
-
-    Conservative: only triangles farther from the plane than the rounding-error bound are
-    reported as not touching it.
-    """
-    d = np.einsum("kij,kj->ki", tri, normal) - offset[:, None]
-    scale = np.abs(tri).max(axis=(1, 2)) + np.abs(offset) / np.maximum(np.linalg.norm(normal, axis=1), 1e-300)
-    bound = _FILTER * np.linalg.norm(normal, axis=1) * scale
-    result: BoolArray = ~((d > bound[:, None]).all(axis=1) | (d < -bound[:, None]).all(axis=1))
-    return result
-
-
-def _disjoint(fa: list[IntArray], fb: list[IntArray]) -> BoolArray:
-    shared = np.zeros(len(fa[0]), bool)
-    for i in range(3):
-        for j in range(3):
-            shared |= fa[i] == fb[j]
-    result: BoolArray = ~shared
-    return result
 
 
 def triangles_intersect(t1: FloatArray, t2: FloatArray) -> BoolArray:

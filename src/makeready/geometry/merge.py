@@ -54,13 +54,19 @@ def _words(points: npt.NDArray[np.floating]) -> list[npt.NDArray[np.uint64]]:
 def _hash_keys(
     cols: list[npt.NDArray[np.uint64]], start: int, stop: int, index_bits: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    # Each column is folded into the state (multiply, then xor the high half down) before the
+    # next one joins: combining products first let the sign bits of two columns cancel, so
+    # every part symmetric about a coordinate plane, (x, y, z) against (-x, -y, z), collided.
     mult = (_MIX1, _MIX3, _MIX2)
     h = cols[0][start:stop] * mult[0]
+    h ^= h >> np.uint64(32)
     for k, col in enumerate(cols[1:], start=1):
-        h ^= col[start:stop] * mult[k]
-        h ^= h >> np.uint64(29)
-    h ^= h >> np.uint64(31)
-    h *= _MIX2
+        h ^= col[start:stop]
+        h *= mult[k]
+        h ^= h >> np.uint64(32)
+    h ^= h >> np.uint64(29)
+    h *= _MIX1
+    h ^= h >> np.uint64(32)
     h &= ~np.uint64((1 << index_bits) - 1)
     h |= np.arange(start, stop, dtype=np.uint64)
     high = h >= np.uint64(1 << 63)

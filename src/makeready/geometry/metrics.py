@@ -97,7 +97,7 @@ def mesh_metrics(
         the volume centroid).
 
     """
-    used = np.unique(faces) if len(faces) else np.zeros(0, np.int64)
+    used = np.flatnonzero(np.bincount(faces.reshape(-1), minlength=len(vertices)))
     points = vertices[used]
     if len(points) == 0:
         zero = np.zeros(3)
@@ -117,8 +117,7 @@ def mesh_metrics(
         centroid = (face_area @ tri.mean(axis=1)) / area + center
     else:
         centroid = center
-    hull_pts, exact = convex_hull_points(points)
-    hull_vol = hull_volume(hull_pts)
+    hull_pts, exact, hull_vol = _hull(points)
     box = oriented_box(points, hull_pts)
     euler = len(used) - edge_count + len(faces)
     genus = (2 * shells - euler) // 2 if closed else None
@@ -138,14 +137,20 @@ def convex_hull_points(points: FloatArray) -> tuple[FloatArray, bool]:
         hull. The hull of a 1.3 M-triangle sphere takes 6 s exactly (every vertex is on it).
 
     """
+    hull_pts, exact, _ = _hull(points)
+    return hull_pts, exact
+
+
+def _hull(points: FloatArray) -> tuple[FloatArray, bool, float]:
+    """:func:`convex_hull_points` and the hull's volume (mm³, 0 when flat), from one Qhull run."""
     exact = len(points) <= HULL_EXACT_LIMIT
     candidates = points if exact else _thin(points, _THIN_BINS)
     try:
         hull = ConvexHull(candidates)
     except (QhullError, ValueError):  # flat or degenerate point sets have no 3-D hull
-        return candidates, exact
+        return candidates, exact, 0.0
     result: FloatArray = candidates[hull.vertices]
-    return result, exact
+    return result, exact, float(hull.volume)
 
 
 def convex_hull(points: FloatArray) -> tuple[FloatArray, IntArray]:
@@ -166,10 +171,15 @@ def _thin(points: FloatArray, bins: int) -> FloatArray:
     size = np.maximum((hi - lo) / bins, 1e-12)
     cell = np.minimum(((points - lo) / size).astype(np.int64), bins - 1)
     key = (cell[:, 0] * bins + cell[:, 1]) * bins + cell[:, 2]
-    dist = np.einsum("ij,ij->i", points - (lo + hi) / 2, points - (lo + hi) / 2)
-    order = np.lexsort((-dist, key))
-    first = np.concatenate([[True], key[order][1:] != key[order][:-1]])
-    result: FloatArray = points[order[first]]
+    rel = points - (lo + hi) / 2
+    dist = np.einsum("ij,ij->i", rel, rel)
+    # The farthest point of each cell (the first of equals), in cell order, without a sort of
+    # all points: the cell maxima, then the first point reaching its cell's maximum.
+    farthest = np.full(bins**3, -1.0)
+    np.maximum.at(farthest, key, dist)
+    reaching = np.flatnonzero(dist == farthest[key])
+    _, first = np.unique(key[reaching], return_index=True)
+    result: FloatArray = points[reaching[first]]
     return result
 
 

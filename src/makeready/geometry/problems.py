@@ -356,16 +356,16 @@ def shell_signs(
     rel = tri - center
     tet = np.einsum("ij,ij->i", rel[:, 0], np.cross(rel[:, 1], rel[:, 2])) / 6.0
     volume = np.bincount(shell_of, weights=tet, minlength=shell_count)
-    lo = np.full((shell_count, 3), np.inf)
-    hi = np.full((shell_count, 3), -np.inf)
-    corners = tri.reshape(-1, 3)
-    shell_corner = np.repeat(shell_of, 3)
-    for axis in range(3):
-        np.minimum.at(lo[:, axis], shell_corner, corners[:, axis])
-        np.maximum.at(hi[:, axis], shell_corner, corners[:, axis])
     ids = np.flatnonzero(eligible & (volume != 0))
     depth = np.zeros(shell_count, np.int64)
-    if len(ids) > 1:
+    if len(ids) > 1:  # nesting needs two judged shells; one shell is at depth 0
+        lo = np.full((shell_count, 3), np.inf)
+        hi = np.full((shell_count, 3), -np.inf)
+        corners = tri.reshape(-1, 3)
+        shell_corner = np.repeat(shell_of, 3)
+        for axis in range(3):
+            np.minimum.at(lo[:, axis], shell_corner, corners[:, axis])
+            np.maximum.at(hi[:, axis], shell_corner, corners[:, axis])
         # inside_box[s, t]: the box of shell s lies inside the box of shell t
         inside_box: BoolArray = np.asarray(
             (lo[ids][:, None] >= lo[ids][None]).all(-1) & (hi[ids][:, None] <= hi[ids][None]).all(-1)

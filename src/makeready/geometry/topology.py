@@ -210,16 +210,19 @@ def radial_partners(vertices: npt.NDArray[np.float64], faces: IntArray, topo: Ed
 def vertex_fans(faces: IntArray, partner: IntArray) -> IntArray:
     """Label every corner with its fan.
 
-    Walks around each vertex through partnered half-edges by pointer doubling on the corner
-    states ``(corner, leaving side)``, so the cost is ``O(3m log k)`` for a largest fan of
-    ``k`` corners, whatever the orientation of the faces.
+    Two corners of one vertex are in the same fan when their faces are partnered across an
+    edge at that vertex; a fan is a connected component of that relation, found by union-find
+    in compiled code, so the cost is linear in the corners whatever the orientation of the
+    faces. A collapsed triangle with two corners at one vertex joins the fans on either side
+    of it, as the surface does.
 
     Parameters
     ----------
     faces : (m, 3) int64
         Triangles as vertex indices.
     partner : (3m,) int64
-        From :meth:`EdgeTopology.partners` or :func:`radial_partners`.
+        From :meth:`EdgeTopology.partners` or :func:`radial_partners` (a half-edge and its
+        partner run between the same two vertices).
 
     Returns
     -------
@@ -228,28 +231,13 @@ def vertex_fans(faces: IntArray, partner: IntArray) -> IntArray:
         with different labels lie in different fans.
 
     """
-    m = len(faces)
-    if m == 0:
+    from makeready.geometry import _topology_kernels
+
+    if len(faces) == 0:
         return np.zeros(0, np.int64)
-    corner = np.arange(3 * m, dtype=np.int64)
-    f, k = corner // 3, corner % 3
-    vertex = faces.reshape(-1)
-    # State 2c leaves corner c through its outgoing half-edge, 2c + 1 through its incoming one.
-    leave = np.stack([corner, 3 * f + (k + 2) % 3], axis=1).reshape(-1)
-    p = partner[leave]
-    nxt = np.arange(6 * m, dtype=np.int64)
-    has = p >= 0
-    ps = p[has]
-    g, j = ps // 3, ps % 3
-    starts_here = faces[g, j] == np.repeat(vertex, 2)[has]
-    # Arriving through the other face's outgoing half-edge means leaving through its incoming one.
-    nxt[has] = np.where(starts_here, 2 * (3 * g + j) + 1, 2 * (3 * g + (j + 1) % 3))
-    label = np.repeat(corner, 2)
-    largest = int(np.bincount(vertex).max())
-    for _ in range(max(int(largest - 1).bit_length(), 1)):
-        np.minimum(label, label[nxt], out=label)
-        nxt = nxt[nxt]
-    result: IntArray = np.minimum(label[0::2], label[1::2])
+    result: IntArray = _topology_kernels.corner_fans(
+        np.ascontiguousarray(faces, dtype=np.int64), np.ascontiguousarray(partner, dtype=np.int64)
+    )
     return result
 
 
