@@ -94,7 +94,7 @@ def test_killed_worker_loses_neither_its_running_job_nor_the_one_it_held(
             time.sleep(0.05)
         assert state(api, cube)["status"] == "queued"  # held by the worker, not started
         first.kill(signal.SIGKILL)  # the worker and its pool process, mid-job
-        stack.add_worker()
+        second = stack.add_worker()
         stack.wait_workers_ready()
         results = wait_all(api, [sphere, cube], stack)
         jobs = stack.jobs()
@@ -103,7 +103,10 @@ def test_killed_worker_loses_neither_its_running_job_nor_the_one_it_held(
     assert results[cube]["analysis_report"]["part_vol"] == pytest.approx(8.0, rel=1e-9)
     assert jobs[cube]["attempts"] == 1  # its message died with the worker; it ran once
     assert len(jobs) == 2
-    assert "jobs recovered" in stack.logs() or "jobs recovered" in stack.server.log.read_text()
+    # Both messages reached the new worker, by either route: the broker redelivering the dead
+    # worker's unacknowledged messages, or the sweeper resending expired jobs ("jobs
+    # recovered"). Which comes first depends on the machine's load; both are recovery.
+    assert second.tail(200_000).count("Task makeready.run_job[") >= 2, second.tail()
 
 
 def test_api_killed_and_restarted_while_workers_go_on(tmp_path: Path) -> None:
