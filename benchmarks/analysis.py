@@ -195,7 +195,9 @@ def main() -> None:
             target, met = f"<= {TARGETS[m]}x admesh", ours / peer <= TARGETS[m]
         else:
             target, met = "<= 1 s", ours <= 1.0
-        lines.append(f"| {m} | {ours:.2f} | {peer:.2f} | {ours / peer:.2f}x | {target} | {'yes' if met else 'NO'} |")
+        lines.append(
+            f"| {m} | {ours:.2f} | {peer:.2f} | {ours / peer:.2f}x | {target} | {'yes' if met else 'NO'} |"
+        )
     lines += ["", "Minimum-volume oriented box (in process, hull included): "
               + ", ".join(f"{k} {v:.2f} s" for k, v in obb.items()), ""]  # fmt: skip
     lines += [f"## Repair of {len(repairs)} broken corpus meshes", ""]

@@ -114,3 +114,37 @@ def test_many_shells_stay_fast():
     pairs = intersecting_pairs(vertices, faces)
     assert len(pairs) > 0
     assert time.perf_counter() - start < 20.0  # a guard against a pathological fallback, not a benchmark
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (found 2026-12-03): 6 of 3,000 slivers that cross the face's plane within "
+    "1e-12 mm of a foot inside the face are reported apart by the floating-point path (exact: they "
+    "meet); the same 6 before and after the zero-area filter was added. The sliver's ill-conditioned "
+    "normal passes the 'well posed' check of the interval test.",
+)
+def test_zero_area_slivers_beside_faces_agree_with_exact_arithmetic():
+    """CAD slivers (collinear corners) standing on or beside faces, far from the origin.
+
+    The floating-point path clears the ones an edge of the face separates by a clear margin;
+    every verdict must equal exact arithmetic's, touching and nearly touching ones included.
+    """
+    rng = np.random.default_rng(22)
+    k = 3000
+    far = np.array([1e4, -2e4, 3e3])
+    face = rng.normal(size=(k, 3, 3)) * 5 + far
+    # A sliver: a segment from a point of the face's plane (inside, on an edge or outside it)
+    # to a point above, with its middle corner on the segment.
+    w = rng.random((k, 3)) * np.where(rng.random((k, 1)) < 0.5, 1.0, 2.5) - np.where(
+        rng.random((k, 1)) < 0.3, 0.7, 0.0
+    )
+    foot = np.einsum(
+        "ki,kij->kj", w / np.where(np.abs(w.sum(1, keepdims=True)) > 1e-9, w.sum(1, keepdims=True), 1.0), face
+    )
+    normal = np.cross(face[:, 1] - face[:, 0], face[:, 2] - face[:, 0])
+    top = foot + normal / np.linalg.norm(normal, axis=1, keepdims=True) * rng.normal(size=(k, 1)) * 3
+    sliver = np.stack([foot, (foot + top) / 2, top], axis=1)
+    fast = triangles_intersect(face, sliver)
+    exact = np.array([exact_intersect(x, y) for x, y in zip(face, sliver, strict=True)])
+    assert (fast == exact).all(), np.flatnonzero(fast != exact)[:10]
+    assert 0.05 < exact.mean() < 0.95

@@ -106,9 +106,9 @@ def triangles_intersect(t1: FloatArray, t2: FloatArray) -> BoolArray:
     sure1 = (np.abs(d1) > bound1[:, None]).all(1)
     sure2 = (np.abs(d2) > bound2[:, None]).all(1)
     separated = (sure1 & ((d1 > 0).all(1) | (d1 < 0).all(1))) | (sure2 & ((d2 > 0).all(1) | (d2 < 0).all(1)))
-    degenerate = (np.linalg.norm(n1, axis=1) <= _FILTER * e1 * e1) | (
-        np.linalg.norm(n2, axis=1) <= _FILTER * e2 * e2
-    )
+    flat1 = np.linalg.norm(n1, axis=1) <= _FILTER * e1 * e1
+    flat2 = np.linalg.norm(n2, axis=1) <= _FILTER * e2 * e2
+    degenerate = flat1 | flat2
     # Undecided in floating point: a corner on or near the other plane, or a zero-area triangle.
     doubtful = ~separated & (~sure1 | ~sure2 | degenerate)
     result = np.zeros(k, bool)
@@ -155,6 +155,15 @@ def triangles_intersect(t1: FloatArray, t2: FloatArray) -> BoolArray:
             well_posed = np.linalg.norm(direction, axis=1) > _PARALLEL * scale
             apart[crossing] = well_posed & (margin < -_FILTER * 64 * scale * reach[c])
         doubtful[d[apart]] = False
+        # A zero-area triangle beside a proper one (CAD slivers standing on a face): a line
+        # through an edge of the proper triangle that has every corner of the sliver beyond it,
+        # in the projection along the proper triangle's dominant normal axis, separates the
+        # two projections and so the triangles. Only a clear margin decides, as above.
+        one_flat = np.flatnonzero(doubtful & degenerate & (flat1 != flat2))
+        if len(one_flat):
+            proper_normal = np.where(flat1[one_flat, None], n2[one_flat], n1[one_flat])
+            apart = _coplanar_apart(p[one_flat], q[one_flat], proper_normal, reach[one_flat])
+            doubtful[one_flat[apart]] = False
     for i in np.flatnonzero(doubtful):
         result[i] = exact_intersect(t1[i], t2[i])
     return result
