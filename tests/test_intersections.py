@@ -148,3 +148,50 @@ def test_zero_area_slivers_beside_faces_agree_with_exact_arithmetic():
     exact = np.array([exact_intersect(x, y) for x, y in zip(face, sliver, strict=True)])
     assert (fast == exact).all(), np.flatnonzero(fast != exact)[:10]
     assert 0.05 < exact.mean() < 0.95
+
+
+def _inexact_differences(rng, k):
+    """Points whose coordinate differences round in floating point (magnitudes 1e-3 to 1e4)."""
+    scale = 10.0 ** rng.integers(-3, 5, size=(k, 4, 3))
+    return rng.normal(size=(k, 4, 3)) * scale
+
+
+def test_compiled_predicates_equal_python_integers():
+    """Orientation signs from floating-point expansions (numba) against Python's exact integers.
+
+    Coplanar and collinear cases by construction (exact zeros), nearly coplanar ones, and
+    coordinates whose differences round, which takes the predicates' full expansion path.
+    """
+    from makeready.geometry import _exact_kernels as compiled
+    from makeready.geometry.intersections import _exact, _orient2d, _orient3d
+
+    rng = np.random.default_rng(30)
+    grid = rng.integers(0, 3, size=(3000, 4, 3)).astype(float) * 0.1 + 1e3
+    near = rng.normal(size=(3000, 4, 3))
+    near[:, 3] = near[:, 0] + (near[:, 1] - near[:, 0]) * 0.3 + (near[:, 2] - near[:, 0]) * 0.7
+    mixed = _inexact_differences(rng, 3000)
+    mixed_near = mixed.copy()  # nearly coplanar with rounding differences: the full expansion path
+    mixed_near[:, 3] = mixed[:, 0] + (mixed[:, 1] - mixed[:, 0]) * 0.25 + (mixed[:, 2] - mixed[:, 0]) * 0.5
+    for points in (grid, near, mixed, mixed_near):
+        for p in points:
+            a, b = _exact(p[:3], p[[3, 3, 3]])
+            assert compiled.orient3d(p[0], p[1], p[2], p[3]) == _orient3d(a[0], a[1], a[2], b[0])
+            flat = [q[:2] for q in a]
+            assert compiled.orient2d(*p[0, :2], *p[1, :2], *p[2, :2]) == _orient2d(*flat)
+
+
+def test_compiled_exact_test_equals_the_python_reference():
+    """The production exact fallback (compiled) decides every pair as the Python reference does."""
+    from makeready.geometry._exact_kernels import triangles_meet_batch
+
+    rng = np.random.default_rng(31)
+    cases = [
+        _random_pairs(rng, 2000, 3),
+        tuple(x * 0.1 + 1e5 for x in _random_pairs(rng, 2000, 3)),
+        tuple(_inexact_differences(rng, 2000)[:, :3] for _ in range(2)),
+    ]
+    base = rng.normal(size=(2000, 3, 3))
+    cases.append((base + 1e6, base + rng.normal(size=(2000, 3, 3)) * 1e-9 + 1e6))
+    for a, b in cases:
+        reference = np.array([exact_intersect(x, y) for x, y in zip(a, b, strict=True)])
+        assert (triangles_meet_batch(np.ascontiguousarray(a), np.ascontiguousarray(b)) == reference).all()

@@ -12,9 +12,11 @@ at all in a valid solid.
 Exactness: floating point decides only what it can decide for certain. Every pair whose
 verdict rests on a value within its rounding-error bound — a corner on or near the other's
 plane, coplanar or nearly coplanar pairs, zero-area triangles, interval ends that nearly meet —
-is decided again exactly (:func:`exact_intersect`: a float is a dyadic rational, so scaled to a
-common power of two every coordinate of the pair is an integer, and the orientation
-determinants are computed in Python's unbounded integers without error).
+is decided again exactly, in compiled code (:mod:`makeready.geometry._exact_kernels`: Shewchuk's
+adaptive predicates, floating-point expansions that carry every product and sum without
+rounding). :func:`exact_intersect` is the same procedure in Python's unbounded integers (a float
+is a dyadic rational, so scaled to a common power of two every coordinate of the pair is an
+integer): the reference the compiled one is tested against.
 The broad phase's plane filter likewise drops only pairs separated beyond the error bound.
 """
 
@@ -164,8 +166,11 @@ def triangles_intersect(t1: FloatArray, t2: FloatArray) -> BoolArray:
             proper_normal = np.where(flat1[one_flat, None], n2[one_flat], n1[one_flat])
             apart = _coplanar_apart(p[one_flat], q[one_flat], proper_normal, reach[one_flat])
             doubtful[one_flat[apart]] = False
-    for i in np.flatnonzero(doubtful):
-        result[i] = exact_intersect(t1[i], t2[i])
+    if doubtful.any():
+        from makeready.geometry._exact_kernels import triangles_meet_batch
+
+        idx = np.flatnonzero(doubtful)
+        result[idx] = triangles_meet_batch(np.ascontiguousarray(t1[idx]), np.ascontiguousarray(t2[idx]))
     return result
 
 
