@@ -30,6 +30,16 @@ SMALL_PARTS = {
     "3mfbase14 26.3 k, 4 bodies": "lib3mf/CPP_UnitTests/3mfbase14_materialandcolor2.3mf",
     "rocker-arm 20.1 k": "common-3d-test-models/rocker-arm.obj",
 }
+WHY_NOT_MET = """Why the targets are not met (measured 2026-12-03): start-up is about 1 s of every run (CLI
+0.37 s, scipy.spatial 0.31 s for the hull, numba 0.18 s plus loading its cached kernels), which
+alone exceeds the 1 s budget of the small parts (their analysis in process: 0.3-0.5 s). On the
+1.3 M sphere the analysis in process is 4.2 s: the self-intersection search is 0.58 s (BVH and
+exact fallback compiled; the uniform grid took 4.8 s), the rest are numpy passes over all
+corners (orientation by BFS and pointer doubling 0.66 s, metrics 1.0 s of which Qhull 0.35 s,
+edges 0.33 s, degenerate faces 0.37 s, shell signs 0.36 s), where admesh makes one pass in C.
+The lib3mf part is a soup of overlapping slivers: 374 k intersecting pairs, a million of its
+1.5 M candidate pairs need the exact test (12-15 us each, compiled). Timings on this host varied
+by 30 % between runs of the same commit this day."""
 #: Targets of issue 23: makeready's whole-process time / admesh's.
 TARGETS = {"knot 1.02 M": 1.5, "sphere 1.31 M": 3.0}
 BROKEN = [
@@ -198,6 +208,7 @@ def main() -> None:
         lines.append(
             f"| {m} | {ours:.2f} | {peer:.2f} | {ours / peer:.2f}x | {target} | {'yes' if met else 'NO'} |"
         )
+    lines += ["", WHY_NOT_MET]
     lines += ["", "Minimum-volume oriented box (in process, hull included): "
               + ", ".join(f"{k} {v:.2f} s" for k, v in obb.items()), ""]  # fmt: skip
     lines += [f"## Repair of {len(repairs)} broken corpus meshes", ""]
