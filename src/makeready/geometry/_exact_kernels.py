@@ -63,6 +63,24 @@ def _two_product(a, b):  # type: ignore[no-untyped-def]
     return x, alo * blo - err
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _emit(h, k, x):  # type: ignore[no-untyped-def]
+    """Append ``x`` to ``h[:k]`` unless it is zero (zero elimination); return the new length."""
+    if x != 0.0:
+        h[k] = x
+        k += 1
+    return k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _close(h, k, q):  # type: ignore[no-untyped-def]
+    """Append the running sum ``q``, the largest component (kept if it is the only one)."""
+    if q != 0.0 or k == 0:
+        h[k] = q
+        k += 1
+    return k
+
+
 @njit(cache=True, nogil=True)
 def _grow(h, n, b):  # type: ignore[no-untyped-def]
     """Add ``b`` to the expansion ``h[:n]`` in place (zero-eliminating); return its new length."""
@@ -70,13 +88,8 @@ def _grow(h, n, b):  # type: ignore[no-untyped-def]
     k = 0
     for i in range(n):
         q, small = _two_sum(q, h[i])
-        if small != 0.0:
-            h[k] = small
-            k += 1
-    if q != 0.0 or k == 0:
-        h[k] = q
-        k += 1
-    return k
+        k = _emit(h, k, small)
+    return _close(h, k, q)
 
 
 @njit(cache=True, nogil=True)
@@ -85,49 +98,31 @@ def _merge(e, elen, f, flen, h):  # type: ignore[no-untyped-def]
     ei = 0
     fi = 0
     k = 0
-    enow = e[0]
-    fnow = f[0]
-    if (fnow > enow) == (fnow > -enow):
-        q = enow
-        ei += 1
+    if (f[0] > e[0]) == (f[0] > -e[0]):
+        q = e[0]
+        ei = 1
     else:
-        q = fnow
-        fi += 1
+        q = f[0]
+        fi = 1
     first = True
     while ei < elen and fi < flen:
         enow, fnow = e[ei], f[fi]
         if (fnow > enow) == (fnow > -enow):
-            if first:
-                q, small = _fast_two_sum(enow, q)
-            else:
-                q, small = _two_sum(q, enow)
+            nxt = enow
             ei += 1
         else:
-            if first:
-                q, small = _fast_two_sum(fnow, q)
-            else:
-                q, small = _two_sum(q, fnow)
+            nxt = fnow
             fi += 1
+        # The first addition may use Fast-Two-Sum (|nxt| >= |q| by the merge order).
+        q, small = _fast_two_sum(nxt, q) if first else _two_sum(q, nxt)
         first = False
-        if small != 0.0:
-            h[k] = small
-            k += 1
-    while ei < elen:
-        q, small = _two_sum(q, e[ei])
-        ei += 1
-        if small != 0.0:
-            h[k] = small
-            k += 1
-    while fi < flen:
-        q, small = _two_sum(q, f[fi])
-        fi += 1
-        if small != 0.0:
-            h[k] = small
-            k += 1
-    if q != 0.0 or k == 0:
-        h[k] = q
-        k += 1
-    return k
+        k = _emit(h, k, small)
+    rest, ri, rlen = (e, ei, elen) if ei < elen else (f, fi, flen)
+    while ri < rlen:
+        q, small = _two_sum(q, rest[ri])
+        ri += 1
+        k = _emit(h, k, small)
+    return _close(h, k, q)
 
 
 @njit(cache=True, nogil=True)
@@ -141,25 +136,15 @@ def _add_product(h, n, a, b, sign):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def _scale(e, n, b, out):  # type: ignore[no-untyped-def]
     """``out = e[:n] * b`` exactly (Shewchuk's scale_expansion_zeroelim); return its length."""
-    k = 0
     q, small = _two_product(e[0], b)
-    if small != 0.0:
-        out[k] = small
-        k += 1
+    k = _emit(out, 0, small)
     for i in range(1, n):
         p1, p0 = _two_product(e[i], b)
         s, small = _two_sum(q, p0)
-        if small != 0.0:
-            out[k] = small
-            k += 1
+        k = _emit(out, k, small)
         q, small = _fast_two_sum(p1, s)
-        if small != 0.0:
-            out[k] = small
-            k += 1
-    if q != 0.0 or k == 0:
-        out[k] = q
-        k += 1
-    return k
+        k = _emit(out, k, small)
+    return _close(out, k, q)
 
 
 @njit(cache=True, nogil=True)
