@@ -23,6 +23,7 @@ The broad phase's plane filter likewise drops only pairs separated beyond the er
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +36,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: Doubtful pairs above which the exact test runs on two threads.
+_EXACT_SPLIT = 20_000
 #: Candidate pairs decided per batch of the narrow phase (bounds its memory: ~1 KB per pair).
 _PAIR_CHUNK = 1_000_000
 #: Relative rounding-error bound of the floating-point determinants (a generous multiple of
@@ -170,7 +173,14 @@ def triangles_intersect(t1: FloatArray, t2: FloatArray) -> BoolArray:
         from makeready.geometry._exact_kernels import triangles_meet_batch
 
         idx = np.flatnonzero(doubtful)
-        result[idx] = triangles_meet_batch(np.ascontiguousarray(t1[idx]), np.ascontiguousarray(t2[idx]))
+        a, b = np.ascontiguousarray(t1[idx]), np.ascontiguousarray(t2[idx])
+        if len(idx) < _EXACT_SPLIT:
+            result[idx] = triangles_meet_batch(a, b)
+        else:  # the kernel releases the GIL: one half on each core
+            half = len(idx) // 2
+            with ThreadPoolExecutor(2) as pool:
+                first, second = pool.map(triangles_meet_batch, (a[:half], a[half:]), (b[:half], b[half:]))
+            result[idx] = np.concatenate([first, second])
     return result
 
 
