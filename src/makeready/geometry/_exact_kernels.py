@@ -397,12 +397,13 @@ def _segments_meet_3d(a, b, c, d):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def triangles_meet(a, b):  # type: ignore[no-untyped-def]
     """Whether closed triangles ``a`` and ``b`` (3, 3) meet, exactly."""
-    sa = 0
-    sb = 0
+    # Each corner's side of the other triangle's plane, computed once and used by every case.
+    side_a = np.empty(3, np.int64)
+    side_b = np.empty(3, np.int64)
     for i in range(3):
-        sa += orient3d(b[0], b[1], b[2], a[i])
-        sb += orient3d(a[0], a[1], a[2], b[i])
-    if abs(sa) == 3 or abs(sb) == 3:
+        side_a[i] = orient3d(b[0], b[1], b[2], a[i])
+        side_b[i] = orient3d(a[0], a[1], a[2], b[i])
+    if abs(side_a.sum()) == 3 or abs(side_b.sum()) == 3:
         return False  # one triangle strictly on one side of the other's plane
     axis_a = _normal_axis(a[0], a[1], a[2])
     axis_b = _normal_axis(b[0], b[1], b[2])
@@ -413,31 +414,21 @@ def triangles_meet(a, b):  # type: ignore[no-untyped-def]
                     return True
         return False
     if axis_a < 0 or axis_b < 0:
-        seg, tri, axis = (a, b, axis_b) if axis_a < 0 else (b, a, axis_a)
-        on_plane = True
-        for i in range(3):
-            if orient3d(tri[0], tri[1], tri[2], seg[i]) != 0:
-                on_plane = False
-        if on_plane:
+        seg, tri, axis, side = (a, b, axis_b, side_a) if axis_a < 0 else (b, a, axis_a, side_b)
+        if (side == 0).all():
             return _coplanar(seg, tri, axis)
         for i in range(3):  # noqa: SIM110 (numba compiles loops, not generators)
             if _segment_meets_triangle(seg[i], seg[(i + 1) % 3], tri):
                 return True
         return False
-    coplanar = True
-    for i in range(3):
-        if orient3d(b[0], b[1], b[2], a[i]) != 0:
-            coplanar = False
-    if coplanar:
+    if (side_a == 0).all():
         return _coplanar(a, b, axis_a)
     # Non-coplanar triangles meet iff an edge of one meets the other.
     piece = np.empty((3, 3))
-    for first, second, axis in ((a, b, axis_b), (b, a, axis_a)):
+    for first, second, axis, side in ((a, b, axis_b, side_a), (b, a, axis_a, side_b)):
         for i in range(3):
             s0, s1 = first[i], first[(i + 1) % 3]
-            o0 = orient3d(second[0], second[1], second[2], s0)
-            o1 = orient3d(second[0], second[1], second[2], s1)
-            if o0 == 0 and o1 == 0:
+            if side[i] == 0 and side[(i + 1) % 3] == 0:
                 piece[0], piece[1], piece[2] = s0, s1, s1
                 if _coplanar(piece, second, axis):
                     return True
