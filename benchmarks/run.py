@@ -43,6 +43,17 @@ THREEMF_CASES = {
     "trimesh.load (3MF)": "import trimesh; m = trimesh.load(PATH, force='mesh'); n = len(m.faces)",
 }
 
+SAMPLE = HERE.parent / "src" / "makeready" / "data" / "samples" / "20mm-xyz-cube.stl"
+BIN = Path(sys.executable).parent
+#: Start-up, whole process timed from outside (issue 23: import <= 0.15 s, info <= 0.35 s).
+STARTUP_CASES = {
+    "python -c pass (floor)": ([sys.executable, "-c", "pass"], None),
+    "python -c 'import makeready'": ([sys.executable, "-c", "import makeready"], 0.15),
+    "makeready info (sample cube)": ([str(BIN / "makeready"), "info", str(SAMPLE)], 0.35),
+    "makeready info --json (sample cube)": ([str(BIN / "makeready"), "info", "--json", str(SAMPLE)], 0.35),
+    "python -c 'import trimesh' (peer)": ([sys.executable, "-c", "import trimesh"], None),
+}
+
 RUNNER = """
 import resource, sys, time
 PATH = sys.argv[1]
@@ -152,9 +163,28 @@ def measure(code: str, path: Path) -> dict[str, float]:
     }
 
 
+def startup() -> dict[str, dict[str, float | None]]:
+    """Median and minimum whole-process wall time of each start-up case (one warm-up run first)."""
+    rows: dict[str, dict[str, float | None]] = {}
+    for name, (cmd, target) in STARTUP_CASES.items():
+        subprocess.run(cmd, capture_output=True, check=True)
+        walls = []
+        for _ in range(REPEATS):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True)
+            walls.append(time.perf_counter() - t0)
+        rows[name] = {"median_s": statistics.median(walls), "min_s": min(walls), "target_s": target}
+    return rows
+
+
+def _met(value: float, target: float | None) -> str:
+    return "" if target is None else ("yes" if value <= target else "NO")
+
+
 def main() -> None:
     WORK.mkdir(exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
+    startup_rows = startup()
     knot = WORK / "knot_1m.stl"
     if not knot.exists():
         write_knot(knot)
@@ -176,6 +206,7 @@ def main() -> None:
         "step_box_sides": step_rows,
         "threemf_bunny_279k": threemf_rows,
         "speedup_vs_trimesh": ratio,
+        "startup": startup_rows,
         "target": "makeready.load <= 0.4 s on the 1 M knot and >= 3.5x faster than trimesh.load",
     }
     (RESULTS / "load.json").write_text(json.dumps(info, indent=2))
@@ -191,7 +222,23 @@ def main() -> None:
         "|---|---:|---:|---:|",
         *(f"| {k} | {v['median_s']:.3f} | {v['min_s']:.3f} | {v['peak_mib']:.0f} |" for k, v in rows.items()),
         "",
-        f"makeready.load is **{ratio:.1f}x** faster than trimesh.load. Target: <= 0.4 s and >= 3.5x.",
+        f"makeready.load is **{ratio:.1f}x** faster than trimesh.load. Target: <= 0.4 s and >= 3.5x:"
+        f" {_met(rows['makeready.load (merged)']['median_s'], 0.4)} / {'yes' if ratio >= 3.5 else 'NO'}.",
+        "",
+        "## Start-up, whole process timed from outside (median of 5 after one warm-up)",
+        "",
+        "| command | median s | min s | target s | met |",
+        "|---|---:|---:|---:|---|",
+        *(
+            f"| {k} | {v['median_s']:.3f} | {v['min_s']:.3f} | {v['target_s'] or ''} |"
+            f" {_met(float(v['median_s'] or 0), v['target_s'])} |"
+            for k, v in startup_rows.items()
+        ),
+        "",
+        "`import makeready` loads only the package facade; `makeready info` imports the CLI (Typer,",
+        "Click, Rich), NumPy and the readers before it reads the part. NumPy alone takes about",
+        "0.1 s of it and Typer with Click about 0.1 s, so 0.35 s leaves little for the rest on",
+        "this host (see the floor row for the interpreter's own start).",
         "",
     ]
     if step_rows:
@@ -222,8 +269,10 @@ def main() -> None:
                 for k, v in threemf_rows.items()
             ),
             "",
-            f"makeready / trimesh: **{ours_3mf / theirs_3mf:.2f}x** (target <= 1x). makeready checks the 3MF core",
-            "rules trimesh does not (relationships, content types, namespaces, property indices).",
+            f"makeready / trimesh: **{ours_3mf / theirs_3mf:.2f}x** (target <= 1x:"
+            f" {'yes' if ours_3mf <= theirs_3mf else 'NO'}). makeready checks the 3MF core rules trimesh",
+            "does not (relationships, content types, namespaces, property indices); plain mesh text",
+            "(`<vertex x= y= z=/>`) is read by a compiled scanner, the rest of the part by lxml.",
         ]
     (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

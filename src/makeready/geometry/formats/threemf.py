@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import secrets
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,7 +99,8 @@ def _parser() -> etree.XMLParser:
     )  # fmt: skip
 
 
-def _parse_xml(data: bytes, part_name: str) -> etree._Element:
+def _check_xml_bytes(data: bytes, part_name: str) -> None:
+    """The 3MF rules on a part's bytes that come before XML parsing (encoding, no DTD)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or (
         b"\x00" in data[:64]
     ):
@@ -113,10 +115,120 @@ def _parse_xml(data: bytes, part_name: str) -> etree._Element:
             "3mf.xml_forbidden",
             f"part {part_name} contains a DOCTYPE or ENTITY declaration, which 3MF forbids",
         )
+
+
+def _parse_xml(data: bytes, part_name: str) -> etree._Element:
+    _check_xml_bytes(data, part_name)
+    return _parse_checked(data, part_name)
+
+
+def _parse_checked(data: bytes, part_name: str) -> etree._Element:
     try:
         return etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise _invalid("2.3 XML well-formedness", f"part {part_name} is not well-formed XML: {exc}") from None
+
+
+#: Parts at least this large have their plain mesh text read by the compiled scanner before
+#: lxml parses the rest; below it lxml alone takes under ~50 ms and numba's start is not worth it.
+PLAIN_MESH_MIN_BYTES = 256 * 1024
+_PLAIN_OPEN = re.compile(rb"<(vertices|triangles)\s*(/?)>")
+_PLAIN_CHILD = {b"vertices": b"vertex", b"triangles": b"triangle"}
+_PLAIN_NAMES = {
+    b"vertices": np.array([[120, 0], [121, 0], [122, 0]], np.uint8),  # x, y, z
+    b"triangles": np.array([[118, 49], [118, 50], [118, 51]], np.uint8),  # v1, v2, v3
+}
+
+
+@dataclass
+class _PlainMeshes:
+    """Mesh arrays read from plain ``<vertices>``/``<triangles>`` text before lxml parses a part.
+
+    Each element read this way is left in the part as an empty element carrying the attribute
+    ``marker`` (random per part, so no input can forge it) whose value indexes ``arrays``.
+    """
+
+    marker: str
+    arrays: list[npt.NDArray[Any]] = field(default_factory=list)
+
+    def take(self, element: etree._Element) -> npt.NDArray[Any] | None:
+        index = element.get(self.marker)
+        return None if index is None else self.arrays[int(index)]
+
+
+def _read_plain_meshes(data: bytes, min_bytes: int) -> tuple[bytes, _PlainMeshes | None]:
+    """Read the plain mesh text of a part with the compiled scanner; the part without it.
+
+    Only where every ``<`` starts a tag (no comment, CDATA section or processing instruction
+    beyond the XML declaration) is the text searched, so each ``<vertices>`` found is an
+    element; its content is read only if it is entirely plain (see
+    :mod:`._xml_mesh_kernels`), otherwise it stays for lxml. The result is the same document
+    with the read contents removed, which is well-formed exactly when the input is.
+    """
+    if len(data) < min_bytes or b"<!" in data:
+        return data, None
+    declaration = data.find(b"<?")
+    if declaration >= 0 and (
+        data.find(b"<?", declaration + 2) >= 0 or data[:declaration].strip(b"\xef\xbb\xbf \t\r\n")
+    ):
+        return data, None
+    from makeready.geometry.formats._xml_mesh_kernels import scan_elements
+
+    buf = np.frombuffer(data, np.uint8)
+    plain = _PlainMeshes("mr" + secrets.token_hex(8))
+    pieces: list[bytes] = []
+    done = 0
+    for match in _PLAIN_OPEN.finditer(data):
+        if match.start() < done:
+            continue
+        name = match.group(1)
+        if match.group(2):
+            start = end = stop = match.end()
+        else:
+            start = match.end()
+            end = data.find(b"</" + name, start)
+            closing = re.compile(rb"</" + name + rb"\s*>").match(data, end) if end >= 0 else None
+            if closing is None:
+                continue
+            stop = closing.end()
+        rows = int(np.count_nonzero(buf[start:end] == 60)) + 1
+        as_index = name == b"triangles"
+        values = np.empty((0 if as_index else rows, 3), np.float64)
+        indices = np.empty((rows if as_index else 0, 3), np.int64)
+        slow_index = np.empty(0 if as_index else rows * 3, np.int64)
+        slow_text = np.empty(0 if as_index else end - start + 1, np.uint8)
+        tag = np.frombuffer(_PLAIN_CHILD[name], np.uint8)
+        count, slow_count, slow_length = scan_elements(
+            buf, start, end, tag, _PLAIN_NAMES[name], as_index, values, indices, slow_index, slow_text
+        )
+        if count < 0:
+            continue
+        if slow_count:
+            # Numbers of more than 2**53 or beyond 10**±22 (e.g. 17-digit round-trip output):
+            # C strtod, correctly rounded like float(), on the validated text.
+            converted = np.fromstring(slow_text[:slow_length].tobytes(), sep=" ")
+            if len(converted) != slow_count:
+                raise AssertionError("the scanner's numbers did not convert")
+            values.reshape(-1)[slow_index[:slow_count]] = converted
+        array = indices[:count] if as_index else values[:count]
+        placeholder = b'<%s %s="%d"/>' % (name, plain.marker.encode(), len(plain.arrays))
+        # White space keeps every later line and column where it was, so lxml's messages about
+        # the rest of the part (line N, column M) read as they would without the scanner.
+        newlines = data.count(b"\n", match.start(), stop)
+        pad = (
+            stop - data.rfind(b"\n", match.start(), stop) - 1
+            if newlines
+            else stop - match.start() - len(placeholder)
+        )
+        if pad < 0:
+            continue  # too short to be worth it
+        pieces += [data[done : match.start()], placeholder, b"\n" * newlines, b" " * pad]
+        plain.arrays.append(array.copy() if len(array) < rows // 2 else array)
+        done = stop
+    if not plain.arrays:
+        return data, None
+    pieces.append(data[done:])
+    return b"".join(pieces), plain
 
 
 @dataclass
@@ -287,15 +399,19 @@ def _q(ns: str, tag: str) -> str:
 
 
 class _ModelReader:
-    def __init__(self, package: _Package, limits: LoadLimits) -> None:
+    def __init__(self, package: _Package, limits: LoadLimits, plain_min_bytes: int) -> None:
         self.package = package
         self.limits = limits
         self.model = _Model()
         self.parsed: set[str] = set()
+        self.plain_min_bytes = plain_min_bytes
+        self.plain: _PlainMeshes | None = None
 
     def read_part(self, part: str, root_part: bool) -> etree._Element:
         data = self.package.archive.read(part)
-        root = _parse_xml(data, part)
+        _check_xml_bytes(data, part)
+        data, self.plain = _read_plain_meshes(data, self.plain_min_bytes)
+        root = _parse_checked(data, part)
         self.parsed.add(part.lower())
         if root.tag == _q(LEGACY_093, "model"):
             # Pre-1.0 drafts (3MF 0.93, e.g. early 3D Builder files) share the core's structure.
@@ -512,11 +628,11 @@ class _ModelReader:
             self.model.requires_beams_or_slices = True
         if vertices_el is None:
             raise _invalid("4.1 mesh", f"{where}: <mesh> has no <vertices>")
-        vertices = _xyz(vertices_el, where)
+        vertices = _xyz(vertices_el, where, self.plain)
         if triangles_el is None:
             triangles = np.zeros((0, 3), np.int64)
         else:
-            triangles = _triangles(triangles_el, len(vertices), where)
+            triangles = _triangles(triangles_el, len(vertices), where, self.plain)
             if _xpath_strings(triangles_el, "c:triangle[@pid or @p1][1]/@v1"):
                 self._triangle_properties(triangles_el, kinds, object_pid, where)
         obj.vertices, obj.triangles = vertices, triangles
@@ -590,22 +706,28 @@ def _attribute_array(
     return columns
 
 
-def _xyz(vertices_el: etree._Element, where: str) -> npt.NDArray[np.float64]:
-    columns = _attribute_array(vertices_el, "c:vertex", ("x", "y", "z"), where)
-    try:
-        xyz = np.array(columns).astype(np.float64).T.reshape(-1, 3)
-    except ValueError as exc:
-        raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
+def _xyz(vertices_el: etree._Element, where: str, plain: _PlainMeshes | None) -> npt.NDArray[np.float64]:
+    xyz = plain.take(vertices_el) if plain else None
+    if xyz is None:
+        columns = _attribute_array(vertices_el, "c:vertex", ("x", "y", "z"), where)
+        try:
+            xyz = np.array(columns).astype(np.float64).T.reshape(-1, 3)
+        except ValueError as exc:
+            raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
     ensure_finite(xyz, f"3MF {where}")
     return xyz
 
 
-def _triangles(triangles_el: etree._Element, vertex_count: int, where: str) -> npt.NDArray[np.int64]:
-    columns = _attribute_array(triangles_el, "c:triangle", ("v1", "v2", "v3"), where)
-    try:
-        tris = np.array(columns).astype(np.int64).T.reshape(-1, 3)
-    except ValueError:
-        raise _invalid("4.1.1 triangle", f"{where}: triangle indices must be integers") from None
+def _triangles(
+    triangles_el: etree._Element, vertex_count: int, where: str, plain: _PlainMeshes | None
+) -> npt.NDArray[np.int64]:
+    tris = plain.take(triangles_el) if plain else None
+    if tris is None:
+        columns = _attribute_array(triangles_el, "c:triangle", ("v1", "v2", "v3"), where)
+        try:
+            tris = np.array(columns).astype(np.int64).T.reshape(-1, 3)
+        except ValueError:
+            raise _invalid("4.1.1 triangle", f"{where}: triangle indices must be integers") from None
     if tris.size and (tris.min() < 0 or tris.max() >= vertex_count):
         raise _invalid(
             "4.1.1 triangle", f"{where}: a triangle refers to a vertex outside 0..{vertex_count - 1}"
@@ -615,8 +737,14 @@ def _triangles(triangles_el: etree._Element, vertex_count: int, where: str) -> n
     return tris
 
 
-def read_3mf(archive: SafeZip, limits: LoadLimits) -> ReadResult:
-    """Read a 3MF package into one body per mesh instance placed by the build, in the model's unit."""
+def read_3mf(
+    archive: SafeZip, limits: LoadLimits, *, plain_min_bytes: int = PLAIN_MESH_MIN_BYTES
+) -> ReadResult:
+    """Read a 3MF package into one body per mesh instance placed by the build, in the model's unit.
+
+    ``plain_min_bytes``: model parts from this size on have their plain mesh text read by the
+    compiled scanner (the result is the same; tests set 0 to use it on small parts).
+    """
     package = _read_package(archive)
     roots = [r for r in package.rels if r.source == "/" and r.type == REL_MODEL]
     if len(roots) != 1:
@@ -630,7 +758,7 @@ def read_3mf(archive: SafeZip, limits: LoadLimits) -> ReadResult:
         raise _invalid(
             "2.1.4 print ticket", f"the model part has {len(tickets)} print tickets, at most 1 allowed"
         )
-    reader = _ModelReader(package, limits)
+    reader = _ModelReader(package, limits, plain_min_bytes)
     build = reader.read_part(root_part, root_part=True)
     # Production extension: other model parts are referenced from the root model's relationships.
     for rel in package.rels:
