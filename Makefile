@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= src/makeready/data/samples/20mm-xyz-cube.stl
 
-.PHONY: venv run test lint fuzz bench bench-scale viewer-vendor clean
+.PHONY: venv peers run test lint fuzz bench bench-scale viewer-vendor clean
 
 venv: $(STAMP)
 
@@ -22,7 +22,16 @@ run: $(STAMP)
 	$(VENV)/bin/makeready info $(SAMPLE)
 	MAKEREADY_BOOTSTRAP_USER=$${MAKEREADY_BOOTSTRAP_USER:-$(USER_NAME)} $(VENV)/bin/makeready serve
 
-test: $(STAMP)
+# Test peers in their own virtual environment, never makeready's dependencies: OctoPrint (AGPL)
+# with its virtual printer, for the printer and print-job tests.
+OCTOPRINT := .peers/octoprint/bin/octoprint
+peers: $(OCTOPRINT)
+
+$(OCTOPRINT):
+	$(PYTHON) -m venv .peers/octoprint
+	.peers/octoprint/bin/pip install --quiet octoprint
+
+test: $(STAMP) $(OCTOPRINT)
 	$(PY) -m pytest -n 2 -q
 
 lint: $(STAMP)

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
-from makeready import Body, Part
+from makeready import Body, Part, load, save
 from makeready.errors import MakereadyError
-from makeready.geometry.slicing import layer_heights, slice_part
+from makeready.geometry.slicing import LAYER_OVERSHOOT_MM, layer_heights, slice_part
 from tests.meshes import box, boxes_union, part, tube, uv_sphere
 
 
 @pytest.mark.parametrize(
     ("height", "layer", "first", "count"),
-    [(10.0, 0.2, 0.2, 50), (10.0, 0.2, 0.3, 50), (10.05, 0.2, 0.2, 51), (0.1, 0.2, 0.3, 1)],
-)
+    [
+        (10.0, 0.2, 0.2, 50), (10.0, 0.2, 0.3, 50), (10.05, 0.2, 0.2, 51), (0.1, 0.2, 0.3, 1),
+        # float32 files: 0.6 reads as 0.60000002, 12.7 as 12.6999998: no layer for the rounding
+        (float(np.float32(0.6)), 0.2, 0.2, 3), (float(np.float32(12.7)), 0.1, 0.1, 127),
+        (float(np.float32(20.3)), 0.05, 0.2, 403), (0.6002, 0.2, 0.2, 4),
+    ],
+)  # fmt: skip
 def test_layer_count(height, layer, first, count):
     tops = layer_heights(height, layer, first)
     assert len(tops) == count
     assert tops[0] == pytest.approx(first)
-    assert tops[-1] >= height - 1e-9
-    assert len(tops) == 1 + int(np.ceil((height - first) / layer - 1e-9)) or height <= first
+    assert tops[-1] >= height - LAYER_OVERSHOOT_MM
+    assert tops[-1] - height < layer  # never a layer above the part
+
+
+def test_a_float32_plate_gets_no_extra_layer():
+    """A 10 x 10 x 0.6 mm plate read back from binary STL (float32): 3 layers of 0.2 mm, as
+    PrusaSlicer 2.5 slices it (measured: its G-code's last layer is at Z 0.6), not 4."""
+    v, f = box((10.0, 10.0, 0.6))
+    buffer = io.BytesIO()
+    save(part(v, f), buffer, "stl")
+    plate = load(buffer.getvalue(), filename="plate.stl")
+    assert plate.bounds[1][2] > 0.6  # float32 rounding: 0.60000002
+    assert len(slice_part(plate, 0.2, 0.2).layers) == 3
 
 
 def test_prism_areas_are_volume_over_height():

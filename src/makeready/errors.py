@@ -69,6 +69,13 @@ ERROR_CODES: dict[str, str] = {
     "upload.unsafe_name": "the uploaded file name holds a path, '..' or control characters",
     "request.malformed": "the request body cannot be parsed (broken multipart or form encoding)",
     "server.unreachable": "the makeready server cannot be reached (wrong URL, not running, or the network)",
+    "printer.unreachable": "the printer's server (OctoPrint) cannot be reached: wrong URL, off, or network",
+    "printer.unauthorized": "the printer's server refused the API key",
+    "printer.not_ready": "the printer cannot take the request now (not connected, or no job to control)",
+    "printer.busy": "the printer is printing, paused or busy; start the job when it is ready",
+    "printer.unsupported_file": "the printer's server does not print this kind of file",
+    "printer.error": "the printer's server answered with an error (its words are in the message)",
+    "printer.secret_unreadable": "a stored printer key cannot be decrypted: MAKEREADY_SECRET_KEY changed",
     "internal.error": "an unexpected error in makeready (a bug: please report it with the error_id)",
 }
 

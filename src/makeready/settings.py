@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         300_000, ge=1000, description="The viewer's meshes are decimated above this many triangles."
     )
 
+    secret_key: str | None = Field(
+        None,
+        description="Fernet key (urlsafe base64, 32 bytes) that encrypts stored printer API keys;"
+        " default: data_dir/secret.key, created at first use. Set it on every replica when scaled.",
+    )
+    printer_timeout_s: float = Field(10.0, gt=0, description="Limit of each status request to a printer.")
+
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
 

@@ -36,7 +36,10 @@ __all__ = [
     "Part",
     "PartUpload",
     "PrintDefinition",
+    "PrintJob",
     "Printable",
+    "Printer",
+    "PrinterStatus",
     "Problem",
     "ProcessChain",
     "Refusal",
@@ -446,3 +449,50 @@ class PrintDefinition(Wire):
     id: str
     name: str
     technology: str | None = None
+
+
+# --- printers and print jobs (the 3D Print API family's printer management, adapted) ----------
+
+
+class Printer(Wire):
+    """A registered printer: a connection to its print server. The API key is never returned."""
+
+    id: str
+    printer_name: str
+    connection: dict[str, Any] = Field(default_factory=dict)
+    printer_type_id: str | None = None
+    created: str | None = None
+
+
+class PrinterStatus(Wire):
+    """``printers/status/:id``: the printer's state read now, and its current job.
+
+    ``printer_status`` is offline, ready, printing, paused, busy or error; ``job_progress``
+    0..1; ``data.seconds_left`` and ``data.temperature`` (degrees C) as the printer reports.
+    """
+
+    printer_id: str
+    printer_name: str
+    printer_status: str
+    message: str = ""
+    job_id: str | None = None
+    job_name: str | None = None
+    job_status: str | None = None
+    job_progress: float | None = None
+    progress: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PrintJob(Wire):
+    """A print job: ``job_status`` sent, printing, paused, completed, cancelled or failed."""
+
+    id: str
+    printer_id: str
+    job_name: str
+    job_status: str
+    job_progress: float | None = None
+    file_id: str
+    tray_id: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    finished: str | None = None

@@ -1,8 +1,8 @@
 """The ``makeready`` command line: one Typer application (see docs/cli.md).
 
 Commands by panel — Parts: ``info``, ``analyze``, ``repair``, ``thickness``, ``orient``,
-``supports``, ``quote``, ``batch``; Printing: ``slice``, ``tray``; Reference: ``catalog``;
-Service: ``serve``, ``worker``, ``users``, ``clients``, ``config``.
+``supports``, ``quote``, ``batch``; Printing: ``slice``, ``tray``, ``printers``, ``print``;
+Reference: ``catalog``; Service: ``serve``, ``worker``, ``users``, ``clients``, ``config``.
 
 Exit codes: 0 success, 2 unusable input (the error code and message are printed), 1 an
 internal error (a bug: please report it with the traceback).
@@ -14,7 +14,7 @@ import sys
 
 # Importing the command modules registers their commands on the app, in the order of --help.
 # isort: off
-from makeready.cli import parts, costs, batch, printing, catalog, admin  # noqa: F401
+from makeready.cli import parts, costs, batch, printing, printers, catalog, admin  # noqa: F401
 
 # isort: on
 from makeready.cli.app import app

@@ -280,3 +280,77 @@ def print_definition(kind: str, key: str) -> Op[wire.PrintDefinition]:
 
 def version() -> Op[str]:
     return str((yield Call("GET", "/version", auth=False))["version"])
+
+
+# --- printers and print jobs ------------------------------------------------------------------------
+
+
+def register_printer(
+    name: str, url: str, api_key: str, kind: str, printer_type: str | None
+) -> Op[wire.Printer]:
+    body = {
+        "printer_name": name,
+        "connection": {"type": kind, "url": url, "api_key": api_key},
+        "printer_type_id": printer_type,
+    }
+    return wire.Printer.model_validate((yield Call("POST", "/api/v1/print/printers/register", json=body)))
+
+
+def printers() -> Op[list[wire.Printer]]:
+    return [wire.Printer.model_validate(p) for p in (yield Call("GET", "/api/v1/print/printers"))]
+
+
+def printer(printer_id: str) -> Op[wire.Printer]:
+    return wire.Printer.model_validate((yield Call("GET", f"/api/v1/print/printers/{printer_id}")))
+
+
+def delete_printer(printer_id: str) -> Op[None]:
+    yield Call("DELETE", f"/api/v1/print/printers/{printer_id}")
+
+
+def printer_status(printer_id: str) -> Op[wire.PrinterStatus]:
+    return wire.PrinterStatus.model_validate(
+        (yield Call("GET", f"/api/v1/print/printers/status/{printer_id}"))
+    )
+
+
+def printer_command(printer_id: str, command: str) -> Op[wire.PrinterStatus]:
+    body = yield Call("POST", f"/api/v1/print/printers/{printer_id}/command", json={"command": command})
+    return wire.PrinterStatus.model_validate(body)
+
+
+def start_print(
+    printer_id: str, *, file_id: str | None, tray_id: str | None, job_name: str | None, start: bool
+) -> Op[wire.PrintJob]:
+    request: dict[str, Any] = {"start": start}
+    for key, value in (("file_id", file_id), ("tray_id", tray_id), ("job_name", job_name)):
+        if value is not None:
+            request[key] = value
+    body = yield Call("POST", f"/api/v1/print/printers/{printer_id}/jobs", json=request)
+    return wire.PrintJob.model_validate(body)
+
+
+def print_job(job_id: str) -> Op[wire.PrintJob]:
+    return wire.PrintJob.model_validate((yield Call("GET", f"/api/v1/print/jobs/{job_id}")))
+
+
+def print_jobs(printer_id: str | None) -> Op[list[wire.PrintJob]]:
+    path = f"/api/v1/print/printers/{printer_id}/jobs" if printer_id else "/api/v1/print/jobs"
+    return [wire.PrintJob.model_validate(j) for j in (yield Call("GET", path))]
+
+
+def cancel_print(job_id: str) -> Op[wire.PrintJob]:
+    body = yield Call("PUT", f"/api/v1/print/jobs/{job_id}", json={"job_status": "cancelled"})
+    return wire.PrintJob.model_validate(body)
+
+
+def wait_print(job_id: str, timeout: float, progress: ProgressCallback | None) -> Op[wire.PrintJob]:
+    """Poll a print job until it has completed, been cancelled or failed."""
+    deadline, interval = time.monotonic() + timeout, POLL_START_S
+    while True:
+        job = yield from print_job(job_id)
+        if progress is not None:
+            progress(job.job_progress or 0.0, job.job_status)
+        if job.job_status in ("completed", "cancelled", "failed"):
+            return job
+        interval = yield from _backoff(deadline, interval, f"print job {job_id}", timeout)

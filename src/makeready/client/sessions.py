@@ -506,6 +506,66 @@ class Client:
         """One printer type by id or name."""
         return self._run(ops.print_definition("printertypes", key))
 
+    # --- printers and print jobs --------------------------------------------------------------
+
+    def register_printer(
+        self, name: str, url: str, api_key: str, *, kind: str = "octoprint", printer_type: str | None = None
+    ) -> wire.Printer:
+        """Register a printer as a connection to its OctoPrint (the server checks it answers)."""
+        return self._run(ops.register_printer(name, url, api_key, kind, printer_type))
+
+    def printers(self) -> list[wire.Printer]:
+        """Your printers."""
+        return self._run(ops.printers())
+
+    def printer(self, printer_id: str) -> wire.Printer:
+        """One printer (never its key)."""
+        return self._run(ops.printer(printer_id))
+
+    def delete_printer(self, printer_id: str) -> None:
+        """Forget a printer."""
+        self._run(ops.delete_printer(printer_id))
+
+    def printer_status(self, printer_id: str) -> wire.PrinterStatus:
+        """The printer's state, read now."""
+        return self._run(ops.printer_status(printer_id))
+
+    def printer_command(self, printer_id: str, command: str) -> wire.PrinterStatus:
+        """``pause``, ``resume`` or ``cancel`` the printer's current job."""
+        return self._run(ops.printer_command(printer_id, command))
+
+    def start_print(
+        self,
+        printer_id: str,
+        *,
+        file_id: str | None = None,
+        tray_id: str | None = None,
+        job_name: str | None = None,
+        start: bool = True,
+    ) -> wire.PrintJob:
+        """Send a printable file, or a tray's latest printable, to a printer and start it."""
+        return self._run(
+            ops.start_print(printer_id, file_id=file_id, tray_id=tray_id, job_name=job_name, start=start)
+        )
+
+    def print_job(self, job_id: str) -> wire.PrintJob:
+        """One print job, read from its printer."""
+        return self._run(ops.print_job(job_id))
+
+    def print_jobs(self, printer_id: str | None = None) -> list[wire.PrintJob]:
+        """Your print jobs (of one printer when given), newest first."""
+        return self._run(ops.print_jobs(printer_id))
+
+    def cancel_print(self, job_id: str) -> wire.PrintJob:
+        """Cancel a print job on its printer."""
+        return self._run(ops.cancel_print(job_id))
+
+    def wait_print(
+        self, job_id: str, *, timeout: float = 24 * 3600.0, progress: ProgressCallback | None = None
+    ) -> wire.PrintJob:
+        """Poll a print job until it completed, was cancelled or failed."""
+        return self._run(ops.wait_print(job_id, timeout, progress))
+
     def version(self) -> str:
         """The server's makeready version."""
         return self._run(ops.version())
@@ -846,6 +906,48 @@ class AsyncClient:
     async def printer_types(self) -> list[wire.PrintDefinition]:
         """See :meth:`Client.printer_types`."""
         return await self._run(ops.print_definitions("printertypes"))
+
+    async def register_printer(
+        self, name: str, url: str, api_key: str, *, kind: str = "octoprint", printer_type: str | None = None
+    ) -> wire.Printer:
+        """See :meth:`Client.register_printer`."""
+        return await self._run(ops.register_printer(name, url, api_key, kind, printer_type))
+
+    async def printers(self) -> list[wire.Printer]:
+        """See :meth:`Client.printers`."""
+        return await self._run(ops.printers())
+
+    async def printer_status(self, printer_id: str) -> wire.PrinterStatus:
+        """See :meth:`Client.printer_status`."""
+        return await self._run(ops.printer_status(printer_id))
+
+    async def start_print(
+        self,
+        printer_id: str,
+        *,
+        file_id: str | None = None,
+        tray_id: str | None = None,
+        job_name: str | None = None,
+        start: bool = True,
+    ) -> wire.PrintJob:
+        """See :meth:`Client.start_print`."""
+        return await self._run(
+            ops.start_print(printer_id, file_id=file_id, tray_id=tray_id, job_name=job_name, start=start)
+        )
+
+    async def print_job(self, job_id: str) -> wire.PrintJob:
+        """See :meth:`Client.print_job`."""
+        return await self._run(ops.print_job(job_id))
+
+    async def cancel_print(self, job_id: str) -> wire.PrintJob:
+        """See :meth:`Client.cancel_print`."""
+        return await self._run(ops.cancel_print(job_id))
+
+    async def wait_print(
+        self, job_id: str, *, timeout: float = 24 * 3600.0, progress: ProgressCallback | None = None
+    ) -> wire.PrintJob:
+        """See :meth:`Client.wait_print`."""
+        return await self._run(ops.wait_print(job_id, timeout, progress))
 
     async def version(self) -> str:
         """See :meth:`Client.version`."""

@@ -95,18 +95,25 @@ class Slices:
         return float(sum(layer.area * layer.thickness for layer in self.layers))
 
 
+#: A part may overshoot a whole number of layers by this much without getting one more layer
+#: (mm): STL and 3MF coordinates are often float32, so a 0.6 mm plate measures 0.60000002 mm,
+#: and an extra 0.2 mm layer printed for 0.02 µm of part would be plain wrong. Float32 rounds a
+#: coordinate of a 1 m part by at most 3e-5 mm; PrusaSlicer slices with the same 1e-4 mm epsilon.
+LAYER_OVERSHOOT_MM = 1e-4
+
+
 def layer_heights(height: float, layer_height: float, first_layer: float | None = None) -> FloatArray:
     """Tops of the layers above the plate for a part ``height`` mm tall, shape (n,).
 
     The first layer is ``first_layer`` thick (default ``layer_height``), the rest
-    ``layer_height``; ``n = 1 + ceil((height - first_layer) / layer_height)``.
+    ``layer_height``; ``n = 1 + ceil((height - first_layer - LAYER_OVERSHOOT_MM) / layer_height)``.
     """
     first = layer_height if first_layer is None else first_layer
     if layer_height <= 0 or first <= 0:
         raise ValueError("layer heights must be positive")
     if height <= 0:
         return np.zeros(0)
-    count = 1 + max(0, math.ceil((height - first) / layer_height - 1e-9))
+    count = 1 + max(0, math.ceil((height - first - LAYER_OVERSHOOT_MM) / layer_height))
     result: FloatArray = first + layer_height * np.arange(count, dtype=np.float64)
     return result
 

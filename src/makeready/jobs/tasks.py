@@ -159,10 +159,21 @@ def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.8, "storing")
     with ctx.db.session() as session:
         mesh = create_mesh(
-            session, ctx.blobs, ctx.owner, part, payload.get("name") or "unknown", payload.get("transform")
+            session,
+            ctx.blobs,
+            ctx.owner,
+            part,
+            payload.get("name") or _stem(filename),
+            payload.get("transform"),
         )
         session.commit()
         return mesh_json(mesh)
+
+
+def _stem(filename: str) -> str:
+    """A mesh's default name: its file's name without the extension (``bracket.stl`` -> ``bracket``)."""
+    stem, dot, _ = filename.rpartition(".")
+    return (stem if dot and stem else filename) or "unknown"
 
 
 def analyze_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from makeready.service.routes import (
     oidc,
     parts,
     printdb,
+    printers,
     tasks,
     trays,
 )
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = metrics
     problems.install(app)
-    for module in (health, oidc, parts, batches, catalog, files, meshes, trays, tasks, printdb):
+    for module in (health, oidc, parts, batches, catalog, files, meshes, trays, tasks, printdb, printers):
         app.include_router(module.router)
 
     @app.get(

@@ -51,6 +51,13 @@ _STATUS = {
     "request.malformed": 400,
     "tray.not_ready": 409,
     "server.unreachable": 502,
+    "printer.unreachable": 502,
+    "printer.unauthorized": 502,
+    "printer.error": 502,
+    "printer.not_ready": 409,
+    "printer.busy": 409,
+    "printer.unsupported_file": 415,
+    "printer.secret_unreadable": 503,
     "internal.error": 500,
 }
 

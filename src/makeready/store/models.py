@@ -21,6 +21,8 @@ __all__ = [
     "Job",
     "MeshRecord",
     "PartRecord",
+    "PrintJobRecord",
+    "PrinterRecord",
     "SigningKey",
     "TrayRecord",
     "User",
@@ -188,3 +190,37 @@ class Feedback(Base):
     actuals: Mapped[dict[str, Any]] = mapped_column(default=dict)
     predicted: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PrinterRecord(Base):
+    """A printer: a connection to its print server; the API key is stored sealed (store.secrets)."""
+
+    __tablename__ = "printers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(2000))
+    api_key_sealed: Mapped[str] = mapped_column(Text)
+    printer_type_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    server: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PrintJobRecord(Base):
+    """A print job: a printable sent to a printer, its status as last read from the printer."""
+
+    __tablename__ = "print_jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    printer_id: Mapped[str] = mapped_column(String(36), index=True)
+    job_name: Mapped[str] = mapped_column(String(255))
+    file_id: Mapped[str] = mapped_column(String(36))
+    tray_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    remote_name: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -47,7 +47,7 @@ class ImportRequest(BaseModel):
     """``POST meshes/import``."""
 
     file_id: uuid.UUID
-    name: str = Field("unknown", max_length=255)
+    name: str | None = Field(None, max_length=255, description="default: the file's name without extension")
     transform: Transform | None = None
     units: str | None = Field(None, description="units of STL/OBJ/PLY/OFF coordinates before cm conversion")
     generate_visual: bool = False
