@@ -105,6 +105,8 @@ class PrintDefinitions:
         }
         self.profiles = {r["id"]: _record(r) for r in data["profiles"]}
         self.materials = {r["id"]: _record(r) for r in data["materials"]}
+        #: Exchange rate for the API's material ``cost`` in USD (the catalog prices in EUR).
+        self.usd_per_eur = float(data.get("usd_per_eur", 1.0))
 
     @classmethod
     def default(cls) -> PrintDefinitions:

@@ -159,6 +159,15 @@ def test_print_definitions(server: LiveServer) -> None:
     one = api.get(f"/api/v1/printdb/materials/{materials[0]['id']}").json()
     assert one["id"] == materials[0]["id"]
     assert api.get("/api/v1/printdb/profiles/00000000-0000-0000-0000-000000000000").status_code == 404
+    # The printer type's generated files: its icon (PNG) and its bed (a zip with one OBJ, cm).
+    icon = api.get(f"/api/v1/files/{ember['icon_id']}")
+    assert icon.status_code == 200
+    assert icon.content.startswith(b"\x89PNG")
+    bed = api.get(f"/api/v1/files/{ember['build_volume']['bed_file_id']}")
+    assert bed.status_code == 200
+    plate = load(bed.content, filename="bed.zip")
+    assert plate.bounds[1][:2] - plate.bounds[0][:2] == pytest.approx([6.4, 4.0])  # the 6.4 x 4.0 cm plate
+    assert plate.bounds[1][2] == pytest.approx(0.0)  # its top is the tray's z = 0
 
 
 def test_task_errors_and_bad_requests(server: LiveServer) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from makeready.errors import MakereadyError
+from makeready.rendering.print_definitions import definition_file
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.uploads import upload_name
@@ -71,8 +72,14 @@ def download(request: Request, file_id: str, principal: Reader) -> Response:
     svc = services(request)
     with svc.db.session() as session:
         record = owned(session, FileRecord, file_id, principal.owner)
-        if record is None:
+    if record is None:
+        generated = definition_file(file_id)  # printer type icons and beds, the same for everyone
+        if generated is None:
             raise ApiError("request.not_found", f"file {file_id} does not exist or is not yours")
+        name, content, media_type = generated
+        return Response(
+            content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in record.name) or "file"
     # Streamed chunk by chunk from the blob store (printables and exports can be large).
     return StreamingResponse(

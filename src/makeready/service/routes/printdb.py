@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
 
 from makeready.errors import MakereadyError
+from makeready.rendering.print_definitions import material_json, printer_type_json, profile_json
 from makeready.service.auth import Reader
 from makeready.service.problems import ApiError
 from makeready.trays import PrintDefinitions
@@ -16,15 +17,19 @@ from makeready.wire import PrintDefinition
 router = APIRouter(prefix="/api/v1/printdb", tags=["seed 003: print definitions"])
 
 
-def _public(record: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(record)
-
-
-def _one(lookup: Any, key: str) -> dict[str, Any]:
+def _one(lookup: Callable[[str], Any], key: str, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     try:
-        return _public(lookup(key).record)
+        return render(lookup(key))
     except MakereadyError as exc:
         raise ApiError("request.not_found", exc.message) from exc
+
+
+def _printer(printer: Any) -> dict[str, Any]:
+    return printer_type_json(printer, PrintDefinitions.default())
+
+
+def _material(material: Any) -> dict[str, Any]:
+    return material_json(material, PrintDefinitions.default())
 
 
 @router.get(
@@ -35,7 +40,7 @@ def _one(lookup: Any, key: str) -> dict[str, Any]:
 )
 def printer_types(principal: Reader) -> list[dict[str, Any]]:
     """Every printer type."""
-    return [_public(p.record) for p in PrintDefinitions.default().printer_types.values()]
+    return [_printer(p) for p in PrintDefinitions.default().printer_types.values()]
 
 
 @router.get(
@@ -46,7 +51,7 @@ def printer_types(principal: Reader) -> list[dict[str, Any]]:
 )
 def printer_type(printer_type_id: str, principal: Reader) -> dict[str, Any]:
     """A printer type by id (or name)."""
-    return _one(PrintDefinitions.default().printer_type, printer_type_id)
+    return _one(PrintDefinitions.default().printer_type, printer_type_id, _printer)
 
 
 @router.get(
@@ -57,7 +62,7 @@ def printer_type(printer_type_id: str, principal: Reader) -> dict[str, Any]:
 )
 def print_materials(principal: Reader) -> list[dict[str, Any]]:
     """Every print material."""
-    return [_public(m.record) for m in PrintDefinitions.default().materials.values()]
+    return [_material(m) for m in PrintDefinitions.default().materials.values()]
 
 
 @router.get(
@@ -68,7 +73,7 @@ def print_materials(principal: Reader) -> list[dict[str, Any]]:
 )
 def print_material(material_id: str, principal: Reader) -> dict[str, Any]:
     """A print material by id (or name)."""
-    return _one(PrintDefinitions.default().material, material_id)
+    return _one(PrintDefinitions.default().material, material_id, _material)
 
 
 @router.get(
@@ -79,7 +84,7 @@ def print_material(material_id: str, principal: Reader) -> dict[str, Any]:
 )
 def profiles(principal: Reader) -> list[dict[str, Any]]:
     """Every print profile."""
-    return [_public(p.record) for p in PrintDefinitions.default().profiles.values()]
+    return [profile_json(p) for p in PrintDefinitions.default().profiles.values()]
 
 
 @router.get(
@@ -90,4 +95,4 @@ def profiles(principal: Reader) -> list[dict[str, Any]]:
 )
 def profile(profile_id: str, principal: Reader) -> dict[str, Any]:
     """A print profile by id (or name)."""
-    return _one(PrintDefinitions.default().profile, profile_id)
+    return _one(PrintDefinitions.default().profile, profile_id, profile_json)

@@ -1,0 +1,1 @@
+"""Rendering of results on the external APIs' wire: names, shapes and units live here."""
