@@ -388,6 +388,7 @@ class Mesh(Wire):
     geom: MeshGeom
     analyzed: bool
     problems: list[MeshProblem] | None = None
+    visual_file_id: str | None = None
 
 
 class Tray(Wire):

@@ -59,9 +59,21 @@ def test_print_preparation_flow_fdm(server: LiveServer) -> None:
     duplicate = next(p for p in analysed["problems"] if p["type"] == "duplicate_triangles")
     corner = np.array([duplicate["triangles"][0][k] for k in ("v0", "v1", "v2")])
     assert corner.max() <= 3.0 + 1e-9  # locations in cm, inside the 3 x 2 x 1 cm block
+    visual = api.done(api.post("/api/v1/geom/meshes/generate-visual", json={"id": mesh["id"]}))
+    glb = api.get(f"/api/v1/files/{visual['visual_file_id']}")
+    assert glb.status_code == 200
+    assert glb.headers["content-type"] == "model/gltf-binary"
+    assert glb.content[:4] == b"glTF"
+    assert b'"name":"duplicate_triangles"' in glb.content  # the problems are drawn
+    assert api.get(f"/api/v1/geom/meshes/{mesh['id']}").json()["visual_file_id"] == visual["visual_file_id"]
     again = api.post("/api/v1/geom/meshes/analyze", json={"id": mesh["id"]})
     assert again.status_code == 200
     assert again.json()["problems"] == analysed["problems"]
+    named = api.done(
+        api.post("/api/v1/geom/meshes/import", json={"file_id": file_id, "generate_visual": True})
+    )
+    assert named["name"] == "block"  # the file's name when none is sent
+    assert api.get(f"/api/v1/files/{named['visual_file_id']}").content[:4] == b"glTF"
 
     repaired = api.done(api.post("/api/v1/geom/meshes/repair", json={"id": mesh["id"]}))
     assert repaired["id"] != mesh["id"]

@@ -30,6 +30,7 @@ from makeready.jobs.context import Task, TaskContext
 from makeready.jsonsafe import json_ready
 from makeready.limits import LoadLimits
 from makeready.pipeline import run_analysis, simplified
+from makeready.rendering.visual import GLB_MEDIA_TYPE, visual_glb
 from makeready.screening import chain_summaries
 from makeready.settings import Settings
 from makeready.store.meshes import pack_part, unpack_part
@@ -167,7 +168,11 @@ def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             payload.get("transform"),
         )
         session.commit()
-        return mesh_json(mesh)
+        body = mesh_json(mesh)
+    if payload.get("generate_visual"):
+        ctx.progress(0.9, "drawing")
+        return _with_visual(ctx, body["id"], part)
+    return body
 
 
 def _stem(filename: str) -> str:
@@ -205,6 +210,8 @@ def repair_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         new = create_mesh(session, ctx.blobs, ctx.owner, fixed, mesh.name, mesh.transform, remaining)
         session.commit()
         body = mesh_json(new)
+    if payload.get("generate_visual"):
+        body = _with_visual(ctx, body["id"], fixed)
     body["repair"] = {
         "actions": [
             {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
@@ -236,6 +243,26 @@ def export_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         )
         session.commit()
         return {"file_id": record.id}
+
+
+def generate_visual(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """3D Print API ``meshes/generate-visual``: the mesh's visual file (binary glTF, with its problems)."""
+    mesh, part = _mesh_and_part(ctx, payload["id"])
+    ctx.progress(0.2, "drawing")
+    return _with_visual(ctx, mesh.id, part)
+
+
+def _with_visual(ctx: TaskContext, mesh_id: str, part: Part) -> dict[str, Any]:
+    """Store the visual file of a mesh and point the mesh at it; the mesh object."""
+    with ctx.db.session() as session:
+        row = owned(session, MeshRecord, mesh_id, ctx.owner)
+        if row is None:
+            raise _missing("mesh", mesh_id)
+        glb = visual_glb(part, row.problems if row.analyzed else None)
+        record = save_file(session, ctx.blobs, ctx.owner, f"{row.name}.glb", glb, GLB_MEDIA_TYPE)
+        row.visual_file_id = record.id
+        session.commit()
+        return mesh_json(row)
 
 
 def _definitions() -> PrintDefinitions:
@@ -431,6 +458,7 @@ TASKS: dict[str, Task] = {
     "mesh.analyze": analyze_mesh,
     "mesh.repair": repair_mesh,
     "mesh.export": export_mesh,
+    "mesh.generate_visual": generate_visual,
     "tray.create": create_tray_task,
     "tray.prepare": prepare_tray,
     "tray.generate_printable": generate_printable,

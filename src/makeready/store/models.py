@@ -132,6 +132,8 @@ class MeshRecord(Base):
     geom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     analyzed: Mapped[bool] = mapped_column(Boolean, default=False)
     problems: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # the mesh's visual file (binary glTF, meshes/generate-visual), None until generated
+    visual_file_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

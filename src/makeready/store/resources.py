@@ -177,6 +177,8 @@ def mesh_json(mesh: MeshRecord, transform: list[list[float]] | None = None) -> d
     }
     if mesh.analyzed:
         body["problems"] = mesh.problems or []
+    if mesh.visual_file_id:
+        body["visual_file_id"] = mesh.visual_file_id
     return body
 
 

@@ -113,6 +113,7 @@ def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSO
         "name": body.name,
         "transform": body.transform,
         "units": body.units,
+        "generate_visual": body.generate_visual,
     }
     return submit(request, principal, "mesh.import", payload)
 
@@ -170,7 +171,25 @@ def analyze_mesh(request: Request, body: MeshRequest, principal: Writer) -> JSON
 def repair_mesh(request: Request, body: RepairRequest, principal: Writer) -> JSONResponse:
     """The task's result is the new mesh with the problems that remain."""
     mesh = _mesh(request, body.id, principal.owner)
-    return submit(request, principal, "mesh.repair", {"id": mesh.id, "all": body.all})
+    return submit(
+        request,
+        principal,
+        "mesh.repair",
+        {"id": mesh.id, "all": body.all, "generate_visual": body.generate_visual},
+    )
+
+
+@router.post(
+    "/generate-visual",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="A visual file of the mesh: binary glTF with its problems (task)",
+)
+def generate_visual(request: Request, body: MeshRequest, principal: Writer) -> JSONResponse:
+    """The task's result is the mesh with ``visual_file_id``: a .glb (metres) with its problems marked."""
+    mesh = _mesh(request, body.id, principal.owner)
+    return submit(request, principal, "mesh.generate_visual", {"id": mesh.id})
 
 
 def _copy(request: Request, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
@@ -185,6 +204,7 @@ def _copy(request: Request, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
             geom=mesh.geom,
             analyzed=mesh.analyzed,
             problems=mesh.problems,
+            visual_file_id=mesh.visual_file_id if not changes.get("transform") else None,
             created_at=utcnow(),
         )
         for key, value in changes.items():
