@@ -22,6 +22,7 @@ HEAVY_ROUTES = {
     "mesh.repair": "heavy",
     "tray.prepare": "heavy",
     "tray.generate_printable": "heavy",
+    "tray.translate": "heavy",
 }
 
 

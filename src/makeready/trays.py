@@ -52,6 +52,7 @@ __all__ = [
     "create_tray",
     "export_supports",
     "generate_printable",
+    "position",
     "prepare",
 ]
 
@@ -483,6 +484,15 @@ def _position(tray: Tray, settings: SupportSettings) -> Tray:
     return replace(tray, meshes=meshes, state="positioned", history=(*tray.history, "positioned"))
 
 
+def position(tray: Tray) -> Tray:
+    """The tray's meshes laid out anew on its printer's plate (or stacked in its powder bed).
+
+    Orientations are kept; only where each mesh stands changes (``transform``'s translation
+    and its turn about z). Used when a tray prepared for one printer goes to another.
+    """
+    return _position(tray, _support_settings(tray))
+
+
 def export_supports(tray: Tray) -> dict[str, Part]:
     """Support structures per mesh id, in tray coordinates (seed 003 ``export-support``)."""
     return dict(tray.supports)
@@ -501,6 +511,14 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
         raise MakereadyError("tray.not_ready", "prepare the tray before generating its printable")
     printer, profile = tray.printer_type, tray.profile.record
     require_writable(printer.machine.mac_name)
+    # Prepared trays fit their printer; a tray built from a raw file of another printer may
+    # not, and nothing that leaves the build volume is ever written.
+    check_fit(
+        [(m.name, _bounds_with(m.placed(), tray.supports.get(m.id))) for m in tray.meshes],
+        printer.machine.build_volume,
+        printer.name,
+        centred=False,
+    )
     bodies = [b for m in tray.meshes for b in m.placed().bodies]
     everything = Part(tuple(bodies), "tray", name="tray")
     layer = float(profile.get("layer_height", 0.02)) * 10.0

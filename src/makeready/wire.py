@@ -411,6 +411,7 @@ class Printable(Wire):
 
     file_id: str
     summary: dict[str, Any] = Field(default_factory=dict)
+    raw_file_id: str | None = None
 
 
 class TaskError(Wire):

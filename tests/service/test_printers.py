@@ -282,6 +282,7 @@ def test_cli_registers_a_printer_and_prints_a_file_to_the_end(
 
 def test_sdk_starts_and_follows_a_print(live: LiveServer, octoprint: OctoPrintServer):
     from makeready.client import Client
+    from makeready.wire import Printable
 
     with Client(live.url, username=USER, password=PASSWORD) as client:
         printer = client.register_printer(
@@ -297,6 +298,16 @@ def test_sdk_starts_and_follows_a_print(live: LiveServer, octoprint: OctoPrintSe
         assert job.id in [j.id for j in client.print_jobs(printer.id)]
         assert client.printer_status(printer.id).printer_status in ("ready", "busy")
         client.delete_printer(printer.id)
+
+        # A tray's raw file and its translation, through the SDK.
+        vertices, faces = box((12.0, 12.0, 1.0))
+        buffer = io.BytesIO()
+        save(Part((Body("plate", vertices, faces),), "generated", name="plate"), buffer, "stl")
+        tray = client.prepared_tray("Prusa MK4", [("plate.stl", buffer.getvalue())])
+        printable = client.wait_result(client.generate_printable(tray.id, generate_raw=True), Printable)
+        assert printable.raw_file_id is not None
+        again = client.wait_result(client.translate_tray(printable.raw_file_id, "Prusa MK4"), Printable)
+        assert again.summary["layers"] == printable.summary["layers"] == 5
 
 
 def test_print_on_octoprint_example(live: LiveServer, octoprint: OctoPrintServer, tmp_path: Path):

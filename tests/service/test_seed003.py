@@ -141,6 +141,18 @@ def test_print_preparation_flow_fdm(server: LiveServer) -> None:
     assert gcode.status_code == 200
     assert b"G1" in gcode.content
     assert printable["summary"]["layers"] == 50  # two 10 mm tall blocks at 0.2 mm layers
+    # generate_raw: a device-independent raw file beside it; translate makes it a printable again.
+    with_raw = api.done(
+        api.post("/api/v1/print/trays/generate-printable", json={"id": prepared["id"], "generate_raw": True})
+    )
+    translated = api.done(
+        api.post(
+            "/api/v1/print/trays/translate",
+            json={"raw_file_id": with_raw["raw_file_id"], "printer_type_id": FDM, "profile": FDM_PROFILE},
+        )
+    )
+    assert translated["summary"]["repositioned"] is False
+    assert api.get(f"/api/v1/files/{translated['file_id']}").content == gcode.content  # byte for byte
     supports = api.done(api.post("/api/v1/print/trays/export-support", json={"id": prepared["id"]}))
     assert isinstance(supports, dict)  # blocks lying flat need no supports
 

@@ -432,9 +432,34 @@ class Client:
         """Repair, orient, position and support; the task's result is the prepared tray."""
         return self._run(ops.tray_step("prepare", {"id": tray_id}))
 
-    def generate_printable(self, tray_id: str) -> wire.Task:
-        """Slice a prepared tray; the task's result is a :class:`~makeready.wire.Printable`."""
-        return self._run(ops.tray_step("generate-printable", {"id": tray_id}))
+    def generate_printable(self, tray_id: str, *, generate_raw: bool = False) -> wire.Task:
+        """Slice a prepared tray; the task's result is a :class:`~makeready.wire.Printable`.
+
+        ``generate_raw``: the result also names ``raw_file_id``, the tray's raw file.
+        """
+        request: dict[str, Any] = {"id": tray_id, "generate_raw": True} if generate_raw else {"id": tray_id}
+        return self._run(ops.tray_step("generate-printable", request))
+
+    def translate_tray(
+        self,
+        raw_file_id: str,
+        printer_type_id: str,
+        *,
+        profile_id: str | None = None,
+        material_id: str | None = None,
+        job_name: str = "Spark",
+    ) -> wire.Task:
+        """A raw tray file as a printer type's printable; the task's result is a Printable."""
+        request: dict[str, Any] = {
+            "raw_file_id": raw_file_id,
+            "printer_type_id": printer_type_id,
+            "job_name": job_name,
+        }
+        if profile_id:
+            request["profile_id"] = profile_id
+        if material_id:
+            request["material_id"] = material_id
+        return self._run(ops.tray_step("translate", request))
 
     def prepared_tray(
         self,

@@ -13,7 +13,7 @@ from makeready.errors import MakereadyError
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.problems import ApiError
 from makeready.service.routes.tasks import submit
-from makeready.store.models import MeshRecord, TrayRecord
+from makeready.store.models import FileRecord, MeshRecord, TrayRecord
 from makeready.store.resources import owned, tray_json
 from makeready.trays import PrintDefinitions
 from makeready.trays import create_tray as create_library_tray
@@ -46,6 +46,19 @@ class TrayRequest(BaseModel):
     id: uuid.UUID
     generate_visual: bool = False
     generate_raw: bool = False
+
+
+class TranslateRequest(BaseModel):
+    """``POST trays/translate``: a raw tray file -> a printer type's printable."""
+
+    raw_file_id: uuid.UUID
+    printer_type_id: str = Field(max_length=100)
+    profile_id: str | None = Field(None, max_length=100)
+    profile: str | None = Field(
+        None, max_length=100, description="the API's alternative spelling of profile_id"
+    )
+    material_id: str | None = Field(None, max_length=100)
+    job_name: str = Field("Spark", max_length=200)
 
 
 class ExportSupport(TrayRequest):
@@ -130,13 +143,19 @@ def prepare(request: Request, body: TrayRequest, principal: Writer) -> JSONRespo
     summary="Slice into the printer's file (task)",
 )
 def generate_printable(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
-    """409 ``tray.not_ready`` before prepare; the task's result is ``{"file_id", "summary"}``."""
+    """409 ``tray.not_ready`` before prepare; the task's result is ``{"file_id", "summary"}``.
+
+    With ``generate_raw`` the result also names ``raw_file_id``: the tray's device-independent
+    raw file, which ``trays/translate`` turns into any printer type's printable.
+    """
     tray = _tray(request, body.id, principal.owner)
     if not tray.ready:
         raise MakereadyError(
             "tray.not_ready", "prepare the tray (POST trays/prepare) before generating its printable"
         )
-    return submit(request, principal, "tray.generate_printable", {"id": tray.id})
+    return submit(
+        request, principal, "tray.generate_printable", {"id": tray.id, "generate_raw": body.generate_raw}
+    )
 
 
 @router.post(
@@ -151,3 +170,28 @@ def export_support(request: Request, body: ExportSupport, principal: Writer) -> 
     tray = _tray(request, body.id, principal.owner)
     ids = [str(m) for m in body.mesh_ids] if body.mesh_ids else None
     return submit(request, principal, "tray.export_support", {"id": tray.id, "mesh_ids": ids})
+
+
+@router.post(
+    "/translate",
+    status_code=202,
+    response_model=Task,
+    response_model_exclude_unset=True,
+    summary="A raw tray file as a printer type's printable (task)",
+)
+def translate(request: Request, body: TranslateRequest, principal: Writer) -> JSONResponse:
+    """The task's result is ``{"file_id", "summary"}``; names are checked now."""
+    checked = create_library_tray(
+        body.printer_type_id, {}, profile=body.profile_id or body.profile, material=body.material_id
+    )
+    with services(request).db.session() as session:
+        if owned(session, FileRecord, str(body.raw_file_id), principal.owner) is None:
+            raise ApiError("request.not_found", f"file {body.raw_file_id} does not exist or is not yours")
+    payload = {
+        "raw_file_id": str(body.raw_file_id),
+        "printer_type_id": checked.printer_type.id,
+        "profile_id": checked.profile.id,
+        "material_id": checked.material.id,
+        "job_name": body.job_name,
+    }
+    return submit(request, principal, "tray.translate", payload)
