@@ -343,3 +343,22 @@ def test_print_on_octoprint_example(live: LiveServer, octoprint: OctoPrintServer
         f"/downloads/files/local/{newest['name']}"
     ).content
     assert _octoprint_record(octoprint, newest["name"])["success"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://127.0.0.1:9", "clé"),
+        ("http://a..b", "key"),
+        ("http://[::1:9", "key"),
+        ("http://127.0.0.1:9", "a b"),
+    ],
+)
+def test_unusable_urls_and_keys_are_request_errors(url, key):
+    """Bad input, not a crash: the connector refuses it before any request (schemathesis found these)."""
+    from makeready import MakereadyError
+    from makeready.connectors import connector
+
+    with pytest.raises(MakereadyError) as err:
+        connector("octoprint", url, key, timeout_s=1).identify()
+    assert err.value.code == "request.invalid"

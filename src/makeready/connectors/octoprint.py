@@ -38,10 +38,17 @@ class OctoPrint:
     """
 
     def __init__(self, url: str, api_key: str, *, timeout_s: float = 10.0) -> None:
+        if not api_key or not all(33 <= ord(c) <= 126 for c in api_key):
+            raise MakereadyError("request.invalid", "an OctoPrint API key is printable ASCII without spaces")
         self.url = url.rstrip("/")
-        self._client = httpx.Client(
-            base_url=self.url, headers={"X-Api-Key": api_key}, timeout=timeout_s, follow_redirects=False
-        )
+        try:
+            self._client = httpx.Client(
+                base_url=self.url, headers={"X-Api-Key": api_key}, timeout=timeout_s, follow_redirects=False
+            )
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise MakereadyError(
+                "request.invalid", f"{self.url} is not a usable printer URL: {exc}"
+            ) from None
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -52,6 +59,10 @@ class OctoPrint:
     ) -> httpx.Response:
         try:
             reply = self._client.request(method, path, **kwargs)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
+            raise MakereadyError(
+                "request.invalid", f"{self.url} is not a usable printer URL: {exc}"
+            ) from None
         except httpx.TimeoutException:
             raise MakereadyError(
                 "printer.unreachable", f"OctoPrint at {self.url} did not answer in time"

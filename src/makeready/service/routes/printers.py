@@ -44,7 +44,9 @@ class Connection(BaseModel):
 
     type: Literal["octoprint"] = Field("octoprint", description=f"one of {', '.join(CONNECTION_KINDS)}")
     url: HttpUrl
-    api_key: str = Field(min_length=1, max_length=500, description="stored encrypted, never returned")
+    api_key: str = Field(
+        min_length=1, max_length=500, pattern=r"^[!-~]+$", description="stored encrypted, never returned"
+    )
 
 
 class RegisterPrinter(BaseModel):
