@@ -32,7 +32,7 @@ def _scan_numbers(texts: list[str]) -> np.ndarray | None:
     slow_index = np.zeros(len(texts) * 3 + 3, np.int64)
     slow_text = np.zeros(len(body) + 1, np.uint8)
     count, slow_count, length = scan_elements(
-        buf, 0, len(body), np.frombuffer(b"vertex", np.uint8), _PLAIN_NAMES[b"vertices"], False,
+        buf, 0, len(body), np.frombuffer(b"vertex", np.uint8), _PLAIN_NAMES[b"vertices"], 7, False,
         values, np.zeros((0, 3), np.int64), slow_index, slow_text,
     )  # fmt: skip
     if count < 0:
@@ -89,7 +89,7 @@ def test_text_outside_st_number_is_left_to_lxml(text):
 def test_anything_but_plain_vertices_is_left_to_lxml(body):
     buf = np.frombuffer(body, np.uint8)
     count, _, _ = scan_elements(
-        buf, 0, len(body), np.frombuffer(b"vertex", np.uint8), _PLAIN_NAMES[b"vertices"], False,
+        buf, 0, len(body), np.frombuffer(b"vertex", np.uint8), _PLAIN_NAMES[b"vertices"], 7, False,
         np.zeros((4, 3)), np.zeros((0, 3), np.int64), np.zeros(12, np.int64), np.zeros(len(body) + 1, np.uint8),
     )  # fmt: skip
     assert count == -1
@@ -103,7 +103,7 @@ def test_plain_forms_writers_use_are_read():
     buf = np.frombuffer(body, np.uint8)
     values = np.zeros((4, 3))
     count, slow, _ = scan_elements(
-        buf, 0, len(body), np.frombuffer(b"vertex", np.uint8), _PLAIN_NAMES[b"vertices"], False,
+        buf, 0, len(body), np.frombuffer(b"vertex", np.uint8), _PLAIN_NAMES[b"vertices"], 7, False,
         values, np.zeros((0, 3), np.int64), np.zeros(12, np.int64), np.zeros(len(body) + 1, np.uint8),
     )  # fmt: skip
     assert (count, slow) == (2, 0)
@@ -173,7 +173,10 @@ TETRA_T = b'<triangle v1="0" v2="2" v3="1"/><triangle v1="0" v2="1" v3="3"/><tri
             TETRA_V,
             TETRA_T.replace(b'v3="3"/>', b'v3="3" pid="1" p1="0"/>', 1),
             b"",
-        ),  # properties: lxml decides
+        ),  # pid 1 names no property resource
+        (TETRA_V, TETRA_T.replace(b'v3="3"/>', b'v3="3" p1="0"/>', 1), b""),  # p1 without any pid
+        (TETRA_V, TETRA_T.replace(b'v3="3"/>', b'v3="3" pid="01" p1="0"/>', 1), b""),  # leading zero
+        (TETRA_V, TETRA_T.replace(b'v3="3"/>', b'v3="3" pid="1" pid="1"/>', 1), b""),  # twice
         (TETRA_V, TETRA_T.replace(b'v3="1"', b'v3="4"'), b""),  # an index outside the vertices
         (TETRA_V, TETRA_T.replace(b'v3="1"', b'v3="0"'), b""),  # a repeated corner
         (TETRA_V, TETRA_T.replace(b'v3="1"', b'v3="-1"'), b""),

@@ -113,8 +113,11 @@ def _decimal(buf, i, end, pow10):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _index(buf, i, end):  # type: ignore[no-untyped-def]
-    """Parse a plain non-negative decimal integer (at most 18 digits); -1 when it is not one."""
-    if i >= end or end - i > 18:
+    """Parse a plain non-negative decimal integer (at most 18 digits); -1 when it is not one.
+
+    Leading zeros are not plain ("01"): property groups are told apart by their text there.
+    """
+    if i >= end or end - i > 18 or (buf[i] == _ZERO and end - i > 1):
         return -1
     value = 0
     while i < end:
@@ -127,7 +130,7 @@ def _index(buf, i, end):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def scan_elements(buf, start, end, tag, names, as_index, values, indices, slow_index, slow_text):  # type: ignore[no-untyped-def]
+def scan_elements(buf, start, end, tag, names, required, as_index, values, indices, slow_index, slow_text):  # type: ignore[no-untyped-def]
     """Read the plain child elements of one ``<vertices>`` or ``<triangles>`` element.
 
     Parameters
@@ -138,14 +141,17 @@ def scan_elements(buf, start, end, tag, names, as_index, values, indices, slow_i
         The element's content, ``buf[start:end]`` (between its start and end tags).
     tag : (k,) uint8
         The child element name (``vertex`` or ``triangle``).
-    names : (3, 2) uint8
-        The three attribute names, zero-padded (``x``, ``y``, ``z`` or ``v1``, ``v2``, ``v3``).
+    names : (k, 3) uint8
+        The attribute names, zero-padded (``x``, ``y``, ``z``; or ``v1``, ``v2``, ``v3``,
+        ``p1``, ``p2``, ``p3``, ``pid``).
+    required : int
+        Bit mask of the names every element must carry (the others are optional).
     as_index : bool
         Values are resource indices (integers) rather than numbers.
-    values : (n, 3) float64
+    values : (n, k) float64
         Output for numbers; ``n`` at least the number of ``<`` in the content.
-    indices : (n, 3) int64
-        Output for indices.
+    indices : (n, k) int64
+        Output for indices; -1 where an optional attribute is absent.
     slow_index : (n * 3,) int64
         Output: flat index into ``values`` of each number the caller must convert.
     slow_text : (end - start,) uint8
@@ -176,6 +182,9 @@ def scan_elements(buf, start, end, tag, names, as_index, values, indices, slow_i
                 return -1, 0, 0
         i += 1 + tag_len
         seen = 0
+        if as_index:
+            for s in range(names.shape[0]):
+                indices[count, s] = -1
         while True:
             gap = i
             while i < end and _space(buf[i]):
@@ -183,7 +192,7 @@ def scan_elements(buf, start, end, tag, names, as_index, values, indices, slow_i
             if i >= end:
                 return -1, 0, 0
             if buf[i] == _SLASH:
-                if i + 1 >= end or buf[i + 1] != _GT or seen != 7:
+                if i + 1 >= end or buf[i + 1] != _GT or (seen & required) != required:
                     return -1, 0, 0
                 i += 2
                 break
@@ -193,8 +202,10 @@ def scan_elements(buf, start, end, tag, names, as_index, values, indices, slow_i
             while i < end and buf[i] != _EQ and not _space(buf[i]) and buf[i] != _SLASH:
                 i += 1
             slot = -1
-            for s in range(3):
-                length = 2 if names[s, 1] != 0 else 1
+            for s in range(names.shape[0]):
+                length = 0
+                while length < names.shape[1] and names[s, length] != 0:
+                    length += 1
                 if i - name_start == length:
                     match = True
                     for k in range(length):

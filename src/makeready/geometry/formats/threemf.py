@@ -135,9 +135,14 @@ PLAIN_MESH_MIN_BYTES = 256 * 1024
 _PLAIN_OPEN = re.compile(rb"<(vertices|triangles)\s*(/?)>")
 _PLAIN_CHILD = {b"vertices": b"vertex", b"triangles": b"triangle"}
 _PLAIN_NAMES = {
-    b"vertices": np.array([[120, 0], [121, 0], [122, 0]], np.uint8),  # x, y, z
-    b"triangles": np.array([[118, 49], [118, 50], [118, 51]], np.uint8),  # v1, v2, v3
+    name: np.array([list(a.ljust(3, b"\0")) for a in attributes], np.uint8)
+    for name, attributes in (
+        (b"vertices", (b"x", b"y", b"z")),
+        (b"triangles", (b"v1", b"v2", b"v3", b"p1", b"p2", b"p3", b"pid")),  # properties optional
+    )
 }
+#: Every element carries the first three attributes (bit mask).
+_PLAIN_REQUIRED = 0b111
 
 
 @dataclass
@@ -193,13 +198,24 @@ def _read_plain_meshes(data: bytes, min_bytes: int) -> tuple[bytes, _PlainMeshes
             stop = closing.end()
         rows = int(np.count_nonzero(buf[start:end] == 60)) + 1
         as_index = name == b"triangles"
-        values = np.empty((0 if as_index else rows, 3), np.float64)
-        indices = np.empty((rows if as_index else 0, 3), np.int64)
+        columns = len(_PLAIN_NAMES[name])
+        values = np.empty((0 if as_index else rows, columns), np.float64)
+        indices = np.empty((rows if as_index else 0, columns), np.int64)
         slow_index = np.empty(0 if as_index else rows * 3, np.int64)
         slow_text = np.empty(0 if as_index else end - start + 1, np.uint8)
         tag = np.frombuffer(_PLAIN_CHILD[name], np.uint8)
         count, slow_count, slow_length = scan_elements(
-            buf, start, end, tag, _PLAIN_NAMES[name], as_index, values, indices, slow_index, slow_text
+            buf,
+            start,
+            end,
+            tag,
+            _PLAIN_NAMES[name],
+            _PLAIN_REQUIRED,
+            as_index,
+            values,
+            indices,
+            slow_index,
+            slow_text,
         )
         if count < 0:
             continue
@@ -629,13 +645,46 @@ class _ModelReader:
         if vertices_el is None:
             raise _invalid("4.1 mesh", f"{where}: <mesh> has no <vertices>")
         vertices = _xyz(vertices_el, where, self.plain)
+        scanned = self.plain.take(triangles_el) if self.plain and triangles_el is not None else None
         if triangles_el is None:
             triangles = np.zeros((0, 3), np.int64)
+        elif scanned is not None:
+            # Columns v1, v2, v3, p1, p2, p3, pid; -1 where a property is absent.
+            triangles = _checked_triangles(np.ascontiguousarray(scanned[:, :3]), len(vertices), where)
+            if (scanned[:, [3, 6]] >= 0).any():
+                self._property_columns(scanned[:, 3:], kinds, object_pid, where)
         else:
-            triangles = _triangles(triangles_el, len(vertices), where, self.plain)
+            triangles = _triangles(triangles_el, len(vertices), where)
             if _xpath_strings(triangles_el, "c:triangle[@pid or @p1][1]/@v1"):
                 self._triangle_properties(triangles_el, kinds, object_pid, where)
         obj.vertices, obj.triangles = vertices, triangles
+
+    def _property_columns(
+        self,
+        columns: npt.NDArray[np.int64],
+        kinds: dict[int, tuple[str, int]],
+        object_pid: int | None,
+        where: str,
+    ) -> None:
+        """:meth:`_triangle_properties` on the scanner's (n, 4) p1, p2, p3, pid columns (-1: absent)."""
+        pid_column = columns[:, 3]
+        # In the order of the pids' text, as the element path takes them.
+        for pid in sorted({int(p) for p in np.unique(pid_column[pid_column >= 0])}, key=str):
+            self._check_property(kinds, pid, None, where)
+            count = kinds[pid][1]
+            if not count:
+                continue
+            rows = columns[pid_column == pid]
+            for k, attr in enumerate(("p1", "p2", "p3")):
+                largest = int(rows[:, k].max())
+                if largest >= count:
+                    raise _invalid(
+                        "4.1.1 triangle pindex", f"{where}: {attr} {largest} outside property group {pid}"
+                    )
+        if object_pid is None and ((columns[:, 0] >= 0) & (pid_column < 0)).any():
+            raise _invalid(
+                "4.1.1 triangle pid", f"{where}: triangle property index without a pid on triangle or object"
+            )
 
     def _triangle_properties(
         self,
@@ -718,16 +767,17 @@ def _xyz(vertices_el: etree._Element, where: str, plain: _PlainMeshes | None) ->
     return xyz
 
 
-def _triangles(
-    triangles_el: etree._Element, vertex_count: int, where: str, plain: _PlainMeshes | None
-) -> npt.NDArray[np.int64]:
-    tris = plain.take(triangles_el) if plain else None
-    if tris is None:
-        columns = _attribute_array(triangles_el, "c:triangle", ("v1", "v2", "v3"), where)
-        try:
-            tris = np.array(columns).astype(np.int64).T.reshape(-1, 3)
-        except ValueError:
-            raise _invalid("4.1.1 triangle", f"{where}: triangle indices must be integers") from None
+def _triangles(triangles_el: etree._Element, vertex_count: int, where: str) -> npt.NDArray[np.int64]:
+    columns = _attribute_array(triangles_el, "c:triangle", ("v1", "v2", "v3"), where)
+    try:
+        tris = np.array(columns).astype(np.int64).T.reshape(-1, 3)
+    except ValueError:
+        raise _invalid("4.1.1 triangle", f"{where}: triangle indices must be integers") from None
+    return _checked_triangles(tris, vertex_count, where)
+
+
+def _checked_triangles(tris: npt.NDArray[np.int64], vertex_count: int, where: str) -> npt.NDArray[np.int64]:
+    """The triangles, once every index names a vertex and no triangle repeats a corner (4.1.1)."""
     if tris.size and (tris.min() < 0 or tris.max() >= vertex_count):
         raise _invalid(
             "4.1.1 triangle", f"{where}: a triangle refers to a vertex outside 0..{vertex_count - 1}"
