@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, HttpUrl
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from makeready.connectors import (
     CONNECTION_KINDS,
@@ -354,23 +354,20 @@ def printer_jobs(request: Request, printer_id: str, principal: Reader) -> list[d
     """The printer's jobs as last read, newest first."""
     svc = services(request)
     row = _printer(svc, printer_id, principal.owner)
-    with svc.db.session() as session:
-        rows = session.scalars(
-            select(PrintJobRecord)
-            .where(PrintJobRecord.printer_id == row.id)
-            .order_by(PrintJobRecord.created_at.desc())
-        ).all()
-        return [job_json(r) for r in rows]
+    return _jobs(svc, PrintJobRecord.printer_id == row.id)
 
 
 @router.get("/jobs", response_model=list[PrintJob], summary="Your print jobs")
 def list_jobs(request: Request, principal: Reader) -> list[dict[str, Any]]:
     """Every print job you started, as last read, newest first."""
-    with services(request).db.session() as session:
+    return _jobs(services(request), PrintJobRecord.owner == principal.owner)
+
+
+def _jobs(svc: Services, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """The print jobs meeting ``condition``, newest first."""
+    with svc.db.session() as session:
         rows = session.scalars(
-            select(PrintJobRecord)
-            .where(PrintJobRecord.owner == principal.owner)
-            .order_by(PrintJobRecord.created_at.desc())
+            select(PrintJobRecord).where(condition).order_by(PrintJobRecord.created_at.desc())
         ).all()
         return [job_json(r) for r in rows]
 
