@@ -54,3 +54,18 @@ def test_a_clean_part_has_only_its_bodies():
     assert len(gltf["meshes"][0]["primitives"]) == 1
     count = gltf["accessors"][gltf["meshes"][0]["primitives"][0]["indices"]]["count"]
     assert count == 36  # 12 triangles
+
+
+def test_a_prepared_tray_drawn_with_its_meshes_where_they_stand():
+    from makeready import Body, Part
+    from makeready.rendering.visual import tray_glb
+    from makeready.trays import create_tray, prepare
+
+    v, f = box((20.0, 15.0, 6.0))
+    tray = prepare(create_tray("Prusa MK4", {"a": Part((Body("a", v, f),), "generated", name="a")}))
+    gltf = _gltf(tray_glb(tray))
+    by_name = {m["name"]: m for m in gltf["meshes"]}
+    position = gltf["accessors"][by_name["a"]["primitives"][0]["attributes"]["POSITION"]]
+    lo, hi = tray.meshes[0].placed().bounds
+    assert position["min"] == pytest.approx((lo / 1000).tolist(), abs=1e-6)  # tray mm -> m
+    assert position["max"] == pytest.approx((hi / 1000).tolist(), abs=1e-6)

@@ -404,6 +404,7 @@ class Tray(Wire):
     state: str
     ready: bool
     notes: list[str] = Field(default_factory=list)
+    visual_file_id: str | None = None
 
 
 class Printable(Wire):

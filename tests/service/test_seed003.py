@@ -119,8 +119,13 @@ def test_print_preparation_flow_fdm(server: LiveServer) -> None:
     assert refused.status_code == 409
     assert refused.json()["code"] == "tray.not_ready"
 
-    prepared = api.done(api.post("/api/v1/print/trays/prepare", json={"id": tray["id"]}))
+    prepared = api.done(
+        api.post("/api/v1/print/trays/prepare", json={"id": tray["id"], "generate_visual": True})
+    )
     assert prepared["id"] != tray["id"]
+    plate = api.get(f"/api/v1/files/{prepared['visual_file_id']}")
+    assert plate.headers["content-type"] == "model/gltf-binary"
+    assert plate.content.count(b'"name":"bracket"') >= 1  # each mesh where it stands
     assert prepared["state"] == "supported"
     assert prepared["ready"] is True
     assert prepared["meshes"][0]["id"] != mesh["id"]  # the damaged mesh was repaired into a new one

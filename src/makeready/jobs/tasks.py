@@ -30,7 +30,7 @@ from makeready.jobs.context import Task, TaskContext
 from makeready.jsonsafe import json_ready
 from makeready.limits import LoadLimits
 from makeready.pipeline import run_analysis, simplified
-from makeready.rendering.visual import GLB_MEDIA_TYPE, visual_glb
+from makeready.rendering.visual import GLB_MEDIA_TYPE, tray_glb, visual_glb
 from makeready.screening import chain_summaries
 from makeready.settings import Settings
 from makeready.store.meshes import pack_part, unpack_part
@@ -410,6 +410,11 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             ready=True,
             notes=list(ready.notes),
         )
+        if payload.get("generate_visual"):
+            glb = tray_glb(ready)
+            new_row.visual_file_id = save_file(
+                session, ctx.blobs, ctx.owner, f"tray-{new_row.id[:8]}.glb", glb, GLB_MEDIA_TYPE
+            ).id
         new_row = session.merge(new_row)
         session.commit()
         return tray_json(session, new_row, _settings(defs, new_row))

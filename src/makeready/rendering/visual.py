@@ -8,14 +8,18 @@ triangles as red faces, vertices as points, edges and hole boundaries as lines.
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from makeready.geometry.mesh import Part
 
-__all__ = ["GLB_MEDIA_TYPE", "visual_glb"]
+if TYPE_CHECKING:
+    from makeready.trays import Tray
+
+__all__ = ["GLB_MEDIA_TYPE", "tray_glb", "visual_glb"]
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
 M_PER_MM, M_PER_CM = 0.001, 0.01
@@ -61,3 +65,14 @@ def visual_glb(part: Part, problems: list[dict[str, Any]] | None = None) -> byte
     out = io.BytesIO()
     out.write(scene.export(file_type="glb"))  # type: ignore[no-untyped-call]
     return out.getvalue()
+
+
+def tray_glb(tray: Tray) -> bytes:
+    """A tray as a .glb: every mesh where it stands (a node per mesh) and its supports, metres."""
+    bodies = []
+    for mesh in tray.meshes:
+        bodies += [dataclasses.replace(body, name=mesh.name) for body in mesh.placed().bodies]
+        support = tray.supports.get(mesh.id)
+        if support is not None:
+            bodies += [dataclasses.replace(body, name=f"{mesh.name} supports") for body in support.bodies]
+    return visual_glb(Part(tuple(bodies), "tray", name="tray"))

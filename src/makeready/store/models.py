@@ -153,6 +153,8 @@ class TrayRecord(Base):
     state: Mapped[str] = mapped_column(String(16), default="created")
     ready: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[list[Any]] = mapped_column(default=list)
+    # the prepared tray's visual file (binary glTF, prepare with generate_visual), else None
+    visual_file_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -216,7 +216,7 @@ def tray_json(session: Session, tray: TrayRecord, settings: dict[str, Any] | Non
             continue
         placement = tray.placements.get(mesh_id)
         meshes.append(mesh_json(mesh, transform_cm(placement) if placement is not None else None))
-    return {
+    body = {
         "id": tray.id,
         "printer_type_id": tray.printer_type_id,
         "profile_id": tray.profile_id,
@@ -228,3 +228,6 @@ def tray_json(session: Session, tray: TrayRecord, settings: dict[str, Any] | Non
         "ready": tray.ready,
         "notes": tray.notes,
     }
+    if tray.visual_file_id:
+        body["visual_file_id"] = tray.visual_file_id
+    return body

@@ -130,9 +130,14 @@ def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any
     summary="Repair, orient, position and support (task)",
 )
 def prepare(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
-    """The task's result is a new tray in state ``supported``, ``ready: true``."""
+    """The task's result is a new tray in state ``supported``, ``ready: true``.
+
+    With ``generate_visual`` the tray names ``visual_file_id``: a binary glTF of the plate with
+    every mesh where it stands and its supports.
+    """
     tray = _tray(request, body.id, principal.owner)
-    return submit(request, principal, "tray.prepare", {"id": tray.id})
+    payload = {"id": tray.id, "generate_visual": body.generate_visual}
+    return submit(request, principal, "tray.prepare", payload)
 
 
 @router.post(
