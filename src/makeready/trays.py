@@ -513,13 +513,17 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
     require_writable(printer.machine.mac_name)
     # Prepared trays fit their printer; a tray built from a raw file of another printer may
     # not, and nothing that leaves the build volume is ever written.
+    placed = [m.placed() for m in tray.meshes]
     check_fit(
-        [(m.name, _bounds_with(m.placed(), tray.supports.get(m.id))) for m in tray.meshes],
+        [
+            (m.name, _bounds_with(p, tray.supports.get(m.id)))
+            for m, p in zip(tray.meshes, placed, strict=True)
+        ],
         printer.machine.build_volume,
         printer.name,
         centred=False,
     )
-    bodies = [b for m in tray.meshes for b in m.placed().bodies]
+    bodies = [b for p in placed for b in p.bodies]
     everything = Part(tuple(bodies), "tray", name="tray")
     layer = float(profile.get("layer_height", 0.02)) * 10.0
     first = float(profile.get("layer_height_first", profile.get("layer_height", 0.02))) * 10.0

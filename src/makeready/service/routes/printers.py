@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -110,7 +112,13 @@ def job_json(row: PrintJobRecord) -> dict[str, Any]:
 
 
 def _box(svc: Services) -> SecretBox:
-    return SecretBox.from_settings(svc.settings.secret_key, svc.settings.data_dir)
+    return _secret_box(svc.settings.secret_key, svc.settings.data_dir)
+
+
+@cache
+def _secret_box(secret_key: str | None, data_dir: Path) -> SecretBox:
+    """One box per key: the key file is read once per process, not on every printer request."""
+    return SecretBox.from_settings(secret_key, data_dir)
 
 
 def _connect(svc: Services, row: PrinterRecord) -> PrinterConnector:
