@@ -123,3 +123,11 @@ def test_step_solids_example():
     assert "analytic_solids: 6 solids, watertight=True" in done.stdout
     assert "sphere r10: B-rep 4188.790 mm3" in done.stdout  # 4/3 pi 10^3 = 4188.790
     assert done.stdout.count("True)") == 6
+
+
+def test_textured_mesh_example():
+    done = _run("textured_mesh.py")
+    assert "cube: 12 triangles, 10 with UVs, images ['checker tex.png']" in done.stdout
+    assert "has_uvs=True" in done.stdout
+    assert "textured.zip: has_uvs=True, images=1" in done.stdout
+    assert "textured.3mf: has_uvs=True, images=1" in done.stdout

@@ -216,7 +216,7 @@ class Tray:
                     "geom": {
                         "num_vertices": mesh.part.vertex_count,
                         "num_triangles": mesh.part.triangle_count,
-                        "has_uvs": False,
+                        "has_uvs": mesh.part.has_uvs,
                         "bounding_box": {"min": (lo / 10.0).tolist(), "max": (hi / 10.0).tolist()},
                     },
                     "transform": transform.tolist(),

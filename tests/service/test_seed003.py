@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from tests.service.live import Api, LiveServer
 FDM = "FC94B6A0-DC1A-56BC-89D1-6C9323FCF953"  # Prusa MK4
 FDM_PROFILE = "CC4E883A-7364-586F-A0C3-292349DD18EA"
 DLP = "A7A9C263-0375-55B2-A2C5-9EA843EBD041"  # Autodesk Ember
+TEXTURED_CUBE = Path(__file__).parents[1] / "data" / "textured" / "textured_cube.zip"
 
 
 def _stl(part: Part, fmt: str = "stl") -> bytes:
@@ -160,6 +162,39 @@ def test_print_preparation_flow_fdm(server: LiveServer) -> None:
     assert api.get(f"/api/v1/files/{translated['file_id']}").content == gcode.content  # byte for byte
     supports = api.done(api.post("/api/v1/print/trays/export-support", json={"id": prepared["id"]}))
     assert isinstance(supports, dict)  # blocks lying flat need no supports
+
+
+def test_textured_obj_zip_comes_back_textured(server: LiveServer) -> None:
+    """The API's OBJ+MTL+texture zip import: has_uvs, exported again as an OBJ zip and a 3MF, drawn."""
+    api = Api(server.url)
+    file_id = _upload(api, "textured_cube.zip", TEXTURED_CUBE.read_bytes())
+    mesh = api.done(api.post("/api/v1/geom/meshes/import", json={"file_id": file_id}))
+    assert mesh["name"] == "textured_cube"
+    assert mesh["geom"]["has_uvs"] is True
+    source = load(TEXTURED_CUBE).bodies[0]
+    for file_type, name in (("obj", "textured_cube.zip"), ("3mf", "textured_cube.3mf")):
+        exported = api.done(
+            api.post("/api/v1/geom/meshes/export", json={"id": mesh["id"], "file_type": file_type})
+        )
+        reply = api.get(f"/api/v1/files/{exported['file_id']}")
+        assert reply.status_code == 200
+        again = load(reply.content, filename=name).bodies[0]
+        assert again.appearance is not None
+        assert again.appearance.textures[0].data == source.appearance.textures[0].data  # type: ignore[union-attr]
+        np.testing.assert_array_equal(
+            np.sort(again.appearance.uvs.reshape(-1, 2), axis=0),
+            np.sort(source.appearance.uvs.reshape(-1, 2), axis=0),  # type: ignore[union-attr]
+        )
+    stl = api.done(api.post("/api/v1/geom/meshes/export", json={"id": mesh["id"], "file_type": "stl_binary"}))
+    assert load(api.get(f"/api/v1/files/{stl['file_id']}").content, filename="c.stl").volume == pytest.approx(
+        8000.0
+    )
+    visual = api.done(api.post("/api/v1/geom/meshes/generate-visual", json={"id": mesh["id"]}))
+    glb = api.get(f"/api/v1/files/{visual['visual_file_id']}").content
+    assert b'"baseColorTexture"' in glb
+    assert b"TEXCOORD_0" in glb
+    repaired = api.done(api.post("/api/v1/geom/meshes/repair", json={"id": mesh["id"]}))
+    assert repaired["geom"]["has_uvs"] is True
 
 
 def test_dlp_tray_makes_a_png_stack(server: LiveServer) -> None:

@@ -407,7 +407,10 @@ class Client:
         return self._run(ops.rename_mesh(mesh_id, name))
 
     def export_mesh(self, mesh_id: str, file_type: str = "stl_binary") -> wire.Task:
-        """Export as ``obj``, ``stl_ascii`` or ``stl_binary``; the task's result names the file."""
+        """Export as ``obj``, ``stl_ascii``, ``stl_binary`` or ``3mf``; the task's result names the file.
+
+        A textured mesh's ``obj`` is a zip of the OBJ, its MTL and images; ``3mf`` keeps textures.
+        """
         return self._run(ops.export_mesh(mesh_id, file_type))
 
     def create_tray(

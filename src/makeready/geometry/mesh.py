@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from makeready.geometry.appearance import Appearance
+
 __all__ = ["Body", "BrepProperties", "Part", "freeze"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -84,6 +86,8 @@ class Body:
         Indices into ``vertices``, counter-clockwise seen from outside for a well-formed solid.
     brep : BrepProperties or None
         Exact mass properties of the B-rep shape the mesh was tessellated from (STEP).
+    appearance : Appearance or None
+        Texture coordinates per triangle corner and texture images (OBJ+MTL, 3MF textures).
 
     """
 
@@ -91,10 +95,20 @@ class Body:
     vertices: FloatArray
     faces: IndexArray
     brep: BrepProperties | None = None
+    appearance: Appearance | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vertices", freeze(self.vertices, np.float64).reshape(-1, 3))
         object.__setattr__(self, "faces", freeze(self.faces, np.int64).reshape(-1, 3))
+        if self.appearance is not None and len(self.appearance.texture) != len(self.faces):
+            raise ValueError(
+                f"appearance of {len(self.appearance.texture)} triangles on a body of {len(self.faces)}"
+            )
+
+    @property
+    def has_uvs(self) -> bool:
+        """True when some triangle carries texture coordinates."""
+        return self.appearance is not None and self.appearance.has_uvs
 
     @property
     def triangle_count(self) -> int:
@@ -147,16 +161,17 @@ class Body:
         """Return a new body with a 4x4 (or 3x4) affine ``matrix`` applied (column-vector convention)."""
         m = np.asarray(matrix, dtype=np.float64)
         verts = self.vertices @ m[:3, :3].T + m[:3, 3]
-        faces = self.faces
+        faces, appearance = self.faces, self.appearance
         if np.linalg.det(m[:3, :3]) < 0:  # a mirror turns the winding inside out; undo it
             faces = faces[:, ::-1]
+            appearance = appearance and appearance.reversed_corners()
         brep = self.brep
         if brep is not None and not np.isclose(abs(np.linalg.det(m[:3, :3])), 1.0, rtol=0, atol=1e-9):
             brep = None  # a non-rigid map changes the solid: its exact properties are unknown
         elif brep is not None and brep.center is not None:  # a rigid motion moves the centre
             centre = np.asarray(brep.center) @ m[:3, :3].T + m[:3, 3]
             brep = dataclasses.replace(brep, center=_xyz(centre))
-        return Body(self.name, verts, faces, brep)
+        return Body(self.name, verts, faces, brep, appearance)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -201,6 +216,11 @@ class Part:
     def vertex_count(self) -> int:
         """Vertices over all bodies."""
         return sum(b.vertex_count for b in self.bodies)
+
+    @property
+    def has_uvs(self) -> bool:
+        """True when some body carries texture coordinates (the 3D Print API's ``geom.has_uvs``)."""
+        return any(b.has_uvs for b in self.bodies)
 
     @property
     def volume(self) -> float:

@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from makeready.geometry.analysis import AnalysisReport, analyze
+from makeready.geometry.appearance import transfer_appearance
 from makeready.geometry.holes import fill_loops
 from makeready.geometry.loops import boundary_loops
 from makeready.geometry.mesh import Body, Part
@@ -281,7 +282,17 @@ def _repair_body(
         tally.notes.append(
             f"{body.name}: {shells_in} shells became {shells_out} (duplicated or stitched shells joined)"
         )
-    return Body(body.name, vertices, faces, body.brep)
+    appearance = None
+    if body.appearance is not None:
+        appearance = transfer_appearance(body.appearance, body.triangles(), vertices[faces])
+        kept = 0 if appearance is None else int(np.isfinite(appearance.uvs).all(axis=(1, 2)).sum())
+        had = int(np.isfinite(body.appearance.uvs).all(axis=(1, 2)).sum())
+        if kept < had or (kept and kept < len(faces)):
+            tally.notes.append(
+                f"{body.name}: texture coordinates kept on {kept:,} of {len(faces):,} triangles "
+                f"({had:,} had them); triangles repair made or moved have none"
+            )
+    return Body(body.name, vertices, faces, body.brep, appearance)
 
 
 def _compact(vertices: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray]:

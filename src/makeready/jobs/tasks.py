@@ -228,13 +228,21 @@ _EXPORTS = {
     "obj": ("obj", ".obj", "model/obj"),
     "stl_ascii": ("stl-ascii", ".stl", "model/stl"),
     "stl_binary": ("stl", ".stl", "model/stl"),
+    "3mf": ("3mf", ".3mf", "model/3mf"),
 }
+#: A textured mesh exported as OBJ: the OBJ, its MTL and images in one zip (what import reads).
+_TEXTURED_OBJ = ("obj-zip", ".zip", "application/zip")
 
 
 def export_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``meshes/export``: the mesh as OBJ or STL (mm, its transform applied)."""
+    """3D Print API ``meshes/export``: the mesh in mm with its transform applied.
+
+    OBJ (a zip with its MTL and images when the mesh is textured), STL, or 3MF with textures.
+    """
     fmt, extension, content_type = _EXPORTS[payload["file_type"]]
     mesh, part = _mesh_and_part(ctx, payload["id"])
+    if fmt == "obj" and part.has_uvs and any(b.appearance and b.appearance.textures for b in part.bodies):
+        fmt, extension, content_type = _TEXTURED_OBJ
     placed = part.transformed(transform_mm(mesh.transform))
     buffer = io.BytesIO()
     save(placed, buffer, fmt)

@@ -2,8 +2,9 @@
 
 glTF 2.0 is what browsers (three.js, <model-viewer>), Blender, Windows 3D Viewer and most CAD
 viewers open. Lengths are metres, as the glTF specification fixes them. One node per body of
-the part (grey), and, once the mesh is analysed, one node per problem type at its locations:
-triangles as red faces, vertices as points, edges and hole boundaries as lines.
+the part (grey; textured bodies carry their images and UVs, a node per image), and, once the
+mesh is analysed, one node per problem type at its locations: triangles as red faces,
+vertices as points, edges and hole boundaries as lines.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from makeready.geometry.mesh import Part
+from makeready.geometry.mesh import Body, Part
 
 if TYPE_CHECKING:
     from makeready.trays import Tray
@@ -35,10 +36,9 @@ def visual_glb(part: Part, problems: list[dict[str, Any]] | None = None) -> byte
     for index, body in enumerate(part.bodies):
         if not len(body.faces):
             continue
-        colors = np.tile(_PART_RGBA, (len(body.faces), 1))
-        mesh = trimesh.Trimesh(body.vertices * M_PER_MM, body.faces, face_colors=colors, process=False)
         name = body.name or f"body{index}"
-        scene.add_geometry(mesh, node_name=name, geom_name=name)
+        for suffix, mesh in _body_meshes(body):
+            scene.add_geometry(mesh, node_name=name + suffix, geom_name=name + suffix)
     for problem in problems or []:
         kind = str(problem.get("type", "problem"))
         if problem.get("triangles"):
@@ -65,6 +65,51 @@ def visual_glb(part: Part, problems: list[dict[str, Any]] | None = None) -> byte
     out = io.BytesIO()
     out.write(scene.export(file_type="glb"))  # type: ignore[no-untyped-call]
     return out.getvalue()
+
+
+def _body_meshes(body: Body) -> list[tuple[str, Any]]:
+    """Trimesh meshes for one body (metres): one per texture image it samples, one for the rest.
+
+    Textured triangles get their own corners (a vertex on a texture seam has two UVs), so the
+    texture maps exactly as the file mapped it; glTF viewers need UVs per vertex.
+    """
+    import trimesh
+
+    appearance = body.appearance
+    textured = np.zeros(len(body.faces), bool)
+    meshes: list[tuple[str, Any]] = []
+    if appearance is not None:
+        has_uv = np.isfinite(appearance.uvs).all(axis=(1, 2))
+        for k, image in enumerate(appearance.textures):
+            rows = np.flatnonzero(has_uv & (appearance.texture == k))
+            if len(rows) == 0:
+                continue
+            textured[rows] = True
+            corners = body.vertices[body.faces[rows]].reshape(-1, 3) * M_PER_MM
+            visual = trimesh.visual.TextureVisuals(  # type: ignore[no-untyped-call]
+                uv=appearance.uvs[rows].reshape(-1, 2),
+                material=trimesh.visual.material.PBRMaterial(  # type: ignore[no-untyped-call]
+                    baseColorTexture=_image(image.data), metallicFactor=0.0, roughnessFactor=1.0
+                ),
+            )
+            faces = np.arange(len(corners)).reshape(-1, 3)
+            mesh = trimesh.Trimesh(corners, faces, visual=visual, process=False)
+            meshes.append((f"/texture{k}" if meshes or k else "", mesh))
+    rest = np.flatnonzero(~textured)
+    if len(rest):
+        colors = np.tile(_PART_RGBA, (len(rest), 1))
+        mesh = trimesh.Trimesh(body.vertices * M_PER_MM, body.faces[rest], face_colors=colors, process=False)
+        meshes.insert(0, ("", mesh)) if not meshes else meshes.append(("/untextured", mesh))
+    return meshes
+
+
+def _image(data: bytes) -> Any:
+    """A decoded texture (PIL image); glTF carries it again as PNG."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
 
 
 def tray_glb(tray: Tray) -> bytes:

@@ -144,7 +144,7 @@ def create_mesh(
         geom={
             "num_vertices": part.vertex_count,
             "num_triangles": part.triangle_count,
-            "has_uvs": False,
+            "has_uvs": part.has_uvs,
             "bounding_box": {
                 "min": [float(x) / MM_PER_CM for x in lo],
                 "max": [float(x) / MM_PER_CM for x in hi],

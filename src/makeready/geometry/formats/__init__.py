@@ -6,14 +6,16 @@ STEP and zip archives of these. ``save`` writes STL (binary, ASCII), OBJ and 3MF
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import posixpath
 from pathlib import Path
 from typing import BinaryIO
 
 from makeready.errors import MakereadyError
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.formats.common import ReadResult, is_text, non_mesh_kind
-from makeready.geometry.formats.obj import decode_text, read_obj, write_obj
+from makeready.geometry.formats.obj import Resources, decode_text, read_obj, write_obj, write_obj_package
 from makeready.geometry.formats.off import looks_like_off, read_off
 from makeready.geometry.formats.ply import looks_like_ply, read_ply
 from makeready.geometry.formats.step import looks_like_step, read_step
@@ -28,7 +30,7 @@ __all__ = ["FORMATS", "WRITERS", "load", "save", "sniff"]
 #: Formats ``load`` reads, by sniffed name.
 FORMATS = ("stl", "obj", "3mf", "ply", "off", "step", "zip")
 #: Formats ``save`` writes, by name, with their usual extension.
-WRITERS = {"stl": ".stl", "stl-ascii": ".stl", "obj": ".obj", "3mf": ".3mf"}
+WRITERS = {"stl": ".stl", "stl-ascii": ".stl", "obj": ".obj", "obj-zip": ".zip", "3mf": ".3mf"}
 _EXTENSIONS = {".stl": "stl", ".obj": "obj", ".3mf": "3mf", ".ply": "ply", ".off": "off", ".step": "step",
                ".stp": "step", ".zip": "zip"}  # fmt: skip
 _PART_EXTENSIONS = tuple(e for e in _EXTENSIONS if e != ".zip")
@@ -106,12 +108,18 @@ def _read_bytes(source: Source, limits: LoadLimits) -> tuple[bytes, str | None]:
     return data, os.path.basename(str(name)) if name else None
 
 
-def _read_any(data: bytes, filename: str | None, limits: LoadLimits, step_tolerance: float) -> ReadResult:
+def _read_any(
+    data: bytes,
+    filename: str | None,
+    limits: LoadLimits,
+    step_tolerance: float,
+    resources: Resources | None = None,
+) -> ReadResult:
     kind = sniff(data, filename)
     if kind == "stl":
         return read_stl(data, limits)
     if kind == "obj":
-        return read_obj(data, limits)
+        return read_obj(data, limits, resources)
     if kind == "ply":
         return read_ply(data, limits)
     if kind == "off":
@@ -131,18 +139,46 @@ def _read_zip(archive: SafeZip, limits: LoadLimits, step_tolerance: float) -> Re
         raise MakereadyError("zip.no_part", f"the archive holds no part file ({', '.join(_PART_EXTENSIONS)})")
     combined = ReadResult([], "zip")
     for member in members:
-        inner = _read_any(archive.read(member), member, limits, step_tolerance)
+        inner = _read_any(archive.read(member), member, limits, step_tolerance, _beside(archive, member))
         combined.source_format = f"zip/{inner.source_format}"
         combined.units = combined.units or inner.units
         combined.units_applied = inner.units_applied
         label = os.path.splitext(os.path.basename(member))[0]
         for body in inner.bodies:
             name = label if len(inner.bodies) == 1 and len(members) > 1 else body.name
-            combined.bodies.append(type(body)(name, body.vertices, body.faces, body.brep))
+            combined.bodies.append(dataclasses.replace(body, name=name))
         combined.notes.extend(f"{member}: {note}" for note in inner.notes)
     if len(members) > 1:
         combined.notes.append(f"{len(members)} part files read from the archive")
     return combined
+
+
+def _beside(archive: SafeZip, member: str) -> Resources:
+    """Files next to ``member`` in the archive by relative path (an OBJ's MTL and images)."""
+    folder = posixpath.dirname(member.replace("\\", "/"))
+
+    def read(relative: str) -> bytes | None:
+        path = posixpath.normpath(posixpath.join(folder, relative.replace("\\", "/")))
+        if path.startswith("../") or archive.find(path) is None:
+            return None
+        return archive.read(path)
+
+    return read
+
+
+def _folder_files(folder: Path, limits: LoadLimits) -> Resources:
+    """Files beside a part read from disk (an OBJ's MTL and images), within the byte limit."""
+
+    def read(relative: str) -> bytes | None:
+        path = folder / relative.replace("\\", "/")
+        try:
+            if path.stat().st_size > limits.max_bytes:
+                return None
+            return path.read_bytes()
+        except (OSError, ValueError):
+            return None
+
+    return read
 
 
 def load(
@@ -182,7 +218,8 @@ def load(
     """
     data, found_name = _read_bytes(source, limits)
     name = filename or found_name
-    result = _read_any(data, name, limits, step_tolerance)
+    beside = _folder_files(Path(source).parent, limits) if isinstance(source, (str, os.PathLike)) else None
+    result = _read_any(data, name, limits, step_tolerance, beside)
     notes = list(result.notes)
     source_units = result.units or "millimeter"
     bodies = result.bodies
@@ -195,7 +232,7 @@ def load(
             if wanted != "millimeter":
                 scale = MM_PER_UNIT[wanted]
                 bodies = [
-                    type(b)(b.name, b.vertices * scale, b.faces, b.brep and b.brep.scaled(scale))
+                    dataclasses.replace(b, vertices=b.vertices * scale, brep=b.brep and b.brep.scaled(scale))
                     for b in bodies
                 ]
                 notes.append(f"units converted from {wanted} to mm")
@@ -216,7 +253,10 @@ def load(
 def save(
     part: Part, target: str | os.PathLike[str] | BinaryIO, fmt: str | None = None, *, unit: str = "millimeter"
 ) -> None:
-    """Write ``part`` as STL (binary), ASCII STL, OBJ or 3MF.
+    """Write ``part`` as STL (binary), ASCII STL, OBJ, a zip of OBJ + MTL + textures, or 3MF.
+
+    Textures survive OBJ-zip and 3MF; an OBJ written to a path gets its MTL and images beside
+    it (``name.mtl``); an OBJ written to a stream keeps the UVs only.
 
     Parameters
     ----------
@@ -224,7 +264,7 @@ def save(
         What to write (coordinates in mm).
     target : path or binary file object
         Where to write.
-    fmt : {"stl", "stl-ascii", "obj", "3mf"}, optional
+    fmt : {"stl", "stl-ascii", "obj", "obj-zip", "3mf"}, optional
         The format; taken from a path's extension when omitted.
     unit : str
         Model unit for 3MF output (others are always written in mm).
@@ -232,7 +272,7 @@ def save(
     """
     if fmt is None:
         ext = os.path.splitext(str(target))[1].lower() if isinstance(target, (str, os.PathLike)) else ""
-        fmt = {".stl": "stl", ".obj": "obj", ".3mf": "3mf"}.get(ext)
+        fmt = {".stl": "stl", ".obj": "obj", ".3mf": "3mf", ".zip": "obj-zip"}.get(ext)
         if fmt is None:
             raise MakereadyError(
                 "file.unsupported_format", f"cannot tell the output format from {str(target)!r}"
@@ -241,8 +281,18 @@ def save(
         payload = write_stl_binary(part)
     elif fmt == "stl-ascii":
         payload = write_stl_ascii(part)
+    elif fmt == "obj" and isinstance(target, (str, os.PathLike)) and part.has_uvs:
+        _write_obj_files(part, Path(target))
+        return
     elif fmt == "obj":
         payload = write_obj(part)
+    elif fmt == "obj-zip":
+        stem = (
+            os.path.splitext(os.path.basename(str(target)))[0]
+            if isinstance(target, (str, os.PathLike))
+            else ""
+        )
+        payload = write_obj_package(part, stem or part.name or "part")
     elif fmt == "3mf":
         payload = write_3mf(part, unit=normalize_unit(unit))
     else:
@@ -251,3 +301,14 @@ def save(
         Path(target).write_bytes(payload)
     else:
         target.write(payload)
+
+
+def _write_obj_files(part: Part, target: Path) -> None:
+    """``target`` (.obj) with its MTL and texture images beside it, as the OBJ zip lays them out."""
+    import io
+    import zipfile
+
+    package = write_obj_package(part, target.stem)
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        for name in archive.namelist():
+            (target.parent / (target.name if name.endswith(".obj") else name)).write_bytes(archive.read(name))

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from lxml import etree
 
 from makeready.errors import MakereadyError
+from makeready.geometry.appearance import TEXTURE_MEDIA_TYPES, Appearance, TextureImage, image_media_type
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.formats.common import ReadResult, compact, ensure_finite
 from makeready.geometry.mesh import Body, Part
@@ -315,6 +316,18 @@ class _Object:
     vertices: npt.NDArray[np.float64] | None = None
     triangles: npt.NDArray[np.int64] | None = None
     components: list[tuple[str, int, npt.NDArray[np.float64]]] = field(default_factory=list)
+    pid: int | None = None
+    pindex: int | None = None
+    #: (m, 4) p1, p2, p3, pid of each triangle (-1: absent); kept only when the part has textures.
+    properties: npt.NDArray[np.int64] | None = None
+
+
+@dataclass
+class _UVGroup:
+    """A ``<texture2dgroup>``: the texture it samples and its coordinates."""
+
+    texture: int  # the texture2d resource id
+    coords: npt.NDArray[np.float64]  # (k, 2) u, v
 
 
 @dataclass
@@ -324,6 +337,9 @@ class _Model:
     notes: list[str] = field(default_factory=list)
     unit: str = "millimeter"
     requires_beams_or_slices: bool = False
+    #: (part, resource id) -> texture path and content type, and texture2dgroups.
+    texture_paths: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
+    uv_groups: dict[tuple[str, int], _UVGroup] = field(default_factory=dict)
 
 
 def _matrix(text: str | None, where: str) -> npt.NDArray[np.float64]:
@@ -539,12 +555,15 @@ class _ModelReader:
                 )
             if not self.package.part_exists(path):
                 raise _invalid("materials 6 texture path", f"{where}: texture part {path} is missing")
+            self.model.texture_paths[(part.lower(), rid)] = (path, str(element.get("contenttype")))
             return ("texture2d", 0)
         if local == "texture2dgroup":
             texid = _int_attr(element, "texid", where)
-            if kinds.get(texid or -1, ("",))[0] != "texture2d":
+            if texid is None or kinds.get(texid, ("",))[0] != "texture2d":
                 raise _invalid("materials 3 texid", f"{where}: texid {texid} is not a texture2d")
-            return ("texture2dgroup", len(element.findall(_q(MATERIAL, "tex2coord"))))
+            coords = _tex2coords(element, where)
+            self.model.uv_groups[(part.lower(), rid)] = _UVGroup(texid, coords)
+            return ("texture2dgroup", len(coords))
         if local == "compositematerials":
             matid = _int_attr(element, "matid", where)
             if kinds.get(matid or -1, ("",))[0] != "basematerials":
@@ -604,7 +623,7 @@ class _ModelReader:
             raise _invalid("4b pid", f"{where}: pindex is given without pid")
         if pid is not None:
             self._check_property(kinds, pid, pindex, where)
-        obj = _Object(oid, kind, element.get("name") or f"object{oid}", part)
+        obj = _Object(oid, kind, element.get("name") or f"object{oid}", part, pid=pid, pindex=pindex)
         meshes = element.findall(_q(CORE, "mesh"))
         components = element.findall(_q(CORE, "components"))
         if len(meshes) + len(components) != 1:
@@ -653,10 +672,14 @@ class _ModelReader:
             triangles = _checked_triangles(np.ascontiguousarray(scanned[:, :3]), len(vertices), where)
             if (scanned[:, [3, 6]] >= 0).any():
                 self._property_columns(scanned[:, 3:], kinds, object_pid, where)
+                if self.model.uv_groups:
+                    obj.properties = np.ascontiguousarray(scanned[:, 3:], np.int64)
         else:
             triangles = _triangles(triangles_el, len(vertices), where)
             if _xpath_strings(triangles_el, "c:triangle[@pid or @p1][1]/@v1"):
                 self._triangle_properties(triangles_el, kinds, object_pid, where)
+                if self.model.uv_groups:
+                    obj.properties = _property_table(triangles_el, where)
         obj.vertices, obj.triangles = vertices, triangles
 
     def _property_columns(
@@ -722,9 +745,12 @@ class _ModelReader:
             )
 
 
+_XPATH_NAMESPACES = {"c": CORE, "m": MATERIAL}
+
+
 def _xpath_strings(element: etree._Element, expression: str) -> list[str]:
     """Attribute values selected by ``expression`` (lxml runs the loop in C)."""
-    found = element.xpath(expression, namespaces={"c": CORE})
+    found = element.xpath(expression, namespaces=_XPATH_NAMESPACES)
     return [str(v) for v in found] if isinstance(found, list) else []
 
 
@@ -740,7 +766,7 @@ def _attribute_array(
     same local name is never taken. Anything else (other children, comments, a missing
     attribute) goes through XPath, whose answer decides.
     """
-    counted: Any = element.xpath(f"count({path})", namespaces={"c": CORE})
+    counted: Any = element.xpath(f"count({path})", namespaces=_XPATH_NAMESPACES)
     count = int(counted)
     if len(element) == count:
         text = etree.tostring(element)
@@ -785,6 +811,28 @@ def _checked_triangles(tris: npt.NDArray[np.int64], vertex_count: int, where: st
     if ((tris[:, 0] == tris[:, 1]) | (tris[:, 1] == tris[:, 2]) | (tris[:, 0] == tris[:, 2])).any():
         raise _invalid("4.1.1 triangle", f"{where}: v1, v2 and v3 of a triangle must be distinct")
     return tris
+
+
+def _tex2coords(group: etree._Element, where: str) -> npt.NDArray[np.float64]:
+    """A texture2dgroup's ``<tex2coord u= v=>`` as (k, 2) float64."""
+    columns = _attribute_array(group, "m:tex2coord", ("u", "v"), where)
+    try:
+        coords = np.array(columns).astype(np.float64).T.reshape(-1, 2)
+    except ValueError as exc:
+        raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
+    ensure_finite(coords, f"3MF {where}")
+    return coords
+
+
+def _property_table(triangles_el: etree._Element, where: str) -> npt.NDArray[np.int64]:
+    """(m, 4) p1, p2, p3, pid of every triangle, -1 where absent (the scanner's column layout)."""
+    triangles = triangles_el.findall(_q(CORE, "triangle"))
+    names = ("p1", "p2", "p3", "pid")
+    try:
+        rows = [[int(t.get(n, -1)) for n in names] for t in triangles]
+    except ValueError:
+        raise _invalid("4.1.1 triangle pindex", f"{where}: a triangle property is not an integer") from None
+    return np.asarray(rows, np.int64).reshape(-1, 4)
 
 
 def read_3mf(
@@ -836,6 +884,7 @@ def _build_bodies(
     scale = MM_PER_UNIT[reader.model.unit]
     total = 0
     skipped: dict[str, int] = {}
+    textures = _Textures(reader)
     for number, item in enumerate(build.findall(_q(CORE, "item")), start=1):
         path = item.get(_q(PRODUCTION, "path"))
         part = _resolve_target(root_part, path) if path else root_part
@@ -851,9 +900,13 @@ def _build_bodies(
                 "3.4.3.1b build item", f"build item {number} refers to object {oid} of type 'other'"
             )
         label = item.get("partnumber") or obj.name
-        for name, kind, vertices, triangles, matrix in _instances(
+        for placed_obj, matrix in _instances(
             obj, _matrix(item.get("transform"), f"item {number}"), reader, 0, ()
         ):
+            name, kind = placed_obj.name, placed_obj.type
+            vertices, triangles = placed_obj.vertices, placed_obj.triangles
+            assert vertices is not None
+            assert triangles is not None
             if kind in ("support", "solidsupport"):
                 skipped[kind] = skipped.get(kind, 0) + 1
                 continue
@@ -866,9 +919,12 @@ def _build_bodies(
             if len(triangles) == 0:
                 continue
             placed = (vertices @ matrix[:3, :3].T + matrix[:3, 3]) * scale
-            faces = triangles[:, ::-1] if np.linalg.det(matrix[:3, :3]) < 0 else triangles
+            appearance = textures.appearance(placed_obj)
+            faces = triangles
+            if np.linalg.det(matrix[:3, :3]) < 0:
+                faces, appearance = faces[:, ::-1], appearance and appearance.reversed_corners()
             verts, faces, _ = compact(placed, faces)
-            yield Body(f"{label}/{name}" if name != label else label, verts, faces)
+            yield Body(f"{label}/{name}" if name != label else label, verts, faces, appearance=appearance)
     for kind, count in skipped.items():
         reader.model.notes.append(
             f"{count} {kind} object instance(s) are print supports, not part geometry; left out"
@@ -881,14 +937,14 @@ def _instances(
     reader: _ModelReader,
     depth: int,
     stack: tuple[tuple[str, int], ...],
-) -> Iterator[tuple[str, str, npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+) -> Iterator[tuple[_Object, npt.NDArray[np.float64]]]:
     key = (obj.part.lower(), obj.id)
     if key in stack:
         raise _invalid("4.2 components", f"object {obj.id} contains itself through its components")
     if depth > reader.limits.max_xml_depth:
         raise _invalid("4.2 components", f"components nest deeper than {reader.limits.max_xml_depth} levels")
     if obj.vertices is not None and obj.triangles is not None:
-        yield obj.name, obj.type, obj.vertices, obj.triangles, matrix
+        yield obj, matrix
         return
     for part, cid, local in obj.components:
         child = reader.model.objects.get((part.lower(), cid))
@@ -901,11 +957,80 @@ def _instances(
         yield from _instances(child, matrix @ local, reader, depth + 1, (*stack, key))
 
 
+class _Textures:
+    """Appearance of mesh objects from their texture2dgroup properties, images read once."""
+
+    def __init__(self, reader: _ModelReader) -> None:
+        self.reader = reader
+        self.model = reader.model
+        self.images: dict[tuple[str, int], TextureImage | None] = {}
+        self.cache: dict[tuple[str, int], Appearance | None] = {}
+
+    def appearance(self, obj: _Object) -> Appearance | None:
+        key = (obj.part.lower(), obj.id)
+        if key not in self.cache:
+            self.cache[key] = self._appearance(obj)
+        return self.cache[key]
+
+    def _appearance(self, obj: _Object) -> Appearance | None:
+        part = obj.part.lower()
+        m = 0 if obj.triangles is None else len(obj.triangles)
+        props = obj.properties
+        if props is None:
+            if obj.pid is None or (part, obj.pid) not in self.model.uv_groups:
+                return None
+            props = np.full((m, 4), -1, np.int64)
+        # A triangle without pid takes the object's; without p1 it takes the object's pindex
+        # (the core specification's defaults); p2 and p3 default to p1.
+        pid = np.where(props[:, 3] >= 0, props[:, 3], -1 if obj.pid is None else obj.pid)
+        default_index = obj.pindex if obj.pindex is not None else 0
+        p1 = np.where(props[:, 0] >= 0, props[:, 0], default_index)
+        corner = np.stack(
+            [p1, np.where(props[:, 1] >= 0, props[:, 1], p1), np.where(props[:, 2] >= 0, props[:, 2], p1)],
+            axis=1,
+        )
+        uvs = np.full((m, 3, 2), np.nan)
+        texture = np.full(m, -1, np.int64)
+        images: list[TextureImage] = []
+        for group_id in np.unique(pid[pid >= 0]).tolist():
+            group = self.model.uv_groups.get((part, group_id))
+            if group is None:
+                continue  # colours or base materials: not a texture
+            image = self._image(part, group.texture)
+            rows = pid == group_id
+            uvs[rows] = group.coords[corner[rows]]
+            if image is not None:
+                if image not in images:
+                    images.append(image)
+                texture[rows] = images.index(image)
+        if not np.isfinite(uvs).any():
+            return None
+        return Appearance(uvs, texture, tuple(images))
+
+    def _image(self, part: str, texture_id: int) -> TextureImage | None:
+        key = (part, texture_id)
+        if key not in self.images:
+            path, declared = self.model.texture_paths[key]
+            data = self.reader.package.archive.read(path)
+            kind = image_media_type(data)
+            if kind is None:
+                self.model.notes.append(f"texture {path} is not a PNG or JPEG image; left out")
+                self.images[key] = None
+            else:
+                if kind != declared:
+                    self.model.notes.append(f"texture {path} is declared {declared} but is {kind}")
+                self.images[key] = TextureImage(posixpath.basename(path), kind, data)
+        return self.images[key]
+
+
+REL_TEXTURE = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dtexture"
 _CONTENT_TYPES_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     f'<Types xmlns="{CONTENT_TYPES}">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>'
+    '<Default Extension="png" ContentType="image/png"/>'
+    '<Default Extension="jpg" ContentType="image/jpeg"/>'
     "</Types>"
 )
 _RELS_XML = (
@@ -913,46 +1038,114 @@ _RELS_XML = (
     f'<Relationships xmlns="{RELS}">'
     f'<Relationship Target="/3D/3dmodel.model" Id="rel0" Type="{REL_MODEL}"/></Relationships>'
 )
+#: Colour of triangles of a textured object that have no texture coordinates.
+_UNTEXTURED_RGB = "#CCCCCC"
 
 
 def write_3mf(part: Part, *, unit: str = "millimeter") -> bytes:
-    """Write a core-specification 3MF: one mesh object and one build item per body.
+    """Write a 3MF: one mesh object and one build item per body, textures as the materials extension's.
 
     Parameters
     ----------
     part : Part
-        Bodies in mm.
+        Bodies in mm. Texture images go to ``/3D/Texture/`` with a ``texture2dgroup`` per body
+        and image; a textured object's other triangles get a grey base material.
     unit : str
         The model unit to write; coordinates are divided by its size in mm, so that a reader
         applying the unit recovers millimetres.
 
     """
     scale = 1.0 / MM_PER_UNIT[unit]
+    images: list[TextureImage] = []
+    for body in part.bodies:
+        for image in body.appearance.textures if body.has_uvs and body.appearance else ():
+            if image not in images:
+                images.append(image)
+    paths = [f"/3D/Texture/texture{k}{TEXTURE_MEDIA_TYPES[i.media_type]}" for k, i in enumerate(images)]
     out = io.StringIO()
     out.write(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<model unit="{unit}" xml:lang="en-US" xmlns="{CORE}">\n'
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<model unit="{unit}" xml:lang="en-US" xmlns="{CORE}"'
+        f' xmlns:m="{MATERIAL}">\n'
     )
     out.write('<metadata name="Application">makeready</metadata>\n')
     if part.name:
         out.write(f'<metadata name="Title">{_escape(part.name)}</metadata>\n')
     out.write("<resources>\n")
-    for index, body in enumerate(part.bodies, start=1):
-        out.write(f'<object id="{index}" type="model" name="{_escape(body.name)}"><mesh><vertices>\n')
+    for k, (image, path) in enumerate(zip(images, paths, strict=True), start=1):
+        out.write(f'<m:texture2d id="{k}" path="{path}" contenttype="{image.media_type}"/>\n')
+    next_id = len(images) + 1
+    grey = None
+    if images:
+        grey, next_id = next_id, next_id + 1
+        out.write(f'<basematerials id="{grey}"><base name="untextured" displaycolor="{_UNTEXTURED_RGB}"/>')
+        out.write("</basematerials>\n")
+    objects = []
+    for body in part.bodies:
+        properties, next_id = _write_texture_groups(out, body, images, next_id)
+        default = f' pid="{grey}" pindex="0"' if properties is not None else ""
+        out.write(
+            f'<object id="{next_id}" type="model" name="{_escape(body.name)}"{default}><mesh><vertices>\n'
+        )
+        objects.append(next_id)
+        next_id += 1
         out.writelines(
             '<vertex x="%.17g" y="%.17g" z="%.17g"/>\n' % tuple(v) for v in (body.vertices * scale).tolist()
         )
         out.write("</vertices><triangles>\n")
-        out.writelines('<triangle v1="%d" v2="%d" v3="%d"/>\n' % tuple(f) for f in body.faces.tolist())
+        if properties is None:
+            out.writelines('<triangle v1="%d" v2="%d" v3="%d"/>\n' % tuple(f) for f in body.faces.tolist())
+        else:
+            for f, p in zip(body.faces.tolist(), properties.tolist(), strict=True):
+                if p[0] < 0:
+                    out.write('<triangle v1="%d" v2="%d" v3="%d"/>\n' % tuple(f))
+                else:
+                    out.write(
+                        '<triangle v1="%d" v2="%d" v3="%d" pid="%d" p1="%d" p2="%d" p3="%d"/>\n' % (*f, *p)
+                    )
         out.write("</triangles></mesh></object>\n")
     out.write("</resources>\n<build>\n")
-    out.writelines(f'<item objectid="{i}"/>\n' for i in range(1, len(part.bodies) + 1))
+    out.writelines(f'<item objectid="{i}"/>\n' for i in objects)
     out.write("</build>\n</model>\n")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES_XML)
         archive.writestr("_rels/.rels", _RELS_XML)
         archive.writestr("3D/3dmodel.model", out.getvalue())
+        if images:
+            rels = "".join(
+                f'<Relationship Target="{path}" Id="tex{k}" Type="{REL_TEXTURE}"/>'
+                for k, path in enumerate(paths)
+            )
+            header = '<?xml version="1.0" encoding="UTF-8"?>\n'
+            archive.writestr(
+                "3D/_rels/3dmodel.model.rels", f'{header}<Relationships xmlns="{RELS}">{rels}</Relationships>'
+            )
+            for image, path in zip(images, paths, strict=True):
+                archive.writestr(path.lstrip("/"), image.data, compress_type=zipfile.ZIP_STORED)
     return buffer.getvalue()
+
+
+def _write_texture_groups(
+    out: io.StringIO, body: Body, images: list[TextureImage], next_id: int
+) -> tuple[npt.NDArray[np.int64] | None, int]:
+    """Write a body's texture2dgroups; its triangles' (pid, p1, p2, p3) (-1: none) and the next id."""
+    appearance = body.appearance
+    if appearance is None or not body.has_uvs:
+        return None, next_id
+    properties = np.full((len(body.faces), 4), -1, np.int64)
+    usable = np.isfinite(appearance.uvs).all(axis=(1, 2)) & (appearance.texture >= 0)
+    for k, image in enumerate(appearance.textures):
+        rows = np.flatnonzero(usable & (appearance.texture == k))
+        if len(rows) == 0:
+            continue
+        coords, corner = np.unique(appearance.uvs[rows].reshape(-1, 2), axis=0, return_inverse=True)
+        out.write(f'<m:texture2dgroup id="{next_id}" texid="{images.index(image) + 1}">\n')
+        out.writelines('<m:tex2coord u="%.17g" v="%.17g"/>\n' % tuple(uv) for uv in coords.tolist())
+        out.write("</m:texture2dgroup>\n")
+        properties[rows, 0] = next_id
+        properties[rows, 1:] = corner.reshape(-1, 3)
+        next_id += 1
+    return properties, next_id
 
 
 def _escape(text: str) -> str:

@@ -85,7 +85,7 @@ class RenameRequest(MeshRequest):
 class ExportRequest(MeshRequest):
     """``POST meshes/export``."""
 
-    file_type: Literal["obj", "stl_ascii", "stl_binary"]
+    file_type: Literal["obj", "stl_ascii", "stl_binary", "3mf"]
 
 
 def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
