@@ -1,8 +1,8 @@
-"""Talk to the REST service as seed 000's and seed 003's clients do.
+"""Talk to the REST service as 3D Spark API's and 3D Print API's clients do.
 
 Starts ``makeready serve`` on a free port with a throw-away data directory and a user made at
 first start (or uses the server at MAKEREADY_URL with MAKEREADY_USER / MAKEREADY_PASSWORD),
-then: token -> csrftoken -> upload -> poll -> simplified result, and a seed 003 mesh analysis.
+then: token -> csrftoken -> upload -> poll -> simplified result, and a 3D Print API mesh analysis.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def main() -> None:
             )
             simple = client.get(f"/api/v1/analysisResult/simplified/{part_id}/", headers=headers).json()
             print(f"simplified: fits_mac={simple['fits_mac']} thickness={simple['thickness']}")
-            # Seed 003: upload a file, import it as a mesh, analyse it (tasks).
+            # 3D Print API: upload a file, import it as a mesh, analyse it (tasks).
             file_id = client.post(
                 "/api/v1/files/upload", headers=headers, files={"file": SAMPLE.open("rb")}
             ).json()["file_id"]

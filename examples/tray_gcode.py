@@ -1,4 +1,4 @@
-"""Prepare a tray on a server (seed 003 flow) and download its G-code with the SDK.
+"""Prepare a tray on a server (3D Print API flow) and download its G-code with the SDK.
 
 Two parts are imported as meshes, laid on a Prusa MK4 tray, prepared (repaired, oriented,
 positioned, supported) and sliced; the G-code is downloaded next to this script's output

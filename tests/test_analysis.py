@@ -147,7 +147,7 @@ def test_self_intersections_two_overlapping_cubes_in_one_body():
     assert analyze(part(*uv_sphere())).counts["self_intersections"] == 0
 
 
-def test_problems_json_seed_shape_and_caps():
+def test_problems_json_api_shape_and_caps():
     v, f = cube()
     f = f.copy()
     f[4] = f[4][::-1]
@@ -165,7 +165,7 @@ def test_problems_json_seed_shape_and_caps():
     assert set(dup["triangles"][0]) == {"v0", "v1", "v2"}
 
 
-def test_mesh_checks_seed_shape():
+def test_mesh_checks_api_shape():
     r = analyze(part(*cube()))
     checks = mesh_checks_json(r)
     assert set(checks) == {"actions_performed_on_initial_mesh", "analysis_mesh", "upload_file"}

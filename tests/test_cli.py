@@ -74,7 +74,7 @@ def test_analyze_table_and_json():
     result = runner.invoke(app, ["analyze", str(DATA / "unit_cube.STL"), "--json"])
     data = json.loads(result.output)
     assert data["watertight"]
-    assert data["metrics"]["part_vol"] == pytest.approx(0.001)  # seed 000 unit: cm³
+    assert data["metrics"]["part_vol"] == pytest.approx(0.001)  # 3D Spark API unit: cm³
     assert data["metrics"]["volume_mm3"] == pytest.approx(1.0)
     assert data["mesh_checks"]["upload_file"]["Watertight"]["check_passed"] is True
 
@@ -120,7 +120,7 @@ def test_thickness_table_and_design_rules(tmp_path):
     assert "fails: size_min_chk, t_min_chk" in result.output  # 0.8 mm is also below the 2 mm minimum size
 
 
-def test_thickness_json_with_seed_feasibility(tmp_path):
+def test_thickness_json_with_api_feasibility(tmp_path):
     result = runner.invoke(
         app, ["thickness", str(_plate(tmp_path, 2.0)), "--material", "316L", "--json", "--per-face"]
     )
@@ -176,7 +176,7 @@ def test_supports_writes_closed_meshes(tmp_path):
     result = runner.invoke(app, ["supports", str(path), "--process", "fdm", "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["sup_vol_full"] == pytest.approx(4.0, rel=0.02)  # cm³, as seed 000
+    assert data["sup_vol_full"] == pytest.approx(4.0, rel=0.02)  # cm³, as 3D Spark API
     assert data["output"] == str(out)
     assert analyze(load(out), self_intersections=False).watertight
     oriented = runner.invoke(app, ["supports", str(path), "--orient", "--out", str(tmp_path / "none.stl")])

@@ -46,7 +46,7 @@ def quote(cat: Catalog, process: str, material: str, machine: str, lot: int, f: 
 
 
 def test_phasio_lpbf_bracket_through_catalog_overrides():
-    """Phasio, metal LPBF deep dive (docs.phas.io), cost-models.md 7.2 A — all inputs given, 1 %.
+    """Phasio, metal LPBF deep dive (docs.phas.io), docs/cost-models.md 7.2 A — all inputs given, 1 %.
 
     316L bracket 30 x 30 x 60 mm, V = 10,000 mm³, hull 13,000 mm³; support = 0.40 (hull − V);
     build rate 5,000 mm³/h; machine EUR 130/h; set-up EUR 150 per job; 7.9 g/cm³ at EUR 100/kg on
@@ -78,7 +78,7 @@ def test_phasio_lpbf_bracket_through_catalog_overrides():
 
 
 def test_break_even_closed_form_of_a_published_calculator():
-    """Orion Design's calculator (cost-models.md 8): tool GBP 6,500, AM GBP 18, moulded GBP 0.70.
+    """Orion Design's calculator (docs/cost-models.md 8): tool GBP 6,500, AM GBP 18, moulded GBP 0.70.
 
     Both routes linear, so Q* = 6,500 / (18 − 0.70) = 375.7: the moulded route is cheaper from
     the 376th part. All inputs given: exact.
@@ -135,7 +135,7 @@ def test_baumers_lpbf_specific_cost_band():
 
 
 def test_moulding_against_printing_break_even_follows_the_closed_form():
-    """cost-models.md 8: with both routes linear in the lot, Q* = (tooling − fixed AM) / (c_AM − c_conv).
+    """docs/cost-models.md 8: with both routes linear in the lot, Q* = (tooling − fixed AM) / (c_AM − c_conv).
 
     A one-cavity mould (``max_cavities`` 1 by override) and shared SLS builds are exactly linear,
     so the break-even found by the sweep must equal the closed form of the two quotes.

@@ -1,4 +1,4 @@
-"""Cost models against published worked examples, invariants, and the seed 000 report shape."""
+"""Cost models against published worked examples, invariants, and the 3D Spark API report shape."""
 
 from __future__ import annotations
 
@@ -34,13 +34,13 @@ def features(**changes):
 
 
 def test_phasio_mjf_price_rule():
-    """cost-models.md 7.2 B: 210,000 mm3 shrink-wrap at EUR 0.18/cm3, set-up EUR 80 per job."""
+    """docs/cost-models.md 7.2 B: 210,000 mm3 shrink-wrap at EUR 0.18/cm3, set-up EUR 80 per job."""
     assert pbf_polymer.price_rule(210_000, 0.18, 80.0, 5) == pytest.approx(53.80)
     assert pbf_polymer.price_rule(210_000, 0.18, 80.0, 50) == pytest.approx(35.46)
 
 
 def test_kazmer_moulding_unit_cost():
-    """cost-models.md 7.2 C: (0.152 + 0.082 + 0.347) / 0.98 = $0.593 per laptop bezel."""
+    """docs/cost-models.md 7.2 C: (0.152 + 0.082 + 0.347) / 0.98 = $0.593 per laptop bezel."""
     assert moulding.unit_cost(0.152, 0.082, 0.347, 0.98) == pytest.approx(0.593, abs=5e-4)
     # Cooling time grows with the square of the wall.
     thin = moulding.cooling_time(1.0, 0.1, 260, 80, 150)
@@ -155,8 +155,8 @@ def test_calibration_adjusts_the_owner_machine():
         calibration.record(Feedback("EOS M 290", 0.0, 1.0))
 
 
-def _seed_keys() -> tuple[set[str], set[str]]:
-    """Top-level and chain keys of seed 000's example report (from the seed when present)."""
+def _api_report_keys() -> tuple[set[str], set[str]]:
+    """Top-level and chain keys of 3D Spark API's example report (from its field guide when present)."""
     top = {
         "assets", "basename", "bb_x", "bb_y", "bb_z", "cad_stat", "categories", "cost_saved", "created_date",
         "creator", "current_cost", "current_leadtime", "current_mat", "current_technology", "gap_min", "info",
@@ -178,7 +178,7 @@ def _seed_keys() -> tuple[set[str], set[str]]:
         text = path.read_text()
         body = text[text.index('"analysis_report": {') : text.index("The response contains all info")]
         found = set(re.findall(r'^ {8}"(\w+)":', body, re.M))
-        assert found <= top, found - top  # our list is the seed's
+        assert found <= top, found - top  # our list is the API's
         chains = body[body.index('"process_chains": {') :]
         chain_found = set(re.findall(r'^ {16}"(\w+)":', chains, re.M))
         assert chain_found <= chain, chain_found - chain
@@ -192,8 +192,8 @@ def idler_report():
     )
 
 
-def test_report_has_every_seed_key(idler_report):
-    top, chain_keys = _seed_keys()
+def test_report_has_every_api_key(idler_report):
+    top, chain_keys = _api_report_keys()
     report = idler_report.report
     assert top <= set(report)
     for chain in report["process_chains"].values():

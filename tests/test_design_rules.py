@@ -133,10 +133,10 @@ def test_check_design_with_catalog_machine(plate_with_gap):
     assert "fits_mac" in check_design(shape, report, pa12, small).failures
 
 
-def test_feasibility_json_has_the_seed_shape(plate_with_gap):
+def test_feasibility_json_has_the_api_shape(plate_with_gap):
     shape, report = plate_with_gap
     block = feasibility_json(check_design(shape, report, material("316L"), machine("EOS M 290")))
-    seed = (ROOT.parent / "shared" / "seeds").glob("000*.txt")
+    guides = (ROOT.parent / "shared" / "seeds").glob("000*.txt")
     expected = {
         "gap_size": {"gap_lim_min", "gap_min", "gap_min_chk"},
         "size": {
@@ -150,7 +150,7 @@ def test_feasibility_json_has_the_seed_shape(plate_with_gap):
         },
         "thickness": {"t_lim_min", "t_max", "t_max_chk", "t_min", "t_min_chk"},
     }
-    for path in seed:  # the seed's own sample, when the shared folder is beside the checkout
+    for path in guides:  # the API's own sample, when the shared folder is beside the checkout
         text = path.read_text()
         start = text.index('"feasibility": {')
         blob = text[

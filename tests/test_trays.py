@@ -1,4 +1,4 @@
-"""Trays (seed 003): definitions, compatibility, every state, layout on the plate, printables."""
+"""Trays (3D Print API): definitions, compatibility, every state, layout on the plate, printables."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ them; units converted to mm) and write one with :func:`save`.
 Check it with :func:`analyze` and fix it with :func:`repair`. Measure wall thickness and gaps
 with :func:`measure` and check them against a material with :func:`check_design`. Choose a
 build orientation with :func:`orient`; estimate supports with :func:`plan_supports` and build
-them with :func:`support_geometry`. Cost every process chain and get seed 000's report with
+them with :func:`support_geometry`. Cost every process chain and get 3D Spark API's report with
 :func:`run_analysis`.
 """
 

@@ -1,6 +1,6 @@
 """Processes, machines, materials and costing configuration shipped with makeready, as typed records.
 
-The data live in ``data/catalog/*.json`` with seed 000 field names (``mat_name``,
+The data live in ``data/catalog/*.json`` with 3D Spark API field names (``mat_name``,
 ``prc_acronym``, ``properties_am.t_lim_min``, ``bld_size_x``, ``mac_prc_t_plyr`` …); every
 value carries its source there, estimates marked ``[E]``. :class:`Catalog` holds one set of
 records; :meth:`Catalog.for_owner` applies overrides in 3D Spark's ``restriction`` order —
@@ -84,7 +84,7 @@ class Material:
 
 @dataclass(frozen=True, slots=True)
 class Machine:
-    """A machine: identity, build space and hourly-rate components (seed 000 names).
+    """A machine: identity, build space and hourly-rate components (3D Spark API names).
 
     Units: mm, EUR, years, hours, kW; ``mac_prc_t_plyr`` is the non-productive time per layer
     in seconds; ``mac_cost_ph`` (EUR/h) replaces the computed hourly rate when set;

@@ -125,7 +125,7 @@ def _drawable(
 
 
 def mesh_display(part: Part, *, max_faces: int = DEFAULT_MAX_FACES) -> DisplayMesh:
-    """A part's geometry to draw, without analysis (seed 003 meshes, support structures).
+    """A part's geometry to draw, without analysis (3D Print API meshes, support structures).
 
     Parameters
     ----------

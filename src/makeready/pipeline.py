@@ -1,4 +1,4 @@
-"""``run_analysis``: a part in, seed 000's ``analysis_report`` out.
+"""``run_analysis``: a part in, 3D Spark API's ``analysis_report`` out.
 
 Stages (one progress callback reports each): mesh checks → wall thickness → for every process
 chain of the material's group (the requested one first): build orientation and supports (AM),
@@ -91,7 +91,7 @@ class ChainResult:
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
-    """Everything ``run_analysis`` found; ``report`` is seed 000's ``analysis_report``."""
+    """Everything ``run_analysis`` found; ``report`` is 3D Spark API's ``analysis_report``."""
 
     report: dict[str, Any]
     chains: tuple[ChainResult, ...]
@@ -180,7 +180,7 @@ def run_analysis(
     report_progress = progress or (lambda _stage, _fraction: None)
     upload = analyze(part, self_intersections=False)
     analysis, repair_report = upload, None
-    if not upload.is_clean:  # cost the repaired mesh, as the seed's "analysis_mesh" block says
+    if not upload.is_clean:  # cost the repaired mesh, as the API's "analysis_mesh" block says
         part, repair_report = repair(part, self_intersections=False)
         analysis = repair_report.after
     report_progress("mesh checks", 0.15)
@@ -443,11 +443,11 @@ def _fitting_orientation(
 
 
 def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> dict[str, float]:
-    """Scores 0-100 (makeready's definitions; the seed gives none).
+    """Scores 0-100 (makeready's definitions; the API gives none).
 
     technical: share of the design checks that pass (a chain that does not fit scores 0);
     economic: baseline cost / chain cost, capped at 100; leadtime: baseline lead time / chain
-    lead time, capped; overall: their mean (the seed sample's overall is the mean of its three).
+    lead time, capped; overall: their mean (the API sample's overall is the mean of its three).
     """
     f = result.feasibility
     checks = [
@@ -736,7 +736,7 @@ SIMPLIFIED_KEYS = (
 
 
 def simplified(report: dict[str, Any]) -> dict[str, Any]:
-    """Seed 000's simplified result: exactly its keys, from the primary chain."""
+    """3D Spark API's simplified result: exactly its keys, from the primary chain."""
     chain = report["process_chains"][report["primary_process_chain_id"]]
     feas = chain["feasibility"]
     return {

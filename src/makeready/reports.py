@@ -2,7 +2,7 @@
 
 The batch reports read the combined result of :func:`makeready.screening.combine` (the same
 dict the service's batch endpoint answers with), so a report looks the same whether the parts
-were screened locally or by a server. :func:`part_xlsx` reads one seed 000 ``analysis_report``.
+were screened locally or by a server. :func:`part_xlsx` reads one 3D Spark API ``analysis_report``.
 Money in EUR, lead time in days, CO2 in kg CO2e per part.
 """
 
@@ -325,7 +325,7 @@ def part_xlsx(report: dict[str, Any]) -> bytes:
     Parameters
     ----------
     report : dict
-        Seed 000's ``analysis_report`` (mm, mm³, EUR, days, kg CO2e).
+        3D Spark API's ``analysis_report`` (mm, mm³, EUR, days, kg CO2e).
 
     """
     name = str(report.get("name") or report.get("basename") or "part")

@@ -1,9 +1,9 @@
-"""Seed 003 print definitions and trays: meshes placed on a printer's plate, ready to print.
+"""3D Print API print definitions and trays: meshes placed on a printer's plate, ready to print.
 
-Print definitions (``data/catalog/print_definitions.json``) follow seed 003's shapes (cm, rad,
+Print definitions (``data/catalog/print_definitions.json``) follow 3D Print API's shapes (cm, rad,
 UUIDs): printer types point at the costing catalog's machines and print materials at its
 materials, so there is one catalog. A :class:`Tray` is immutable; :func:`prepare` returns a new
-tray after the four steps of seed 003 — repaired → oriented → positioned → supported — honouring
+tray after the four steps of 3D Print API — repaired → oriented → positioned → supported — honouring
 each mesh's ``mesh_attrs`` (``reposition``, ``reorient``, ``support``, all true by default).
 :func:`generate_printable` then slices the tray into the printer's file.
 """
@@ -65,7 +65,7 @@ _SPACING_MM = {"FDM": 5.0, "DLP": 3.0, "SLA": 3.0, "SLM": 5.0, "MJF": 3.0}
 
 @dataclass(frozen=True, slots=True)
 class PrinterType:
-    """A printer type (seed 003 fields in ``record``) and the catalog machine it is."""
+    """A printer type (3D Print API fields in ``record``) and the catalog machine it is."""
 
     id: str
     name: str
@@ -81,7 +81,7 @@ class PrinterType:
 
 @dataclass(frozen=True, slots=True)
 class PrintRecord:
-    """A print profile or print material (seed 003 fields in ``record``)."""
+    """A print profile or print material (3D Print API fields in ``record``)."""
 
     id: str
     name: str
@@ -165,7 +165,7 @@ def _default_definitions() -> PrintDefinitions:
 
 @dataclass(frozen=True, slots=True)
 class MeshAttrs:
-    """What :func:`prepare` may do to a mesh (seed 003 ``mesh_attrs``)."""
+    """What :func:`prepare` may do to a mesh (3D Print API ``mesh_attrs``)."""
 
     reposition: bool = True
     reorient: bool = True
@@ -188,7 +188,7 @@ class TrayMesh:
 
 @dataclass(frozen=True, slots=True)
 class Tray:
-    """An immutable tray (seed 003); ``history`` lists the states it went through."""
+    """An immutable tray (3D Print API); ``history`` lists the states it went through."""
 
     id: str
     printer_type: PrinterType
@@ -203,7 +203,7 @@ class Tray:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The seed 003 tray object (lengths in cm; ``transform`` rows in cm)."""
+        """The 3D Print API tray object (lengths in cm; ``transform`` rows in cm)."""
         meshes = []
         for mesh in self.meshes:
             lo, hi = mesh.placed().bounds
@@ -248,13 +248,13 @@ def create_tray(
     mesh_attrs: Mapping[str, MeshAttrs] | None = None,
     definitions: PrintDefinitions | None = None,
 ) -> Tray:
-    """A tray in state ``created`` (seed 003 ``POST /trays``).
+    """A tray in state ``created`` (3D Print API ``POST /trays``).
 
     Raises
     ------
     MakereadyError
         ``catalog.not_found`` for unknown names; ``tray.incompatible`` when the profile or the
-        material does not list the printer type (seed 003 error 100907).
+        material does not list the printer type (3D Print API error 100907).
 
     """
     defs = definitions or PrintDefinitions.default()
@@ -494,7 +494,7 @@ def position(tray: Tray) -> Tray:
 
 
 def export_supports(tray: Tray) -> dict[str, Part]:
-    """Support structures per mesh id, in tray coordinates (seed 003 ``export-support``)."""
+    """Support structures per mesh id, in tray coordinates (3D Print API ``export-support``)."""
     return dict(tray.supports)
 
 
@@ -504,7 +504,7 @@ def generate_printable(tray: Tray) -> tuple[bytes, str, dict[str, Any]]:
     Raises
     ------
     MakereadyError
-        ``tray.not_ready`` before :func:`prepare` (seed 003 error 101207).
+        ``tray.not_ready`` before :func:`prepare` (3D Print API error 101207).
 
     """
     if not tray.ready:

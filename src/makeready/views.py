@@ -1,15 +1,15 @@
-"""The analysis and repair results in the JSON shapes of the two seed APIs, plus a full report.
+"""The analysis and repair results in the JSON shapes of the two external APIs, plus a full report.
 
-* :func:`problems_json` — seed 003's ``problems`` list (print preparation): per problem type
+* :func:`problems_json` — 3D Print API's ``problems`` list (print preparation): per problem type
   the located triangles ``{"v0", "v1", "v2"}``, vertices ``[x, y, z]``, edges ``{"v0", "v1"}``
   or boundaries (lists of positions), capped at 200 entries (600 vertices), with the total
   ``count`` beside them.
-* :func:`mesh_checks_json` — seed 000's ``mesh_checks`` block (manufacturing analysis).
+* :func:`mesh_checks_json` — 3D Spark API's ``mesh_checks`` block (manufacturing analysis).
 * :func:`analysis_json` and :func:`repair_json` — everything, for ``--json`` and the API.
-* :func:`feasibility_json` — seed 000's ``feasibility`` block (``gap_size``, ``size``,
+* :func:`feasibility_json` — 3D Spark API's ``feasibility`` block (``gap_size``, ``size``,
   ``thickness``) and :func:`thickness_json` — the thickness report with located regions.
 
-Positions are in the part's coordinates, mm (seed 003 clients that want cm divide by 10).
+Positions are in the part's coordinates, mm (3D Print API clients that want cm divide by 10).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ _ACTIONS = {
     "Valid Volume": "Repair the mesh, or check that the part is a closed solid.",
     "Unambiguous Mesh": "Export one mesh per solid, without copies of the same geometry.",
 }
-#: The seed's three repair actions, always present, then any other action that ran.
-_SEED_ACTIONS = ("winding", "inversion", "decimate")
+#: The API's three repair actions, always present, then any other action that ran.
+_WIRE_ACTIONS = ("winding", "inversion", "decimate")
 
 
 def _xyz(point: np.ndarray) -> list[float]:
@@ -101,7 +101,7 @@ def _problem_locations(problem: Problem, body_vertices: np.ndarray, faces: np.nd
 
 
 def problems_json(report: AnalysisReport, *, include_self_intersections: bool = True) -> list[dict[str, Any]]:
-    """Seed 003 ``problems``: one entry per problem type present, over all bodies.
+    """3D Print API ``problems``: one entry per problem type present, over all bodies.
 
     Locations of all bodies are pooled in body order, then capped.
     """
@@ -164,7 +164,7 @@ def unambiguous(report: AnalysisReport) -> bool:
 def mesh_checks_json(
     upload: AnalysisReport, repaired: AnalysisReport | None = None, repair: RepairReport | None = None
 ) -> dict[str, Any]:
-    """Seed 000 ``mesh_checks``: checks of the uploaded file, of the analysis mesh, and repair actions.
+    """3D Spark API ``mesh_checks``: checks of the uploaded file, of the analysis mesh, and repair actions.
 
     Parameters
     ----------
@@ -180,7 +180,7 @@ def mesh_checks_json(
     analysis_mesh = repaired if repaired is not None else upload
     actions: dict[str, Any] = {}
     counts = {a.action: a for a in repair.actions} if repair else {}
-    names = list(_SEED_ACTIONS) + [a for a in counts if a not in _SEED_ACTIONS]
+    names = list(_WIRE_ACTIONS) + [a for a in counts if a not in _WIRE_ACTIONS]
     for action in names:
         done = counts.get(action)
         performed = done is not None and done.count > 0
@@ -201,9 +201,9 @@ def mesh_checks_json(
 
 
 def metrics_json(metrics: Metrics) -> dict[str, Any]:
-    """Metrics with the seed 000 field names where they exist.
+    """Metrics with the 3D Spark API field names where they exist.
 
-    Seed 000 gives lengths in mm but ``part_vol`` in cm³ and ``part_srf_area`` in cm² (its
+    3D Spark API gives lengths in mm but ``part_vol`` in cm³ and ``part_srf_area`` in cm² (its
     sample part: an 86 × 110 × 91 mm box, part_vol 245, part_mass 1949 g of 316L); the same
     values in mm³ / mm² are in ``volume_mm3`` / ``area_mm2``.
     """
@@ -273,7 +273,7 @@ def _body_json(body: BodyAnalysis) -> dict[str, Any]:
 
 
 def analysis_json(report: AnalysisReport) -> dict[str, Any]:
-    """The whole analysis: totals, per-body details, seed 003 problems and seed 000 checks."""
+    """The whole analysis: totals, per-body details, 3D Print API problems and 3D Spark API checks."""
     return {
         "name": report.part.name,
         "triangles": report.part.triangle_count,
@@ -291,7 +291,7 @@ def analysis_json(report: AnalysisReport) -> dict[str, Any]:
 
 
 def repair_json(report: RepairReport) -> dict[str, Any]:
-    """The repair: actions with counts, volumes before/after, what is left, and seed checks."""
+    """The repair: actions with counts, volumes before/after, what is left, and the API's checks."""
     return {
         "succeeded": report.succeeded,
         "bodies_kept": report.bodies_kept,
@@ -310,7 +310,7 @@ def repair_json(report: RepairReport) -> dict[str, Any]:
 
 
 def feasibility_json(feasibility: Feasibility) -> dict[str, Any]:
-    """Seed 000's ``feasibility`` block, field for field (mm; a check that cannot be made is null)."""
+    """3D Spark API's ``feasibility`` block, field for field (mm; a check that cannot be made is null)."""
     gap, size, thick = feasibility.gap_size, feasibility.size, feasibility.thickness
     return {
         "gap_size": {"gap_lim_min": gap.gap_lim_min, "gap_min": gap.gap_min, "gap_min_chk": gap.gap_min_chk},
@@ -384,9 +384,9 @@ def thickness_json(report: ThicknessReport, *, per_face: bool = False) -> dict[s
 
 
 def support_plan_json(plan: SupportPlan) -> dict[str, Any]:
-    """Seed 000's support and build figures for one orientation.
+    """3D Spark API's support and build figures for one orientation.
 
-    Seed units: lengths mm, ``sup_vol_*`` cm³, ``sup_srf_area`` cm², ``sup_mass`` g (its sample:
+    Wire units: lengths mm, ``sup_vol_*`` cm³, ``sup_srf_area`` cm², ``sup_mass`` g (its sample:
     sup_vol_real 3.03 × 7.98 g/cm³ = sup_mass 24.1 g); ``*_mm3`` / ``*_mm2`` repeat them in mm.
     """
     return {
@@ -407,9 +407,9 @@ def support_plan_json(plan: SupportPlan) -> dict[str, Any]:
 
 
 def orientation_json(orientation: Orientation) -> dict[str, Any]:
-    """One orientation: seed 000's ``rot_cost_euler`` (extrinsic x, y, z, degrees) and plan figures.
+    """One orientation: 3D Spark API's ``rot_cost_euler`` (extrinsic x, y, z, degrees) and plan figures.
 
-    ``rot_x_cost`` … are the same angles in [0, 360); the seed does not define them further.
+    ``rot_x_cost`` … are the same angles in [0, 360); the API does not define them further.
     """
     x, y, z = (float(a) for a in orientation.euler_xyz)
     return {
@@ -429,7 +429,7 @@ def _record_json(record: Any) -> dict[str, Any]:
 
 
 def machine_json(machine: Machine) -> dict[str, Any]:
-    """Seed 000's machine record (``GET /api/v1/machine/<mac_id>/``) with every model field."""
+    """3D Spark API's machine record (``GET /api/v1/machine/<mac_id>/``) with every model field."""
     return {
         "mac_id": record_id("machine", machine.mac_name),
         "owner_username": None,
@@ -439,7 +439,7 @@ def machine_json(machine: Machine) -> dict[str, Any]:
 
 
 def material_json(material: Material) -> dict[str, Any]:
-    """Seed 000's material record (``GET /api/v1/material/<mat_id>/``)."""
+    """3D Spark API's material record (``GET /api/v1/material/<mat_id>/``)."""
     body = _record_json(material)
     return {
         "mat_id": record_id("material", material.mat_name),
@@ -451,7 +451,7 @@ def material_json(material: Material) -> dict[str, Any]:
 
 
 def costing_config_json(config: CostingConfig) -> dict[str, Any]:
-    """Seed 000's costing configuration (``GET /api/v1/default-costing-config/``)."""
+    """3D Spark API's costing configuration (``GET /api/v1/default-costing-config/``)."""
     return {"costing_config_id": record_id("costing_config"), **_record_json(config)}
 
 

@@ -2,12 +2,12 @@
 
 The service names these as its ``response_model`` (so ``/openapi.json`` documents every
 answer) and the SDK (:mod:`makeready.client`) parses answers into them, so a script gets
-typed objects whose field names are exactly the seeds' JSON keys. Every model keeps fields it
+typed objects whose field names are exactly the APIs' JSON keys. Every model keeps fields it
 does not declare (``extra="allow"``): a newer server never breaks an older client, and the
 long tail of report keys stays reachable as attributes or through ``model_dump()``.
 
-Units follow the seeds: seed 000 reports lengths in mm, volumes in cm³, areas in cm², costs
-in EUR, times as ``"hh:mm"`` strings or hours, lead times in days, CO2 in kg CO2e; seed 003
+Units follow the APIs': 3D Spark API reports lengths in mm, volumes in cm³, areas in cm², costs
+in EUR, times as ``"hh:mm"`` strings or hours, lead times in days, CO2 in kg CO2e; 3D Print API
 uses cm for every length and location.
 """
 
@@ -76,7 +76,7 @@ class Token(Wire):
 
 
 class Problem(Wire):
-    """An error answer (RFC 9457 problem details plus seed 003's ``code``/``error_id``/``message``)."""
+    """An error answer (RFC 9457 problem details plus 3D Print API's ``code``/``error_id``/``message``)."""
 
     type: str = "about:blank"
     title: str = ""
@@ -88,7 +88,7 @@ class Problem(Wire):
     message: str | None = None
 
 
-# --- seed 000: parts and analysis ----------------------------------------------------------------
+# --- 3D Spark API: parts and analysis ----------------------------------------------------------------
 
 
 class PartUpload(Wire):
@@ -128,7 +128,7 @@ class ChainCost(Wire):
 
 
 class ProcessChain(Wire):
-    """One candidate process chain of an analysis report (seed 000 keys; the rest kept as extras).
+    """One candidate process chain of an analysis report (3D Spark API keys; the rest kept as extras).
 
     Lengths mm, ``bld_h`` build height mm, ``n_lyr`` layers, ``sup_vol_*`` cm³, ``part_mass``
     and ``sup_mass`` g, ``leadtime`` days; ``mac_t``/``labor`` hold ``"hh:mm"`` per part, lot
@@ -175,7 +175,7 @@ class ProcessChain(Wire):
 
 
 class AnalysisReport(Wire):
-    """Seed 000's ``analysis_report``: geometry (mm, cm³, cm²), mesh checks and every chain."""
+    """3D Spark API's ``analysis_report``: geometry (mm, cm³, cm²), mesh checks and every chain."""
 
     part_id: str
     name: str
@@ -233,7 +233,7 @@ class AnalysisResult(Wire):
 
 
 class Simplified(Wire):
-    """``GET /api/v1/analysisResult/simplified/{part_id}/``: seed 000's eleven keys once done.
+    """``GET /api/v1/analysisResult/simplified/{part_id}/``: 3D Spark API's eleven keys once done.
 
     ``bb_*`` mm, ``part_vol`` cm³, ``part_srf_area`` cm², ``cost_pp`` and
     ``market_price_pp`` EUR; the check keys are true when the primary chain passes them.
@@ -336,7 +336,7 @@ class BatchSummary(Wire):
     created_at: str
 
 
-# --- seed 003: files, meshes, trays, tasks -------------------------------------------------------
+# --- 3D Print API: files, meshes, trays, tasks -------------------------------------------------------
 
 
 class FileInfo(Wire):
@@ -356,7 +356,7 @@ class FileUpload(Wire):
 
 
 class BoundingBox(Wire):
-    """Axis-aligned box, cm (seed 003)."""
+    """Axis-aligned box, cm (3D Print API)."""
 
     min: list[float]
     max: list[float]
@@ -379,7 +379,7 @@ class MeshProblem(Wire):
 
 
 class Mesh(Wire):
-    """Seed 003's immutable mesh; ``transform`` is a 4 x 4 row-major matrix (cm)."""
+    """3D Print API's immutable mesh; ``transform`` is a 4 x 4 row-major matrix (cm)."""
 
     id: str
     name: str
@@ -392,7 +392,7 @@ class Mesh(Wire):
 
 
 class Tray(Wire):
-    """Seed 003's tray: meshes placed on a printer's build plate (cm) and its preparation state."""
+    """3D Print API's tray: meshes placed on a printer's build plate (cm) and its preparation state."""
 
     id: str
     printer_type_id: str
@@ -416,7 +416,7 @@ class Printable(Wire):
 
 
 class TaskError(Wire):
-    """Why a task failed (seed 003's ``error_id``, ``code``, ``message``)."""
+    """Why a task failed (3D Print API's ``error_id``, ``code``, ``message``)."""
 
     code: str
     message: str = ""
@@ -424,7 +424,7 @@ class TaskError(Wire):
 
 
 class Task(Wire):
-    """Seed 003's asynchronous task: ``status`` running, done or error, ``progress`` 0..1.
+    """3D Print API's asynchronous task: ``status`` running, done or error, ``progress`` 0..1.
 
     makeready adds ``state`` (queued, running, done, error), ``stage`` and ``attempts``.
     """
@@ -447,7 +447,7 @@ class Task(Wire):
 
 
 class PrintDefinition(Wire):
-    """A printer type, print material or print profile (seed 003's print definitions)."""
+    """A printer type, print material or print profile (3D Print API's print definitions)."""
 
     id: str
     name: str

@@ -185,7 +185,7 @@ def postgres_database(tmp: Path) -> Iterator[str]:
 
 
 class Api:
-    """A signed-in client speaking to a live server the way seed 000's snippet does."""
+    """A signed-in client speaking to a live server the way 3D Spark API's snippet does."""
 
     def __init__(self, url: str, username: str = USER, password: str = PASSWORD) -> None:
         self.url = url

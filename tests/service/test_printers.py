@@ -22,7 +22,7 @@ from makeready import Body, Part, save
 from tests.meshes import box
 from tests.service.live import OTHER, OTHER_PASSWORD, PASSWORD, USER, Api, LiveServer
 from tests.service.octoprint_server import OctoPrintServer
-from tests.service.test_seed003 import FDM, FDM_PROFILE
+from tests.service.test_print_api import FDM, FDM_PROFILE
 
 pytestmark = pytest.mark.printer
 

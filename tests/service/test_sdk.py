@@ -58,7 +58,7 @@ def test_analysis_report_is_typed_and_equals_the_wire_json(client: Client, live:
     assert report.part_vol == pytest.approx(7.9387, rel=1e-4)  # cm³, the cube's volume
     assert seen[-1][0] == 1.0
     assert all(0.0 <= f <= 1.0 for f, _ in seen)
-    # typed result == the raw JSON a seed 000 client reads (nothing lost in the model)
+    # typed result == the raw JSON a 3D Spark API client reads (nothing lost in the model)
     time.sleep(1.6)  # the server's poll interval for this part (a plain client does not retry 429)
     raw = Api(live.url).get(f"/api/v1/analysisResult/{report.part_id}/").json()["analysis_report"]
     assert report.model_dump(mode="json") == raw
@@ -152,7 +152,7 @@ def test_client_credentials_sign_in(live: LiveServer) -> None:
         assert [p.name for p in machine.printer_types()][:1]
 
 
-def test_seed003_tray_to_gcode_and_supports(client: Client, tmp_path: Path) -> None:
+def test_print_api_tray_to_gcode_and_supports(client: Client, tmp_path: Path) -> None:
     seen: list[float] = []
     tray = client.prepared_tray("Prusa MK4", [SAMPLE], progress=lambda f, s: seen.append(f))
     assert isinstance(tray, Tray)

@@ -230,7 +230,7 @@ def test_upload_analyse_look_compare_and_print(page: Any, live: LiveServer) -> N
         page.get_by_role("button", name="Report XLSX").click()
     assert Path(got.value.path()).read_bytes()[:2] == b"PK"
 
-    # Tray: the seed 003 flow on an FDM printer, drawn on the plate; the G-code downloads.
+    # Tray: the 3D Print API flow on an FDM printer, drawn on the plate; the G-code downloads.
     page.get_by_role("tab", name="Tray").click()
     page.get_by_label("Printer", exact=True).select_option(label="Prusa MK4 (FDM)")
     page.get_by_label("Copies", exact=True).fill("2")
@@ -349,7 +349,7 @@ def test_display_documents_of_parts_and_meshes(live: LiveServer) -> None:
     assert book.headers["content-disposition"] == 'attachment; filename="featuretype-analysis.xlsx"'
     sheets = openpyxl.load_workbook(io.BytesIO(book.content))
     assert len(list(sheets["Chains"].iter_rows())) == len(report["process_chains"]) + 1
-    # a seed 003 mesh: its display is in mm, the mesh JSON in cm
+    # a 3D Print API mesh: its display is in mm, the mesh JSON in cm
     file_id = api.get(f"/api/v1/part/{part_id}/").json()["file_id"]
     mesh = api.done(api.post("/api/v1/geom/meshes/import", json={"file_id": file_id, "units": "inch"}))
     shown = unpack_display(api.get(f"/api/v1/geom/meshes/{mesh['id']}/display").content)

@@ -30,7 +30,7 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port (MAKEREADY_PORT).")] = None,
     workers: Annotated[int | None, typer.Option(help="Embedded job threads (MAKEREADY_WORKERS).")] = None,
 ) -> None:
-    """Run the REST service (both seed APIs); jobs run inside it unless MAKEREADY_JOBS=celery."""
+    """Run the REST service (both external APIs); jobs run inside it unless MAKEREADY_JOBS=celery."""
     import uvicorn
 
     from makeready.service import create_app
@@ -144,7 +144,7 @@ def users_create(
 @clients_app.command(name="create")
 @reports_errors
 def clients_create(
-    client_id: Annotated[str, typer.Argument(help="Client id (the seed's BACKEND_ID).")],
+    client_id: Annotated[str, typer.Argument(help="Client id (the API's BACKEND_ID).")],
     scopes: Annotated[str, typer.Option(help="Space-separated: read, write, admin.")] = "read write",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {client_id, client_secret} as JSON.")

@@ -16,7 +16,7 @@ from makeready.cli.console import JSON_HELP, money, out, print_json, reports_err
 
 catalog_app = typer.Typer(
     help="List and show the catalog: machines, materials and processes (costing), printer types, "
-    "print materials and profiles (seed 003 print definitions).",
+    "print materials and profiles (3D Print API print definitions).",
     no_args_is_help=True,
 )
 app.add_typer(catalog_app, name="catalog", rich_help_panel="Reference")
@@ -147,7 +147,7 @@ def processes(as_json: JsonOpt = False) -> None:
 @catalog_app.command("printer-types")
 @reports_errors
 def printer_types(as_json: JsonOpt = False) -> None:
-    """Printer types (seed 003): technology, build volume (mm) and the printable they take."""
+    """Printer types (3D Print API): technology, build volume (mm) and the printable they take."""
     from makeready.trays import PrintDefinitions
 
     defs = PrintDefinitions.default()
@@ -156,7 +156,7 @@ def printer_types(as_json: JsonOpt = False) -> None:
         return
     rows = []
     for p in defs.printer_types.values():
-        bed = p.record["build_volume"]["bed_size"]  # cm in seed 003
+        bed = p.record["build_volume"]["bed_size"]  # cm in 3D Print API
         rows.append((p.name, p.technology, p.machine.mac_name, " × ".join(f"{10 * x:g}" for x in bed),
                      p.record["printable"]["extension"], p.id))  # fmt: skip
     _table(
@@ -167,7 +167,7 @@ def printer_types(as_json: JsonOpt = False) -> None:
 @catalog_app.command("print-materials")
 @reports_errors
 def print_materials(as_json: JsonOpt = False) -> None:
-    """Print materials (seed 003) and the printer types that take them."""
+    """Print materials (3D Print API) and the printer types that take them."""
     from makeready.trays import PrintDefinitions
 
     defs = PrintDefinitions.default()
@@ -191,7 +191,7 @@ def profiles(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print profiles (seed 003): layer height (mm) and the printer types they serve."""
+    """Print profiles (3D Print API): layer height (mm) and the printer types they serve."""
     from makeready.trays import PrintDefinitions
 
     defs = PrintDefinitions.default()

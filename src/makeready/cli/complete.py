@@ -32,7 +32,7 @@ def machines(incomplete: str) -> list[str]:
 
 
 def printer_types(incomplete: str) -> list[str]:
-    """Printer type names (seed 003 print definitions)."""
+    """Printer type names (3D Print API print definitions)."""
     from makeready.trays import PrintDefinitions
 
     return _matching((p.name for p in PrintDefinitions.default().printer_types.values()), incomplete)

@@ -52,9 +52,9 @@ def quote_command(
     units: Annotated[str | None, typer.Option(help=UNITS_HELP)] = None,
     nesting: Annotated[Nesting | None, typer.Option(help=NESTING_HELP, show_default=False)] = None,
     simple: Annotated[
-        bool, typer.Option("--simplified", help="With --json: seed 000's simplified result only.")
+        bool, typer.Option("--simplified", help="With --json: 3D Spark API's simplified result only.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print seed 000's analysis_report.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print 3D Spark API's analysis_report.")] = False,
 ) -> None:
     """Cost (EUR), lead time (days), CO2 (kg CO2e) and feasibility of every process chain."""
     from makeready.pipeline import run_analysis, simplified

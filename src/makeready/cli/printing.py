@@ -1,4 +1,4 @@
-"""Getting parts onto a printer: ``slice`` (one part) and ``tray`` (seed 003's tray flow)."""
+"""Getting parts onto a printer: ``slice`` (one part) and ``tray`` (3D Print API's tray flow)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def tray_command(
     printer: Annotated[
         str,
         typer.Option(
-            help="Printer type (seed 003 print definitions), e.g. 'Prusa MK4'; "
+            help="Printer type (3D Print API print definitions), e.g. 'Prusa MK4'; "
             "see makeready catalog printer-types.",
             autocompletion=complete.printer_types,
         ),
@@ -130,7 +130,7 @@ def tray_command(
     ] = None,
     units: Annotated[str | None, typer.Option(help=UNITS_HELP)] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the prepared tray (seed 003 shape, cm).")
+        bool, typer.Option("--json", help="Print the prepared tray (3D Print API shape, cm).")
     ] = False,
 ) -> None:
     """Place parts on a printer's tray (repair → orient → position → support) and write its printable."""

@@ -36,7 +36,7 @@ def analyze(
 def import_meshes(
     files: Sequence[FileInput], units: str | None, timeout: float, progress: ProgressCallback | None
 ) -> Op[list[wire.Mesh]]:
-    """Upload files and import each as a mesh (seed 003), waiting for every import."""
+    """Upload files and import each as a mesh (3D Print API), waiting for every import."""
     meshes = []
     for i, file in enumerate(files):
         uploaded = yield from ops.upload_file(file)

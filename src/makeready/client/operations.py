@@ -35,7 +35,7 @@ def _backoff(deadline: float, interval: float, what: str, timeout: float) -> Op[
     return min(POLL_MAX_S, interval * POLL_GROWTH)
 
 
-# --- seed 000 ------------------------------------------------------------------------------------
+# --- 3D Spark API ------------------------------------------------------------------------------------
 
 
 def _part_form(
@@ -169,7 +169,7 @@ def download_analysis_report(part_id: str, target: Path) -> Op[Path]:
     return Path((yield Call("GET", f"/api/v1/analysisResult/{part_id}/report.xlsx", download=target)))
 
 
-# --- seed 003 ------------------------------------------------------------------------------------
+# --- 3D Print API ------------------------------------------------------------------------------------
 
 
 def upload_file(file: FileInput) -> Op[wire.FileUpload]:
@@ -204,7 +204,7 @@ def mesh(mesh_id: str) -> Op[wire.Mesh]:
 
 def analyze_mesh(mesh_id: str) -> Op[wire.Task | wire.Mesh]:
     body = yield Call("POST", "/api/v1/geom/meshes/analyze", json={"id": mesh_id})
-    # A mesh analysed before comes back at once (seed 003), a new analysis as a task.
+    # A mesh analysed before comes back at once (3D Print API), a new analysis as a task.
     return wire.Mesh.model_validate(body) if "geom" in body else _task(body)
 
 

@@ -196,7 +196,7 @@ class Client:
             temporary.replace(target)
             return reply, target
 
-    # --- seed 000: parts and analyses ------------------------------------------------------------
+    # --- 3D Spark API: parts and analyses ------------------------------------------------------------
 
     def upload_part(
         self,
@@ -239,7 +239,7 @@ class Client:
         return self._run(ops.analysis_result(part_id))
 
     def simplified(self, part_id: str) -> wire.Simplified:
-        """Seed 000's simplified result (eleven keys once finished)."""
+        """3D Spark API's simplified result (eleven keys once finished)."""
         return self._run(ops.simplified(part_id))
 
     def wait_analysis(
@@ -357,10 +357,10 @@ class Client:
         """Save the part's analysis report as an Excel workbook (Part, Chains, Break-even, Mesh checks)."""
         return self._run(ops.download_analysis_report(part_id, Path(target)))
 
-    # --- seed 003: files, meshes, trays, tasks ---------------------------------------------------
+    # --- 3D Print API: files, meshes, trays, tasks ---------------------------------------------------
 
     def upload_file(self, file: FileInput) -> wire.FileUpload:
-        """Store a file (seed 003); import it as a mesh with :meth:`import_mesh`."""
+        """Store a file (3D Print API); import it as a mesh with :meth:`import_mesh`."""
         return self._run(ops.upload_file(file))
 
     def files(self) -> list[wire.FileInfo]:
@@ -519,7 +519,7 @@ class Client:
         return self.wait_task(task, timeout=timeout, progress=progress).result_as(model)
 
     def printer_types(self) -> list[wire.PrintDefinition]:
-        """Printer types (seed 003 print definitions)."""
+        """Printer types (3D Print API print definitions)."""
         return self._run(ops.print_definitions("printertypes"))
 
     def print_materials(self) -> list[wire.PrintDefinition]:

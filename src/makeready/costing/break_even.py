@@ -3,7 +3,7 @@
 Both routes are priced by the same amortised model (:func:`~makeready.costing.chain.estimate_chain`)
 at every lot size asked for: an additive route's lot cost is a saw-tooth of whole builds plus
 per-part work, a conventional route's is tooling + set-ups + ``n`` × the marginal cost
-(cost-models.md 8). The crossing is found on a geometric sweep, then to the exact lot by
+(docs/cost-models.md 8). The crossing is found on a geometric sweep, then to the exact lot by
 bisection inside the first bracket where the cheaper route changes.
 """
 

@@ -1,6 +1,6 @@
 """Calibration from real jobs: recorded actuals adjust an owner's machine parameters.
 
-Seed 000's process-step feedback gives, for a chain, the actual ``setup_time``,
+3D Spark API's process-step feedback gives, for a chain, the actual ``setup_time``,
 ``process_time`` (h per job), ``unloading_time``, ``machine_hourly_rate``,
 ``staff_time_factor``, ``leadtime`` and the actual cost per part. :class:`Calibration` keeps
 those records with the model's predictions at the time and turns them into owner-scoped

@@ -3,7 +3,7 @@
 Additive chains (``nesting="alone"``: the lot fills builds of its own, the last one partly;
 ``"shared"``: bureau mode, every part pays ``1/N`` of a full build of ``N`` parts, the rest of
 the build being other orders — plate share for plate processes, packed box share for powder
-beds, cost-models.md 1.3):
+beds, docs/cost-models.md 1.3):
 
 * main = machine rate × machine hours + per-build fixed cost + operator hours on the machine ×
   technician rate;

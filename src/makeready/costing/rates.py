@@ -1,4 +1,4 @@
-"""Machine hourly rate (cost-models.md 1.1): annuity capital cost, service, floor space, energy.
+"""Machine hourly rate (docs/cost-models.md 1.1): annuity capital cost, service, floor space, energy.
 
 ``r = (P * CRF + P * maintenance_rate + floor_m2 * floor_cost) / hours_per_year + kW * price_kWh``
 with the capital recovery factor ``CRF = i (1 + i)^n / ((1 + i)^n - 1)``. A machine's

@@ -1,6 +1,6 @@
 """Design rules: a part's thickness, gaps and size against a material's limits and a machine.
 
-``check_design`` produces seed 000's ``feasibility`` block: ``thickness`` (t_min against
+``check_design`` produces 3D Spark API's ``feasibility`` block: ``thickness`` (t_min against
 ``t_lim_min``, t_max against ``t_lim_max``), ``gap_size`` (gap_min against ``gap_lim_min``) and
 ``size`` (the smallest and largest edge of the minimum-volume box against ``size_lim_min`` and
 ``size_lim_max``, and ``fits_mac``: whether the part fits the machine's build volume in *some*
@@ -48,7 +48,7 @@ _HULL_POINTS = 400  # hull points scored per orientation
 
 
 class DesignLimits(Protocol):
-    """What a material must say about design limits (seed 000 ``properties_am``), all in mm.
+    """What a material must say about design limits (3D Spark API ``properties_am``), all in mm.
 
     None means the material sets no such limit.
     """
@@ -88,7 +88,7 @@ class HasBuildVolume(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ThicknessCheck:
-    """Seed 000 ``feasibility.thickness`` plus the upper limit; mm. None = cannot be checked."""
+    """3D Spark API ``feasibility.thickness`` plus the upper limit; mm. None = cannot be checked."""
 
     t_lim_min: float | None
     t_lim_max: float | None
@@ -100,7 +100,7 @@ class ThicknessCheck:
 
 @dataclass(frozen=True, slots=True)
 class GapCheck:
-    """Seed 000 ``feasibility.gap_size``; mm. A part with no gap at all passes."""
+    """3D Spark API ``feasibility.gap_size``; mm. A part with no gap at all passes."""
 
     gap_lim_min: float | None
     gap_min: float | None
@@ -109,7 +109,7 @@ class GapCheck:
 
 @dataclass(frozen=True, slots=True)
 class SizeCheck:
-    """Seed 000 ``feasibility.size``; mm.
+    """3D Spark API ``feasibility.size``; mm.
 
     ``size_min`` and ``size_max`` are the smallest and largest edge of the minimum-volume box.
     ``fits_mac`` is None when no machine was given.
@@ -140,7 +140,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Feasibility:
-    """Seed 000 ``feasibility`` block plus the orientation that fits the machine, if any.
+    """3D Spark API ``feasibility`` block plus the orientation that fits the machine, if any.
 
     Attributes
     ----------
@@ -170,7 +170,7 @@ class Feasibility:
 
     @property
     def failures(self) -> tuple[str, ...]:
-        """Names of the failed checks, in seed field names."""
+        """Names of the failed checks, in the API's field names."""
         named = {
             "gap_min_chk": self.gap_size.gap_min_chk,
             "fits_mac": self.size.fits_mac,
@@ -183,7 +183,7 @@ class Feasibility:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """Every check with its value, limit and verdict, in seed field order."""
+        """Every check with its value, limit and verdict, in the API's field order."""
         g, s, t = self.gap_size, self.size, self.thickness
         return (
             _finding("t_min_chk", "thinnest wall", t.t_min, t.t_lim_min, t.t_min_chk, "min"),

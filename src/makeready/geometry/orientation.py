@@ -82,7 +82,7 @@ class Orientation:
     rotation : (3, 3) float64
         Part to machine coordinates (``v @ rotation.T``).
     euler_xyz : (3,) float64, degrees
-        Extrinsic x, y, z angles (seed 000 ``rot_cost_euler``).
+        Extrinsic x, y, z angles (3D Spark API ``rot_cost_euler``).
     down : (3,) float64
         The part direction that faces the plate.
     score : float

@@ -61,7 +61,7 @@ class RepairAction:
     action : str
         Key from :data:`ALL_ACTIONS`.
     title : str
-        The seed's display name.
+        The API's display name.
     count : int
         Vertices merged, triangles removed or flipped, holes filled, shells inverted…
     detail : str

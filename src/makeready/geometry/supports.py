@@ -63,7 +63,7 @@ class SupportSettings:
     Attributes
     ----------
     process : str
-        Seed 000 process acronym (slm, ebm, fdm, sla, dlp, sls, mjf, bj).
+        3D Spark API process acronym (slm, ebm, fdm, sla, dlp, sls, mjf, bj).
     needs_supports : bool
         False for powder-bed polymer and binder jetting: the powder carries the part.
     support_angle : float
@@ -80,7 +80,7 @@ class SupportSettings:
     gap : float
         Clearance between a block post and the part (FDM's z distance).
     tip_radius, tip_length, post_radius, base_radius, base_height, bed_standoff : float
-        Pillar shape for resin printers (seed 003 profile ``support_*`` fields).
+        Pillar shape for resin printers (3D Print API profile ``support_*`` fields).
     sources : str
         Where the values come from ([E] = estimate).
 
@@ -105,7 +105,9 @@ class SupportSettings:
     sources: str = ""
 
 
-_COMMON = "support angle 45 deg: seed 003 profile support_max_angle 0.7854 rad and the LPBF/FDM rule of thumb"
+_COMMON = (
+    "support angle 45 deg: 3D Print API profile support_max_angle 0.7854 rad and the LPBF/FDM rule of thumb"
+)
 PROCESSES: dict[str, SupportSettings] = {
     "slm": SupportSettings(
         "slm", True, 45.0, 0.05, 0.3, 0.03, 0.03, "block", spacing=1.0,
@@ -123,12 +125,12 @@ PROCESSES: dict[str, SupportSettings] = {
     "sla": SupportSettings(
         "sla", True, 45.0, 0.05, 0.05, 0.05, 0.05, "tree", spacing=3.0, tip_radius=0.25, tip_length=1.2,
         post_radius=0.6, base_radius=1.2, base_height=0.6, bed_standoff=3.0,
-        sources=f"{_COMMON}; pillar sizes and 3 mm standoff [E] (seed 003 profile fields); layer 50 um",
+        sources=f"{_COMMON}; pillar sizes and 3 mm standoff [E] (3D Print API profile fields); layer 50 um",
     ),
     "dlp": SupportSettings(
         "dlp", True, 45.0, 0.05, 0.05, 0.05, 0.1, "tree", spacing=3.0, tip_radius=0.25, tip_length=1.2,
         post_radius=0.6, base_radius=1.2, base_height=0.6, bed_standoff=3.0,
-        sources=f"{_COMMON}; first layer 100 um, layer 50 um (seed 003 DLP profile style) [E]",
+        sources=f"{_COMMON}; first layer 100 um, layer 50 um (3D Print API DLP profile style) [E]",
     ),
     "sls": SupportSettings("sls", False, 0.0, 0.0, 0.0, 0.12, 0.12, "none", sources="cost-models 5.4"),
     "mjf": SupportSettings("mjf", False, 0.0, 0.0, 0.0, 0.08, 0.08, "none", sources="cost-models 5.4"),
@@ -155,7 +157,7 @@ def support_settings(process: str | SupportSettings) -> SupportSettings:
 
 @dataclass(frozen=True, slots=True)
 class SupportPlan:
-    """Support figures for one orientation (seed 000 names; mm, mm², mm³, g).
+    """Support figures for one orientation (3D Spark API names; mm, mm², mm³, g).
 
     Attributes
     ----------
@@ -176,7 +178,8 @@ class SupportPlan:
     plate_z : float
         Height of the plate in machine coordinates, mm.
     extents : (3,) float64
-        Edges of the part's axis-aligned box in machine coordinates (seed ``or_bb_x/y/z``), mm.
+        Edges of the part's axis-aligned box in machine coordinates, mm (the 3D Spark API's
+        ``or_bb_x/y/z``).
 
     """
 

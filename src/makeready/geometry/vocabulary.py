@@ -16,7 +16,7 @@ __all__ = [
     "PROBLEM_TYPES",
 ]
 
-#: The problem types of seed 003, in its order.
+#: The problem types of 3D Print API, in its order.
 PROBLEM_TYPES = (
     "degenerate_triangles",
     "duplicate_triangles",
@@ -43,7 +43,7 @@ ALL_ACTIONS = (
 )
 DEFAULT_ACTIONS = tuple(a for a in ALL_ACTIONS if a not in ("intersections",))
 
-#: The seed's names for each action (``actions_performed_on_initial_mesh``).
+#: The API's names for each action (``actions_performed_on_initial_mesh``).
 ACTION_TITLES = {
     "merge": "Merging Duplicate Vertices",
     "stitch": "Stitching Nearby Vertices",

@@ -38,7 +38,7 @@ __all__ = [
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    """A seed 003 task error ``{error_id, code, message}`` (plus any ``extra`` facts)."""
+    """A 3D Print API task error ``{error_id, code, message}`` (plus any ``extra`` facts)."""
     return {"error_id": str(uuid.uuid4()), "code": code, "message": message, **extra}
 
 
@@ -242,9 +242,9 @@ def release(db: Database, worker: str) -> int:
 
 
 def task_json(job: Job) -> dict[str, Any]:
-    """Seed 003's task object: ``{id, status: running|done|error, progress, result | error}``.
+    """3D Print API's task object: ``{id, status: running|done|error, progress, result | error}``.
 
-    Queued jobs read as ``running`` with progress 0 (seed 003 has no queued state); the
+    Queued jobs read as ``running`` with progress 0 (3D Print API has no queued state); the
     makeready-specific ``state``, ``stage`` and ``attempts`` say more.
     """
     status = "running" if job.status in ("queued", "running") else job.status

@@ -1,6 +1,6 @@
 """The task functions behind both API families, by job kind.
 
-Seed 000: ``part.analyze`` runs the whole analysis pipeline on an uploaded part. Seed 003:
+3D Spark API: ``part.analyze`` runs the whole analysis pipeline on an uploaded part. 3D Print API:
 ``mesh.import|analyze|repair|export`` and ``tray.create|prepare|generate_printable|
 export_support``. Each reads its inputs from the stores (owner-scoped), calls the library, and
 writes new immutable resources; the returned dict is the task's ``result``. Unusable input is
@@ -93,7 +93,7 @@ def calibration_of(ctx: TaskContext) -> Calibration | None:
 
 
 def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 000: the full analysis report of an uploaded part, stored as a blob."""
+    """3D Spark API: the full analysis report of an uploaded part, stored as a blob."""
     with ctx.db.session() as session:
         record = owned(session, PartRecord, payload["part_id"], ctx.owner)
         if record is None:
@@ -150,7 +150,7 @@ def _mesh_and_part(ctx: TaskContext, mesh_id: str) -> tuple[MeshRecord, Part]:
 
 
 def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``meshes/import``: read an uploaded file into a new mesh."""
+    """3D Print API ``meshes/import``: read an uploaded file into a new mesh."""
     with ctx.db.session() as session:
         record = owned(session, FileRecord, payload["file_id"], ctx.owner)
         if record is None:
@@ -183,7 +183,7 @@ def _stem(filename: str) -> str:
 
 
 def analyze_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``meshes/analyze``: the eight problem types with locations (cm)."""
+    """3D Print API ``meshes/analyze``: the eight problem types with locations (cm)."""
     mesh, part = _mesh_and_part(ctx, payload["id"])
     ctx.progress(0.1, "analysing")
     problems = problems_in_cm(
@@ -199,7 +199,7 @@ def analyze_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def repair_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``meshes/repair``: a new mesh with the problems that remain (empty: clean)."""
+    """3D Print API ``meshes/repair``: a new mesh with the problems that remain (empty: clean)."""
     mesh, part = _mesh_and_part(ctx, payload["id"])
     everything = bool(payload.get("all", False))
     ctx.progress(0.1, "repairing")
@@ -279,7 +279,7 @@ def _definitions() -> PrintDefinitions:
 
 
 def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``POST trays``: a tray in state ``created`` (checks compatibility, error 100907)."""
+    """3D Print API ``POST trays``: a tray in state ``created`` (checks compatibility, error 100907)."""
     defs = _definitions()
     with ctx.db.session() as session:
         meshes = []
@@ -368,7 +368,7 @@ def _tray_row(ctx: TaskContext, tray_id: str) -> TrayRecord:
 
 
 def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``trays/prepare``: repaired → oriented → positioned → supported, a new tray."""
+    """3D Print API ``trays/prepare``: repaired → oriented → positioned → supported, a new tray."""
     defs = _definitions()
     row = _tray_row(ctx, payload["id"])
     stored = _library_tray(ctx, row, defs)
@@ -429,7 +429,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def generate_printable(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``trays/generate-printable``: the printer's file (G-code, PNG stack, CLI)."""
+    """3D Print API ``trays/generate-printable``: the printer's file (G-code, PNG stack, CLI)."""
     defs = _definitions()
     row = _tray_row(ctx, payload["id"])
     tray = _library_tray(ctx, row, defs)
@@ -492,7 +492,7 @@ def translate_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def export_support(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Seed 003 ``trays/export-support``: each mesh's support structure as a new mesh (tray space)."""
+    """3D Print API ``trays/export-support``: each mesh's support structure as a new mesh (tray space)."""
     defs = _definitions()
     row = _tray_row(ctx, payload["id"])
     tray = _library_tray(ctx, row, defs)

@@ -3,7 +3,7 @@
 * :mod:`makeready.printables.fdm_gcode` — FDM: Marlin G-code with walls, skins, infill,
   supports, retraction and an acceleration-aware time estimate;
 * :mod:`makeready.printables.dlp_png` — DLP/SLA: a tar.gz of anti-aliased PNG layer images with
-  a JSON manifest of exposure settings (seed 003's Ember "PNG-GZIP" printable);
+  a JSON manifest of exposure settings (3D Print API's Ember "PNG-GZIP" printable);
 * :mod:`makeready.printables.pbf_cli` — metal powder bed: contour and hatch vectors per layer in
   the Common Layer Interface (CLI, ASCII) with a scan-time estimate.
 """

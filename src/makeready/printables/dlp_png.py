@@ -161,7 +161,7 @@ _EMBER_DEFAULTS = {
     "ModelExposureSec": 1.5,
 }
 
-#: Print-material fields (seed 003 and makeready's spellings) -> Ember settings.
+#: Print-material fields (3D Print API and makeready's spellings) -> Ember settings.
 _EMBER_FIELDS = {
     "FirstExposureSec": ("FirstExposureSec", "firstExposureSec", "cure_time_first"),
     "BurnInLayers": ("BurnInLayers", "burnInLayers", "burn_in_layers"),

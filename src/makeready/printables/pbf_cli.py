@@ -13,7 +13,7 @@ int direction, int n, n float pairs), 132 hatches (int id, int n, n float quadru
 ``binary=False``: the binary file is less than half the ASCII one and written with
 array copies. The scan-time estimate is
 ``Σ hatch length / v_hatch + Σ contour length / v_contour + layers × recoat`` (the PySLM
-layer-slice approach, cost-models.md 3.1).
+layer-slice approach, docs/cost-models.md 3.1).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class CliSettings:
-    """Scan strategy (mm, mm/s, s). Defaults: PySLM's example (cost-models.md 3.1)."""
+    """Scan strategy (mm, mm/s, s). Defaults: PySLM's example (docs/cost-models.md 3.1)."""
 
     hatch_spacing: float = 0.16
     hatch_speed: float = 1000.0

@@ -29,7 +29,7 @@ __all__ = ["HATCH_SPACING_MM", "cli_settings", "part_scan_time"]
 #: Hatch distance when the material gives none, mm: EOS's and SLM's standard parameter sets for
 #: 316L, Ti64 and AlSi10Mg at 20-40 µm use 0.09-0.12 mm.
 HATCH_SPACING_MM = 0.1
-#: Contour scan speed when the material gives none, mm/s (PySLM's example, cost-models.md 3.1).
+#: Contour scan speed when the material gives none, mm/s (PySLM's example, docs/cost-models.md 3.1).
 CONTOUR_SPEED_MM_S = 250.0
 #: Layers measured at most for the estimate (a 42 mm part in 25 µm layers has 1,680): the rest
 #: are represented by the middle layer of their run (within 1 % on the tests' parts).

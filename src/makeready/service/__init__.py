@@ -1,4 +1,4 @@
-"""The REST service (FastAPI): seed 000 and seed 003 over the library, stores and jobs."""
+"""The REST service (FastAPI): 3D Spark API and 3D Print API over the library, stores and jobs."""
 
 from makeready.service.app import create_app
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: both seed API families over the library, the stores and the jobs.
+"""The FastAPI application: both external API families over the library, the stores and the jobs.
 
 ``create_app()`` reads :class:`~makeready.settings.Settings` from ``MAKEREADY_*`` variables;
 at start-up it migrates the database, loads or creates the signing key, creates the bootstrap
@@ -57,9 +57,9 @@ _MULTIPART_OVERHEAD = 64 * 1024
 _DESCRIPTION = """
 Manufacturing analysis and 3D-print preparation, self-hosted.
 
-* **Seed 000 (manufacturing analysis)** — `POST /realms/{realm}/protocol/openid-connect/token`,
+* **3D Spark API (manufacturing analysis)** — `POST /realms/{realm}/protocol/openid-connect/token`,
   `GET /api-auth/login`, `POST /api/v1/part/`, poll `GET /api/v1/analysisResult/{part_id}/`.
-* **Seed 003 (print preparation)** — files, meshes, trays and tasks under `/api/v1`, lengths in cm.
+* **3D Print API (print preparation)** — files, meshes, trays and tasks under `/api/v1`, lengths in cm.
 
 Errors are RFC 9457 problem JSON with a stable `code` (see `GET /errors`).
 """

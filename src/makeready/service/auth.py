@@ -1,7 +1,7 @@
 """Who is asking: bearer tokens, session cookies with CSRF, and scopes.
 
 * ``Authorization: Bearer <jwt>`` — a token from the token endpoint (or an external issuer).
-  Such requests need no CSRF token (a browser cannot forge the header), but seed 000's snippet
+  Such requests need no CSRF token (a browser cannot forge the header), but 3D Spark API's snippet
   sends one anyway, which is accepted.
 * ``sessionid`` cookie — set by ``POST /api-auth/login``. Unsafe methods must then carry the
   ``csrftoken`` cookie's value in ``X-CSRFToken`` (Django's double-submit rule).

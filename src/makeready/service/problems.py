@@ -6,7 +6,7 @@ Each response is ``application/problem+json``::
      "detail": "…", "instance": "/api/v1/part/", "code": "file.truncated",
      "error_id": "…", "message": "…"}
 
-``code``, ``error_id`` and ``message`` are also seed 003's error fields, so its clients read
+``code``, ``error_id`` and ``message`` are also 3D Print API's error fields, so its clients read
 them unchanged. ``GET /errors/{code}`` explains a code. Nothing escapes as a bare 500: an
 unexpected exception becomes ``internal.error`` with an ``error_id`` that is also logged.
 """

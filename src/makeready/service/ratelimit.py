@@ -1,6 +1,6 @@
 """Polling limits: a client that asks for the same result too often is told when to come back.
 
-Seed 000 asks clients to poll every 30 s and threatens to block those that do not. makeready
+3D Spark API asks clients to poll every 30 s and threatens to block those that do not. makeready
 answers 429 with ``Retry-After`` (whole seconds) instead, per owner and resource, and keeps a
 bounded table in memory (each API process limits on its own).
 """

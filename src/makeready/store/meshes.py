@@ -1,7 +1,7 @@
 """Parts as stored bytes: a NumPy ``.npz`` (no pickles) that keeps every body exactly.
 
 Meshes are kept as read, defects included (duplicate vertices, degenerate triangles, flipped
-windings), because seed 003's analyze and repair run on them later; STL or 3MF would weld or
+windings), because 3D Print API's analyze and repair run on them later; STL or 3MF would weld or
 reject some of those. Loading is a memory copy, far faster than parsing a part file again.
 """
 

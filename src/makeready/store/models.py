@@ -86,7 +86,7 @@ class FileRecord(Base):
 
 
 class PartRecord(Base):
-    """A seed 000 part: the upload, the analysis options, and the report once finished."""
+    """A 3D Spark API part: the upload, the analysis options, and the report once finished."""
 
     __tablename__ = "parts"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -121,7 +121,7 @@ class BatchRecord(Base):
 
 
 class MeshRecord(Base):
-    """A seed 003 mesh (immutable): geometry in the blob store, summary and problems here (cm)."""
+    """A 3D Print API mesh (immutable): geometry in the blob store, summary and problems here (cm)."""
 
     __tablename__ = "meshes"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -138,7 +138,7 @@ class MeshRecord(Base):
 
 
 class TrayRecord(Base):
-    """A seed 003 tray (immutable): meshes, their placements (mm, 4 × 4) and support files."""
+    """A 3D Print API tray (immutable): meshes, their placements (mm, 4 × 4) and support files."""
 
     __tablename__ = "trays"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -159,7 +159,7 @@ class TrayRecord(Base):
 
 
 class Job(Base):
-    """One unit of background work (a seed 003 task, a seed 000 analysis): the job table."""
+    """One unit of background work (a 3D Print API task, a 3D Spark API analysis): the job table."""
 
     __tablename__ = "jobs"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -183,7 +183,7 @@ class Job(Base):
 
 
 class Feedback(Base):
-    """Actual times and costs of a made part (seed 000 process-chain feedback)."""
+    """Actual times and costs of a made part (3D Spark API process-chain feedback)."""
 
     __tablename__ = "feedback"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,6 +1,6 @@
 """Reading and writing the stored resources: files, meshes, trays, all scoped to an owner.
 
-Lengths on the seed 003 wire are centimetres; the library works in millimetres. Conversions
+Lengths on the 3D Print API wire are centimetres; the library works in millimetres. Conversions
 happen here and nowhere else: :func:`transform_mm` turns a wire transform (3 × 4, cm) into a
 4 × 4 matrix in mm, :func:`mesh_json` reports bounding boxes and problem locations in cm.
 """
@@ -40,7 +40,7 @@ __all__ = [
     "tray_json",
 ]
 
-#: Seed 003's identity transform (3 rows of a 3 × 4 affine matrix, cm).
+#: 3D Print API's identity transform (3 rows of a 3 × 4 affine matrix, cm).
 IDENTITY: list[list[float]] = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
 MM_PER_CM = 10.0
 
@@ -166,7 +166,7 @@ def mesh_part(session: Session, blobs: BlobStore, mesh: MeshRecord) -> Part:
 
 
 def mesh_json(mesh: MeshRecord, transform: list[list[float]] | None = None) -> dict[str, Any]:
-    """Seed 003's mesh object (cm); ``problems`` only once analysed."""
+    """3D Print API's mesh object (cm); ``problems`` only once analysed."""
     body: dict[str, Any] = {
         "id": mesh.id,
         "name": mesh.name,
@@ -193,7 +193,7 @@ def _scaled(value: Any, factor: float) -> Any:
 
 
 def problems_in_cm(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Seed 003 problems with every location converted from mm to cm (counts untouched)."""
+    """3D Print API problems with every location converted from mm to cm (counts untouched)."""
     out = []
     for problem in problems:
         converted = {
@@ -204,7 +204,7 @@ def problems_in_cm(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def tray_json(session: Session, tray: TrayRecord, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Seed 003's tray object: meshes in full, each with its placement on the tray (cm).
+    """3D Print API's tray object: meshes in full, each with its placement on the tray (cm).
 
     ``settings`` are the profile's printing and slicing settings shown under ``settings``.
     """

@@ -1,4 +1,4 @@
-"""Binder jetting, metal (cost-models.md 3.7).
+"""Binder jetting, metal (docs/cost-models.md 3.7).
 
 Printing at constant layer time for the job height; the green part is printed larger by the
 sintering shrinkage ``s`` (``V / (1 - s)³`` of powder per part, 10 % powder loss); curing,

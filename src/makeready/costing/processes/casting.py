@@ -1,4 +1,4 @@
-"""Investment casting (docs/costing.md, cost-models.md 4.6).
+"""Investment casting (docs/costing.md, docs/cost-models.md 4.6).
 
 Per part: poured metal ``m / casting_yield`` at the metal price, a wax pattern injected in the
 die, a ceramic shell by surface area, melting and pouring time, fettling (a post step of the

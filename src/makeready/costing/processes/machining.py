@@ -1,4 +1,4 @@
-"""CNC milling and turning (docs/costing.md, cost-models.md 3.8).
+"""CNC milling and turning (docs/costing.md, docs/cost-models.md 3.8).
 
 Stock: the minimum box plus ``stock_allowance`` per side (turning: a bar around the longest
 axis), bought with 15 % waste. Cycle per part ``load + V_removed / MRR_rough + A / AR_finish +

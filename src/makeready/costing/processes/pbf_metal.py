@@ -1,4 +1,4 @@
-"""Laser and electron-beam powder bed fusion (cost-models.md 3.1, 3.2, 4.1).
+"""Laser and electron-beam powder bed fusion (docs/cost-models.md 3.1, 3.2, 4.1).
 
 ``build = N_L * t_layer + N * (V + k_s V_s) / (BR * lasers * eta)``, or, where the quote
 passes the CLI file's scan estimate of the part (:mod:`makeready.printables.pbf_time`: hatch
@@ -8,7 +8,7 @@ occupied by set-up (purge, preheat), cool-down (``mac_idl_t_pj``) and unloading.
 ``rho * (V * (1 + scrap) + V_s)`` per part at the powder price, scrap 15 % of the part
 (Ulan_cost [V]). Material properties switch in published rules of thumb: ``support_rule:
 "hull"`` takes the support volume as 0.40 × (convex hull − V) and ``charge_support_material:
-false`` prices the part volume only (both from Phasio's worked example, cost-models.md 7.2 A).
+false`` prices the part volume only (both from Phasio's worked example, docs/cost-models.md 7.2 A).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Polymer powder bed fusion: SLS and MJF (cost-models.md 3.3, 3.4, 4.3).
+"""Polymer powder bed fusion: SLS and MJF (docs/cost-models.md 3.3, 3.4, 4.3).
 
 ``build = N_L(H_job) * t_layer + N * V / BR`` (MJF: no volume term, line-wise), where the job
 height ``H_job`` comes from the parts stacked in the bed; for SLS the quote passes the CLI

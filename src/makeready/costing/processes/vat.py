@@ -1,4 +1,4 @@
-"""Vat photopolymerisation: SLA and DLP (cost-models.md 3.6, 4.4).
+"""Vat photopolymerisation: SLA and DLP (docs/cost-models.md 3.6, 4.4).
 
 Layer time is the machine's ``mac_prc_t_plyr`` (exposure + peel) for every layer of the job,
 independent of how many parts share it (masked exposure); laser SLA adds ``V / BR`` when the

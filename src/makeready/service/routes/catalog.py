@@ -1,4 +1,4 @@
-"""Seed 000's machines, materials and costing configuration (read-only)."""
+"""3D Spark API's machines, materials and costing configuration (read-only)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from makeready.service.auth import Reader
 from makeready.service.problems import ApiError
 from makeready.views import costing_config_json, machine_json, material_json
 
-router = APIRouter(prefix="/api/v1", tags=["seed 000: catalog"])
+router = APIRouter(prefix="/api/v1", tags=["3D Spark API: catalog"])
 
 
 def _find(

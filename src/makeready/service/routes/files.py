@@ -1,4 +1,4 @@
-"""Seed 003's files: upload bytes for ``meshes/import``; download results (printables, exports)."""
+"""3D Print API's files: upload bytes for ``meshes/import``; download results (printables, exports)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from makeready.store.models import FileRecord
 from makeready.store.resources import owned, record_file
 from makeready.wire import FileInfo, FileUpload
 
-router = APIRouter(prefix="/api/v1/files", tags=["seed 003: files"])
+router = APIRouter(prefix="/api/v1/files", tags=["3D Print API: files"])
 
 
 @router.post("/upload", response_model=FileUpload, response_model_exclude_unset=True, summary="Upload files")

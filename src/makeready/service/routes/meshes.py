@@ -1,4 +1,4 @@
-"""Seed 003's meshes (immutable): import, analyze, repair, transform, rename, export."""
+"""3D Print API's meshes (immutable): import, analyze, repair, transform, rename, export."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from makeready.store.models import FileRecord, MeshRecord, utcnow
 from makeready.store.resources import mesh_json, mesh_part, owned
 from makeready.wire import Mesh, Task
 
-router = APIRouter(prefix="/api/v1/geom/meshes", tags=["seed 003: meshes"])
+router = APIRouter(prefix="/api/v1/geom/meshes", tags=["3D Print API: meshes"])
 
 Transform = list[list[float]]
 
@@ -120,7 +120,7 @@ def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSO
 
 @router.get("/{mesh_id}", response_model=Mesh, response_model_exclude_unset=True, summary="One mesh")
 def get_mesh(request: Request, mesh_id: str, principal: Reader) -> dict[str, Any]:
-    """Seed 003's mesh object (cm)."""
+    """3D Print API's mesh object (cm)."""
     return mesh_json(_mesh(request, mesh_id, principal.owner))
 
 

@@ -1,6 +1,6 @@
 """Sign-in: an OpenID Connect token endpoint in Keycloak's shape, and Django-style CSRF login.
 
-``POST /realms/{realm}/protocol/openid-connect/token`` takes the form fields of seed 000's
+``POST /realms/{realm}/protocol/openid-connect/token`` takes the form fields of 3D Spark API's
 snippet (``grant_type=password``, ``username``, ``password``, ``client_id``,
 ``client_secret``) and also ``client_credentials`` and ``refresh_token`` grants (client
 credentials may come as HTTP Basic too). ``GET /api-auth/login`` sets the ``csrftoken``

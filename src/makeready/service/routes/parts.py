@@ -1,6 +1,6 @@
-"""Seed 000 (manufacturing analysis): parts, analysis results, feedback.
+"""3D Spark API (manufacturing analysis): parts, analysis results, feedback.
 
-Wire-compatible with seed 000's Python snippet: ``POST /api/v1/part/`` (multipart ``file`` +
+Wire-compatible with 3D Spark API's Python snippet: ``POST /api/v1/part/`` (multipart ``file`` +
 form fields) answers ``{part_id, task, message, basename, name}``; ``GET
 /api/v1/analysisResult/{part_id}/`` answers ``{analysis_finished, analysis_report}``, with
 ``status``, ``progress`` and ``stage`` beside them while it runs and ``error`` if it failed.
@@ -35,7 +35,7 @@ from makeready.store.meshes import pack_part
 from makeready.store.models import Feedback, Job, PartRecord, utcnow
 from makeready.store.resources import owned, save_file
 
-router = APIRouter(prefix="/api/v1", tags=["seed 000: manufacturing analysis"])
+router = APIRouter(prefix="/api/v1", tags=["3D Spark API: manufacturing analysis"])
 _TRUE = {"true", "1", "yes", "on"}
 
 
@@ -50,7 +50,7 @@ NestingForm = Annotated[
 
 
 def display_name(basename: str) -> str:
-    """Seed 000's ``name``: the file stem with underscores as spaces (``my_model.stl`` → ``my model``)."""
+    """3D Spark API's ``name``: the file stem with underscores as spaces (``my_model.stl`` → ``my model``)."""
     return re.sub(r"[_\s]+", " ", PurePath(basename).stem).strip() or "part"
 
 
@@ -390,7 +390,7 @@ def analysis_result(request: Request, part_id: str, principal: Reader) -> Respon
     summary="Poll for the simplified result",
 )
 def simplified_result(request: Request, part_id: str, principal: Reader) -> Response:
-    """Seed 000's eleven keys once finished; ``{part_id, analysis_finished: false, …}`` before."""
+    """3D Spark API's eleven keys once finished; ``{part_id, analysis_finished: false, …}`` before."""
     state = _poll(request, principal, part_id)
     body = state.simplified if state.simplified is not None else {"part_id": part_id, **_running(state)}
     return Response(json.dumps(body), media_type="application/json")
@@ -445,7 +445,7 @@ def analysis_workbook(request: Request, part_id: str, principal: Reader) -> Resp
 
 
 class ChainFeedback(BaseModel):
-    """Actuals of a made job (seed 000 process-chain feedback); hours, EUR, EUR/h, days.
+    """Actuals of a made job (3D Spark API process-chain feedback); hours, EUR, EUR/h, days.
 
     Give the machine time per part, job or lot (``mac_t_pp|mac_t_pj|mac_t_pl``, or
     ``process_time`` = per job) and optionally the cost per part, job or lot; the other two are

@@ -1,4 +1,4 @@
-"""Seed 003's print definitions: printer types, materials and profiles (cm, rad)."""
+"""3D Print API's print definitions: printer types, materials and profiles (cm, rad)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from makeready.service.problems import ApiError
 from makeready.trays import PrintDefinitions
 from makeready.wire import PrintDefinition
 
-router = APIRouter(prefix="/api/v1/printdb", tags=["seed 003: print definitions"])
+router = APIRouter(prefix="/api/v1/printdb", tags=["3D Print API: print definitions"])
 
 
 def _one(lookup: Callable[[str], Any], key: str, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Seed 003's tasks: every asynchronous endpoint answers 202 with one; poll it here."""
+"""3D Print API's tasks: every asynchronous endpoint answers 202 with one; poll it here."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from makeready.store.models import Job
 from makeready.store.resources import owned
 from makeready.wire import Task
 
-router = APIRouter(prefix="/api/v1/print/tasks", tags=["seed 003: tasks"])
+router = APIRouter(prefix="/api/v1/print/tasks", tags=["3D Print API: tasks"])
 
 
 def submit(request: Request, principal: Principal, kind: str, payload: dict[str, Any]) -> JSONResponse:

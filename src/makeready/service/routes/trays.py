@@ -1,4 +1,4 @@
-"""Seed 003's trays (immutable): create, prepare, generate-printable, export-support."""
+"""3D Print API's trays (immutable): create, prepare, generate-printable, export-support."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from makeready.trays import PrintDefinitions
 from makeready.trays import create_tray as create_library_tray
 from makeready.wire import Task, Tray
 
-router = APIRouter(prefix="/api/v1/print/trays", tags=["seed 003: trays"])
+router = APIRouter(prefix="/api/v1/print/trays", tags=["3D Print API: trays"])
 
 
 class MeshAttrsBody(BaseModel):
@@ -84,7 +84,7 @@ def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
 )
 def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONResponse:
     """Checks printer type, profile, material and meshes now; the task's result is the tray."""
-    # The library's own checks (unknown names, seed 003 error 100907), on a tray without meshes.
+    # The library's own checks (unknown names, 3D Print API error 100907), on a tray without meshes.
     checked = create_library_tray(
         body.printer_type_id, {}, profile=body.profile_id, material=body.default_material_id
     )
@@ -115,7 +115,7 @@ def _is_uuid(value: str) -> bool:
 
 @router.get("/{tray_id}", response_model=Tray, response_model_exclude_unset=True, summary="One tray")
 def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any]:
-    """Seed 003's tray object with each mesh's placement (cm)."""
+    """3D Print API's tray object with each mesh's placement (cm)."""
     tray = _tray(request, tray_id, principal.owner)
     settings = PrintDefinitions.default().profile(tray.profile_id).settings
     with services(request).db.session() as session:

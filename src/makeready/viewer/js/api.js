@@ -1,6 +1,6 @@
 // The public REST API, as a browser client uses it: OpenID Connect password sign-in, bearer
 // tokens renewed with the refresh token, the csrftoken cookie echoed on unsafe requests, RFC 9457
-// problems turned into ApiError, 429 Retry-After waited out, seed 003 tasks polled.
+// problems turned into ApiError, 429 Retry-After waited out, 3D Print API tasks polled.
 
 export class ApiError extends Error {
   constructor(status, code, title, detail, problem = {}) {
@@ -70,7 +70,7 @@ async function tokenRequest(form) {
 
 export async function signIn(name, password) {
   keep(await tokenRequest({ grant_type: 'password', username: name, password }), name);
-  // The csrftoken cookie: unsafe requests echo it in X-CSRFToken (seed 000's rule).
+  // The csrftoken cookie: unsafe requests echo it in X-CSRFToken (3D Spark API's rule).
   await fetch('/api-auth/login', { credentials: 'same-origin' });
 }
 
@@ -139,7 +139,7 @@ export async function api(path, { method = 'GET', json, form, raw = false, onRet
   }
 }
 
-/** Poll a seed 003 task until it is done; `progress(fraction, status)` on each poll. */
+/** Poll a 3D Print API task until it is done; `progress(fraction, status)` on each poll. */
 export async function waitTask(task, progress = () => {}) {
   let current = task;
   let delay = 400;

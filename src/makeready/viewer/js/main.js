@@ -531,7 +531,7 @@ $('download-json').addEventListener('click', () => {
 });
 $('download-xlsx').addEventListener('click', () => guarded(() => download(`/api/v1/analysisResult/${state.selected}/report.xlsx`, `${stem()}-analysis.xlsx`)));
 
-// ---- tray (seed 003 flow) --------------------------------------------------------------------
+// ---- tray (3D Print API flow) --------------------------------------------------------------------
 
 let printerTypes = [];
 

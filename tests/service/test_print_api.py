@@ -1,4 +1,4 @@
-"""Seed 003's print-preparation flow against a live server: files → meshes → trays → printable."""
+"""3D Print API's print-preparation flow against a live server: files → meshes → trays → printable."""
 
 from __future__ import annotations
 

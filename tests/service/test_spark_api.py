@@ -1,4 +1,4 @@
-"""Seed 000's snippet, step by step, against a live server (SQLite and PostgreSQL)."""
+"""3D Spark API's snippet, step by step, against a live server (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from makeready import load, run_analysis
 from makeready.pipeline import SIMPLIFIED_KEYS
 from tests.conftest import corpus_path
 from tests.service.live import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, Api, LiveServer
-from tests.test_costing import _seed_keys
+from tests.test_costing import _api_report_keys
 
 CUBE = Path(__file__).resolve().parents[2] / "src" / "makeready" / "data" / "samples" / "20mm-xyz-cube.stl"
 
 
 def _snippet(base: str, cad_file_path: Path, mat_name: str = "316L", prc_acronym: str = "slm") -> dict:
-    """Seed 000's Python example with only the host names changed."""
+    """3D Spark API's Python example with only the host names changed."""
     # 1. Authentication token
     form_data = {
         "grant_type": "password",
@@ -36,7 +36,7 @@ def _snippet(base: str, cad_file_path: Path, mat_name: str = "316L", prc_acronym
     response = requests.get(f"{base}/api-auth/login", timeout=30)
     session_cookie = response.cookies["csrftoken"]
     # 3. Upload CAD file and meta data
-    files = {"file": open(cad_file_path, "rb")}  # noqa: SIM115 - as in the seed
+    files = {"file": open(cad_file_path, "rb")}  # noqa: SIM115 - as in the API's snippet
     form_data = {"start_analysis": "true", "mat_name": mat_name, "prc_acronym": prc_acronym}
     headers = {"Authorization": "Bearer " + authentication_token, "X-CSRFToken": session_cookie}
     cookies = {"csrftoken": session_cookie}
@@ -64,7 +64,7 @@ def _snippet(base: str, cad_file_path: Path, mat_name: str = "316L", prc_acronym
     return {"upload": upload, "status": response.status_code, "result": body, "simplified": simple.json()}
 
 
-def test_seed_snippet_with_an_stl(server: LiveServer) -> None:
+def test_api_snippet_with_an_stl(server: LiveServer) -> None:
     out = _snippet(server.url, CUBE)
     upload = out["upload"]
     assert set(upload) == {"part_id", "task", "message", "basename", "name"}
@@ -72,7 +72,7 @@ def test_seed_snippet_with_an_stl(server: LiveServer) -> None:
     assert upload["basename"] == "20mm-xyz-cube.stl"
     assert len(upload["part_id"]) == 32
     report = out["result"]["analysis_report"]
-    top, chain_keys = _seed_keys()
+    top, chain_keys = _api_report_keys()
     assert top <= set(report)
     for chain in report["process_chains"].values():
         assert chain_keys <= set(chain)
@@ -94,7 +94,7 @@ def test_seed_snippet_with_an_stl(server: LiveServer) -> None:
 
 
 @pytest.mark.corpus
-def test_seed_snippet_with_a_step(server: LiveServer) -> None:
+def test_api_snippet_with_a_step(server: LiveServer) -> None:
     step = corpus_path("trimesh/featuretype.STEP")
     out = _snippet(server.url, step)
     report = out["result"]["analysis_report"]
