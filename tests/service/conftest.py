@@ -1,5 +1,6 @@
-"""Live servers for the API tests, per test module: embedded on SQLite, embedded on
-PostgreSQL, and the scaled deployment (Celery workers, Redis, PostgreSQL, S3)."""
+"""Servers for the API tests, per test module: the embedded service on SQLite and on
+PostgreSQL (in the test process, :mod:`tests.service.inprocess`), and the scaled deployment
+(its own processes: Celery workers, Redis, PostgreSQL, S3)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.service.inprocess import InProcessServer
 from tests.service.live import OTHER, OTHER_PASSWORD, READER, READER_PASSWORD, LiveServer, postgres_database
 from tests.service.stack import scaled_stack
 
@@ -25,16 +27,43 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             assert all(w.alive for w in stack.workers), stack.logs()
     elif request.param == "postgresql":
         with postgres_database(root) as url:
-            yield from _run(LiveServer(root / "data", url))
+            yield from _run(InProcessServer(root / "data", url))
     else:
-        yield from _run(LiveServer(root / "data"))
+        yield from _run(InProcessServer(root / "data"))
+
+
+#: Modules whose servers are processes of their own: restarts, kills, the scaled deployment.
+_SCALED_MODULES = ("test_restart", "test_scaled_faults", "test_scaled_load")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers as markers: every API test is ``service``; Chromium ones ``browser``; ``scaled``
+    where the server runs as processes of its own (``-m "not scaled"`` is the quick loop)."""
+    for item in items:
+        if "/tests/service/" not in str(item.fspath):
+            continue
+        item.add_marker(pytest.mark.service)
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module == "test_viewer":
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if module in _SCALED_MODULES or (callspec is not None and callspec.params.get("server") == "scaled"):
+            item.add_marker(pytest.mark.scaled)
+
+
+USERS = ((OTHER, OTHER_PASSWORD, "read write"), (READER, READER_PASSWORD, "read"))
 
 
 def _run(live: LiveServer) -> Iterator[LiveServer]:
-    for name, password, scopes in ((OTHER, OTHER_PASSWORD, "read write"), (READER, READER_PASSWORD, "read")):
-        created = live.cli("users", "create", name, "--password", password, "--scopes", scopes)
-        assert created.returncode == 0, created.stderr + created.stdout
-    live.start()
+    if isinstance(live, InProcessServer):
+        live.start()
+        for name, password, scopes in USERS:
+            live.add_user(name, password, scopes)
+    else:
+        for name, password, scopes in USERS:
+            created = live.cli("users", "create", name, "--password", password, "--scopes", scopes)
+            assert created.returncode == 0, created.stderr + created.stdout
+        live.start()
     try:
         yield live
     finally:

@@ -11,6 +11,7 @@ import requests
 
 from makeready import save
 from tests.meshes import part, uv_sphere
+from tests.service.inprocess import InProcessServer
 from tests.service.live import Api, LiveServer
 
 CUBE = Path(__file__).resolve().parents[2] / "src" / "makeready" / "data" / "samples" / "20mm-xyz-cube.stl"
@@ -19,7 +20,7 @@ MAX_BYTES, MAX_TRIANGLES = 300_000, 2_000
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(
+    live = InProcessServer(
         tmp_path_factory.mktemp("strict") / "data",
         max_upload_bytes=MAX_BYTES,
         max_triangles=MAX_TRIANGLES,

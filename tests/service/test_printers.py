@@ -20,6 +20,7 @@ import pytest
 
 from makeready import Body, Part, save
 from tests.meshes import box
+from tests.service.inprocess import InProcessServer
 from tests.service.live import OTHER, OTHER_PASSWORD, PASSWORD, USER, Api, LiveServer
 from tests.service.octoprint_server import OctoPrintServer
 from tests.service.test_print_api import FDM, FDM_PROFILE
@@ -43,10 +44,9 @@ def octoprint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintSer
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("printers")
-    server = LiveServer(root / "data")
-    created = server.cli("users", "create", OTHER, "--password", OTHER_PASSWORD, "--scopes", "read write")
-    assert created.returncode == 0, created.stderr
+    server = InProcessServer(root / "data")
     server.start()
+    server.add_user(OTHER, OTHER_PASSWORD, "read write")
     try:
         yield server
     finally:

@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from tests.service.inprocess import InProcessServer
 from tests.service.live import Api, LiveServer
 
 EXAMPLES = int(os.environ.get("MAKEREADY_SCHEMATHESIS_EXAMPLES", "30"))
@@ -24,7 +25,7 @@ UPSTREAM_CODES = {"printer.unreachable", "printer.unauthorized", "printer.error"
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Generated printer URLs point nowhere: give up on each after 1 s, not the default 10 s.
-    server = LiveServer(tmp_path_factory.mktemp("schemathesis") / "data", printer_timeout_s=1)
+    server = InProcessServer(tmp_path_factory.mktemp("schemathesis") / "data", printer_timeout_s=1)
     server.start()
     yield server
     server.stop()

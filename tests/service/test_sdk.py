@@ -20,6 +20,7 @@ import pytest
 from makeready import load, run_analysis
 from makeready.client import AsyncClient, Client, ServerError, TaskFailedError, WaitTimeoutError
 from makeready.wire import AnalysisReport, Mesh, Tray
+from tests.service.inprocess import InProcessServer
 from tests.service.live import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, Api, LiveServer
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "makeready" / "data" / "samples" / "20mm-xyz-cube.stl"
@@ -34,7 +35,7 @@ def _stl_box(x: float, y: float, z: float) -> bytes:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(
+    server = InProcessServer(
         tmp_path_factory.mktemp("sdk") / "data", poll_min_interval_s=1.5, access_token_ttl_s=10
     )
     server.start()

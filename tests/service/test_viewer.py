@@ -25,6 +25,7 @@ from PIL import Image
 
 from makeready.display import FLAG_OVERHANG, unpack_display
 from tests.conftest import TESTDATA
+from tests.service.inprocess import InProcessServer
 from tests.service.live import PASSWORD, USER, Api, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def _chromium() -> str | None:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("viewer") / "data", poll_min_interval_s=0)
+    server = InProcessServer(tmp_path_factory.mktemp("viewer") / "data", poll_min_interval_s=0)
     server.start()
     try:
         yield server

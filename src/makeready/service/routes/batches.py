@@ -26,6 +26,7 @@ from makeready.jobs.tasks import load_limits
 from makeready.reports import XLSX_MEDIA_TYPE, batch_csv, batch_xlsx
 from makeready.screening import archive_members, combine, part_line
 from makeready.service.auth import Reader, Writer, services
+from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
 from makeready.service.routes.parts import (
     NestingForm,
@@ -39,7 +40,6 @@ from makeready.service.routes.parts import (
 from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.models import BatchRecord, Job, PartRecord, utcnow
-from makeready.store.resources import owned
 from makeready.wire import Batch, BatchCreated, BatchSummary
 
 router = APIRouter(prefix="/api/v1", tags=["batches"])
@@ -218,9 +218,7 @@ def batch_report(request: Request, batch_id: str, fmt: Literal["csv", "xlsx"], p
 def _batch(request: Request, batch_id: str, owner: str) -> dict[str, Any]:
     svc = services(request)
     with svc.db.session() as session:
-        batch = owned(session, BatchRecord, batch_id, owner)
-        if batch is None:
-            raise ApiError("request.not_found", f"batch {batch_id} does not exist or is not yours")
+        batch = owned_or_404(session, BatchRecord, batch_id, owner, "batch")
         rows = session.execute(
             select(PartRecord, Job)
             .outerjoin(Job, Job.id == PartRecord.job_id)

@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field, field_validator
 from makeready.display import mesh_display, pack_display
 from makeready.service.auth import Reader, Writer, services
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
-from makeready.service.problems import ApiError
+from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
 from makeready.store.models import FileRecord, MeshRecord, utcnow
-from makeready.store.resources import mesh_json, mesh_part, owned
+from makeready.store.resources import mesh_json, mesh_part
 from makeready.wire import Mesh, Task
 
 router = APIRouter(prefix="/api/v1/geom/meshes", tags=["3D Print API: meshes"])
@@ -90,9 +90,7 @@ class ExportRequest(MeshRequest):
 
 def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
     with services(request).db.session() as session:
-        mesh = owned(session, MeshRecord, str(mesh_id), owner)
-    if mesh is None:
-        raise ApiError("request.not_found", f"mesh {mesh_id} does not exist or is not yours")
+        mesh = owned_or_404(session, MeshRecord, str(mesh_id), owner, "mesh")
     return mesh
 
 
@@ -106,8 +104,7 @@ def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
 def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSONResponse:
     """Read the file into a new mesh; the task's result is the mesh."""
     with services(request).db.session() as session:
-        if owned(session, FileRecord, str(body.file_id), principal.owner) is None:
-            raise ApiError("request.not_found", f"file {body.file_id} does not exist or is not yours")
+        owned_or_404(session, FileRecord, str(body.file_id), principal.owner, "file")
     payload = {
         "file_id": str(body.file_id),
         "name": body.name,

@@ -28,12 +28,13 @@ from makeready.geometry.mesh import Part
 from makeready.reports import XLSX_MEDIA_TYPE, part_xlsx
 from makeready.service.auth import Principal, Reader, Writer, services
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
+from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.meshes import pack_part
 from makeready.store.models import Feedback, Job, PartRecord, utcnow
-from makeready.store.resources import owned, save_file
+from makeready.store.resources import save_file
 
 router = APIRouter(prefix="/api/v1", tags=["3D Spark API: manufacturing analysis"])
 _TRUE = {"true", "1", "yes", "on"}
@@ -216,9 +217,7 @@ def part_status(record: PartRecord, job: Job | None) -> str:
 
 def _owned_part(svc: Services, part_id: str, owner: str) -> tuple[PartRecord, Job | None]:
     with svc.db.session() as session:
-        record = owned(session, PartRecord, part_id, owner)
-        if record is None:
-            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        record = owned_or_404(session, PartRecord, part_id, owner, "part")
         job = session.get(Job, record.job_id) if record.job_id else None
         return record, job
 
@@ -261,9 +260,7 @@ def delete_part(request: Request, part_id: str, principal: Writer) -> Response:
     """Remove the part, its queued analysis and its feedback."""
     svc = services(request)
     with svc.db.session() as session:
-        record = owned(session, PartRecord, part_id, principal.owner)
-        if record is None:
-            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        record = owned_or_404(session, PartRecord, part_id, principal.owner, "part")
         if record.job_id:
             session.execute(delete(Job).where(Job.id == record.job_id, Job.status == "queued"))
         session.execute(delete(Feedback).where(Feedback.part_id == part_id))
@@ -289,9 +286,7 @@ def start_analysis(
     """Queue the analysis of an uploaded part, optionally with other material, process or lot size."""
     svc = services(request)
     with svc.db.session() as session:
-        record = owned(session, PartRecord, part_id, principal.owner)
-        if record is None:
-            raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
+        record = owned_or_404(session, PartRecord, part_id, principal.owner, "part")
         job = session.get(Job, record.job_id) if record.job_id else None
         if job is not None and job.status in ("queued", "running"):
             raise ApiError("request.invalid", "the analysis is already queued or running", status=409)

@@ -29,10 +29,10 @@ from makeready.connectors import (
 )
 from makeready.errors import MakereadyError
 from makeready.service.auth import Reader, Writer, services
+from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
 from makeready.store.models import FileRecord, Job, PrinterRecord, PrintJobRecord, TrayRecord, utcnow
-from makeready.store.resources import owned
 from makeready.store.secrets import SecretBox
 from makeready.trays import PrintDefinitions
 from makeready.wire import Printer, PrintJob
@@ -129,17 +129,13 @@ def _connect(svc: Services, row: PrinterRecord) -> PrinterConnector:
 
 def _printer(svc: Services, printer_id: str, owner: str) -> PrinterRecord:
     with svc.db.session() as session:
-        row = owned(session, PrinterRecord, printer_id, owner)
-    if row is None:
-        raise ApiError("request.not_found", f"printer {printer_id} does not exist or is not yours")
+        row = owned_or_404(session, PrinterRecord, printer_id, owner, "printer")
     return row
 
 
 def _job(svc: Services, job_id: str, owner: str) -> PrintJobRecord:
     with svc.db.session() as session:
-        row = owned(session, PrintJobRecord, job_id, owner)
-    if row is None:
-        raise ApiError("request.not_found", f"print job {job_id} does not exist or is not yours")
+        row = owned_or_404(session, PrintJobRecord, job_id, owner, "print job")
     return row
 
 
@@ -299,8 +295,7 @@ def _command(svc: Services, row: PrinterRecord, command: str) -> None:
 def _printable_of_tray(svc: Services, tray_id: str, owner: str) -> str:
     """The file id of the tray's latest printable (``trays/generate-printable``)."""
     with svc.db.session() as session:
-        if owned(session, TrayRecord, tray_id, owner) is None:
-            raise ApiError("request.not_found", f"tray {tray_id} does not exist or is not yours")
+        owned_or_404(session, TrayRecord, tray_id, owner, "tray")
         done = session.scalars(
             select(Job)
             .where(Job.owner == owner, Job.kind == "tray.generate_printable", Job.status == "done")
@@ -327,9 +322,7 @@ def create_job(request: Request, printer_id: str, body: CreateJob, principal: Wr
     tray_id = str(body.tray_id) if body.tray_id else None
     file_id = _printable_of_tray(svc, tray_id, principal.owner) if tray_id else str(body.file_id)
     with svc.db.session() as session:
-        record = owned(session, FileRecord, file_id, principal.owner)
-    if record is None:
-        raise ApiError("request.not_found", f"file {file_id} does not exist or is not yours")
+        record = owned_or_404(session, FileRecord, file_id, principal.owner, "file")
     job_id = str(uuid.uuid4())
     # A name of its own on the printer, so the printer's record of how it ended is this job's.
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", record.name).strip("._") or "printable"

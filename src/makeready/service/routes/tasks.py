@@ -9,9 +9,8 @@ from fastapi.responses import JSONResponse
 
 from makeready.jobs import queue
 from makeready.service.auth import Principal, Reader, services
-from makeready.service.problems import ApiError
+from makeready.service.lookup import owned_or_404
 from makeready.store.models import Job
-from makeready.store.resources import owned
 from makeready.wire import Task
 
 router = APIRouter(prefix="/api/v1/print/tasks", tags=["3D Print API: tasks"])
@@ -31,9 +30,7 @@ def get_task(request: Request, task_id: str, principal: Reader) -> dict[str, Any
     """``{id, status: running|done|error, progress, result | error{error_id, code, message}}``."""
     svc = services(request)
     with svc.db.session() as session:
-        job = owned(session, Job, task_id, principal.owner)
-        if job is None:
-            raise ApiError("request.not_found", f"task {task_id} does not exist or is not yours")
+        job = owned_or_404(session, Job, task_id, principal.owner, "task")
     if job.status in ("queued", "running"):
         svc.limiter.check(principal.owner, request.url.path)
     return queue.task_json(job)

@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 
 from makeready.errors import MakereadyError
 from makeready.service.auth import Reader, Writer, services
-from makeready.service.problems import ApiError
+from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
 from makeready.store.models import FileRecord, MeshRecord, TrayRecord
-from makeready.store.resources import owned, tray_json
+from makeready.store.resources import tray_json
 from makeready.trays import PrintDefinitions
 from makeready.trays import create_tray as create_library_tray
 from makeready.wire import Task, Tray
@@ -69,9 +69,7 @@ class ExportSupport(TrayRequest):
 
 def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
     with services(request).db.session() as session:
-        tray = owned(session, TrayRecord, str(tray_id), owner)
-    if tray is None:
-        raise ApiError("request.not_found", f"tray {tray_id} does not exist or is not yours")
+        tray = owned_or_404(session, TrayRecord, str(tray_id), owner, "tray")
     return tray
 
 
@@ -92,8 +90,7 @@ def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONRe
     mesh_ids = [str(m) for m in body.mesh_ids]
     with services(request).db.session() as session:
         for mesh_id in mesh_ids:
-            if owned(session, MeshRecord, mesh_id, principal.owner) is None:
-                raise ApiError("request.not_found", f"mesh {mesh_id} does not exist or is not yours")
+            owned_or_404(session, MeshRecord, mesh_id, principal.owner, "mesh")
     attrs = {str(uuid.UUID(k)): v.model_dump() for k, v in (body.mesh_attrs or {}).items() if _is_uuid(k)}
     payload = {
         "printer_type_id": printer.id,
@@ -190,8 +187,7 @@ def translate(request: Request, body: TranslateRequest, principal: Writer) -> JS
         body.printer_type_id, {}, profile=body.profile_id or body.profile, material=body.material_id
     )
     with services(request).db.session() as session:
-        if owned(session, FileRecord, str(body.raw_file_id), principal.owner) is None:
-            raise ApiError("request.not_found", f"file {body.raw_file_id} does not exist or is not yours")
+        owned_or_404(session, FileRecord, str(body.raw_file_id), principal.owner, "file")
     payload = {
         "raw_file_id": str(body.raw_file_id),
         "printer_type_id": checked.printer_type.id,
