@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     )
     printer_timeout_s: float = Field(10.0, gt=0, description="Limit of each status request to a printer.")
 
+    keep_tasks_days: float = Field(
+        30.0, gt=0, description="Finished tasks (jobs) older than this are deleted by the retention sweep."
+    )
+    gc_interval_s: float = Field(
+        86400.0, ge=0, description="How often the service sweeps expired tasks and unused blobs (0: never)."
+    )
+    gc_grace_s: float = Field(
+        3600.0, ge=0, description="Blobs written or reused this recently are never swept (uploads in flight)."
+    )
+
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
 

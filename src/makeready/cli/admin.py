@@ -1,4 +1,7 @@
-"""Running and administering the service: ``serve``, ``worker``, ``users``, ``clients``, ``config``."""
+"""Running and administering the service: ``serve``, ``worker``, ``users``, ``clients``, ``config``.
+
+``admin gc`` runs the retention sweep by hand (:mod:`makeready.store.retention`).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,11 @@ config_app = typer.Typer(
 )
 app.add_typer(users_app, name="users", rich_help_panel="Service")
 app.add_typer(clients_app, name="clients", rich_help_panel="Service")
+admin_app = typer.Typer(
+    help="Keep a self-hosted service tidy: retention of tasks and blobs.", no_args_is_help=True
+)
 app.add_typer(config_app, name="config", rich_help_panel="Service")
+app.add_typer(admin_app, name="admin", rich_help_panel="Service")
 
 
 @app.command(name="serve", rich_help_panel="Service")
@@ -204,3 +211,45 @@ def config_show(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)]
         value = "—" if r["value"] is None else str(r["value"])
         table.add_row(r["variable"], f"[{colour}]{escape(value)}[/]", r["source"], escape(r["description"]))
     out.print(table)
+
+
+@admin_app.command(name="gc")
+@reports_errors
+def admin_gc(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; delete nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Delete expired tasks and the blobs no file, part or report refers to.
+
+    The service runs the same sweep every MAKEREADY_GC_INTERVAL_S; safe while it runs.
+    """
+    from makeready.settings import Settings
+    from makeready.store.connect import open_blobs
+    from makeready.store.retention import sweep
+
+    settings = Settings()
+    report = sweep(_database(), open_blobs(settings), settings, dry_run=dry_run)
+    summary = {
+        "dry_run": report.dry_run,
+        "tasks": report.tasks,
+        "blobs": report.blobs,
+        "bytes": report.bytes,
+        "referenced_blobs": report.referenced,
+        "recent_blobs_kept": report.recent,
+        "seconds": round(report.seconds, 3),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    verb = "would delete" if dry_run else "deleted"
+    out.print(f"{verb} {report.tasks:,} expired task(s) (older than {settings.keep_tasks_days:g} days)")
+    out.print(f"{verb} {report.blobs:,} unreferenced blob(s), {_size(report.bytes)}")
+    out.print(f"kept {report.referenced:,} blob(s) in use, {report.recent:,} reused during the sweep")
+
+
+def _size(count: int) -> str:
+    """Bytes for people: 1.5 MB, 320 kB, 12 B (decimal units)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} B"

@@ -27,6 +27,7 @@ from makeready.service.limits import BodyLimit
 from makeready.service.observability import JobCollector, Metrics, MetricsMiddleware, configure_logging
 from makeready.service.pollcache import RecentCache
 from makeready.service.ratelimit import PollLimiter
+from makeready.service.retention import RetentionSweeper
 from makeready.service.routes import (
     batches,
     catalog,
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         svc.runner = _job_runner(db, blobs, settings)
         if svc.runner is not None:
             svc.runner.start()
+        retention = RetentionSweeper(db, blobs, settings)
+        retention.start()
         app.state.services = svc
         _log.info(
             "makeready serving",
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            retention.stop()
             if svc.runner is not None:
                 svc.runner.stop()
             db.dispose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -26,6 +27,8 @@ __all__ = ["CHUNK_BYTES", "BlobStore", "LocalBlobStore", "MemoryCache", "check_d
 
 #: Streaming chunk size, bytes.
 CHUNK_BYTES = 1 << 20
+_HEX2 = re.compile(r"^[0-9a-f]{2}$")
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 def check_digest(sha256: str) -> str:
@@ -72,6 +75,13 @@ class MemoryCache:
         """The cached bytes, or None."""
         return self._items.get(key)
 
+    def drop(self, key: str) -> None:
+        """Forget ``key`` (its blob was deleted)."""
+        with self._lock:
+            data = self._items.pop(key, None)
+            if data is not None:
+                self._held -= len(data)
+
     def offer(self, key: str, data: bytes) -> None:
         """Keep ``data`` if it is small (at most 1/64 of the budget)."""
         if len(data) > self._max // 64:
@@ -108,6 +118,14 @@ class BlobStore(Protocol):
         """Write, read back and remove a probe; raises when the store is unusable."""
         ...
 
+    def stored_before(self, cutoff: float) -> Iterator[tuple[str, int]]:
+        """(sha256, size) of the blobs last written or reused before ``cutoff`` (epoch seconds)."""
+        ...
+
+    def delete_unless_touched(self, sha256: str, cutoff: float) -> bool:
+        """Delete a blob unless it was written or reused at or after ``cutoff``; True if deleted."""
+        ...
+
     def describe(self) -> str:
         """Where the blobs live, for logs."""
         ...
@@ -140,8 +158,13 @@ class LocalBlobStore:
 
     def _install(self, digest: str, write: bytes | BinaryIO) -> None:
         target = self.path(digest)
-        if target.exists():
+        try:
+            # Reused content is fresh again: the retention sweep never takes a blob touched
+            # within its grace period (see sweep_candidates / delete_unless_touched).
+            os.utime(target)
             return
+        except FileNotFoundError:
+            pass
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
@@ -195,6 +218,44 @@ class LocalBlobStore:
                     yield chunk
 
         return chunks()
+
+    def stored_before(self, cutoff: float) -> Iterator[tuple[str, int]]:
+        """(sha256, size in bytes) of every blob last written or reused before ``cutoff`` (epoch s)."""
+        for level1 in sorted(self.root.iterdir()):
+            if not (level1.is_dir() and _HEX2.match(level1.name)):
+                continue
+            for level2 in sorted(level1.iterdir()):
+                if not (level2.is_dir() and _HEX2.match(level2.name)):
+                    continue
+                for path in level2.iterdir():
+                    if not _DIGEST.match(path.name):
+                        continue  # temporaries of writes in flight
+                    try:
+                        stat = path.stat()
+                    except FileNotFoundError:
+                        continue
+                    if stat.st_mtime < cutoff:
+                        yield path.name, stat.st_size
+
+    def delete_unless_touched(self, sha256: str, cutoff: float) -> bool:
+        """Delete a blob unless it was written or reused at or after ``cutoff``; True if deleted.
+
+        The blob is first renamed aside, then its time is read again: a write that reused it
+        before the rename left a fresh time (it is put back); one after the rename finds no
+        file and writes the content anew. Either way the writer's blob exists afterwards.
+        """
+        path = self.path(sha256)
+        aside = path.with_name(f".gc-{sha256}")
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime >= cutoff:
+            os.replace(aside, path)
+            return False
+        aside.unlink()
+        self._cache.drop(sha256)
+        return True
 
     def check(self) -> None:
         """Write, read back and remove a probe file; raises when the store is unusable."""

@@ -102,10 +102,26 @@ class S3BlobStore:
             self.client.create_bucket(Bucket=self.bucket, **extra)
 
     def _exists(self, key: str) -> bool:
+        """Whether the object exists.
+
+        An existing one is copied onto itself, which renews its LastModified, so the retention
+        sweep treats reused content as fresh.
+        """
         try:
             self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if _is_missing(exc):
+                return False
+            raise
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": key},
+                MetadataDirective="REPLACE",
+            )
+        except ClientError as exc:
+            if _is_missing(exc):  # swept between the two requests: write it again
                 return False
             raise
         return True
@@ -155,6 +171,39 @@ class S3BlobStore:
                 yield from body.iter_chunks(CHUNK_BYTES)
 
         return chunks()
+
+    def stored_before(self, cutoff: float) -> Iterator[tuple[str, int]]:
+        """(sha256, size) of the blobs whose LastModified is before ``cutoff`` (epoch seconds)."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{self.prefix}/" if self.prefix else ""
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                name = item["Key"].rsplit("/", 1)[-1]
+                digest = len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+                if digest and item["LastModified"].timestamp() < cutoff:
+                    yield name, int(item["Size"])
+
+    def delete_unless_touched(self, sha256: str, cutoff: float) -> bool:
+        """Delete a blob unless its LastModified is at or after ``cutoff``; True if deleted.
+
+        S3 has no atomic rename: the time is read, then the object deleted. A writer that
+        reuses the object between the two requests (milliseconds) loses it; its next read
+        reports ``file.not_found``. The grace period makes that need an upload of identical
+        content at the very moment its old copy, unreferenced for the whole grace, is swept.
+        """
+        key = self.key(sha256)
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        if head["LastModified"].timestamp() >= cutoff:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+        self._cache.drop(sha256)
+        return True
 
     def check(self) -> None:
         """Write, read back and delete a probe object."""

@@ -33,7 +33,7 @@ from makeready.service.problems import ApiError
 from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.meshes import pack_part
-from makeready.store.models import Feedback, Job, PartRecord, utcnow
+from makeready.store.models import Feedback, FileRecord, Job, PartRecord, utcnow
 from makeready.store.resources import save_file
 
 router = APIRouter(prefix="/api/v1", tags=["3D Spark API: manufacturing analysis"])
@@ -257,13 +257,17 @@ def get_part(request: Request, part_id: str, principal: Reader) -> dict[str, Any
 
 @router.delete("/part/{part_id}/", status_code=204, summary="Delete a part")
 def delete_part(request: Request, part_id: str, principal: Writer) -> Response:
-    """Remove the part, its queued analysis and its feedback."""
+    """Remove the part, its uploaded file, its analysis task (unless running) and its feedback.
+
+    Their blobs (the upload, the stored mesh, the report) are freed by the next retention sweep.
+    """
     svc = services(request)
     with svc.db.session() as session:
         record = owned_or_404(session, PartRecord, part_id, principal.owner, "part")
         if record.job_id:
-            session.execute(delete(Job).where(Job.id == record.job_id, Job.status == "queued"))
+            session.execute(delete(Job).where(Job.id == record.job_id, Job.status != "running"))
         session.execute(delete(Feedback).where(Feedback.part_id == part_id))
+        session.execute(delete(FileRecord).where(FileRecord.id == record.file_id))
         session.delete(record)
         session.commit()
     svc.polls.drop((principal.owner, part_id))
