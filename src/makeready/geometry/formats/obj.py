@@ -168,13 +168,17 @@ _INVALID = -(1 << 40)
 
 def _parse_uvs(lines: list[bytes]) -> FloatArray:
     """The vt table, (t, 2): u, v (a missing v is 0, w is dropped)."""
-    rows = [[*line.split(), b"0"][:2] for line in lines]
+    return _numbers([[*line.split(), b"0"][:2] for line in lines], "texture coordinates")
+
+
+def _numbers(rows: list[list[bytes]], what: str) -> FloatArray:
+    """Rows of number words as float64, finite (``file.invalid_number`` naming ``what`` otherwise)."""
     try:
-        uvs = np.array(rows, dtype=np.bytes_).astype(np.float64)
+        values: FloatArray = np.array(rows, dtype=np.bytes_).astype(np.float64)
     except ValueError as exc:
-        raise MakereadyError("file.invalid_number", f"OBJ texture coordinate: {exc}") from None
-    ensure_finite(uvs, "OBJ texture coordinates")
-    return uvs
+        raise MakereadyError("file.invalid_number", f"OBJ {what}: {exc}") from None
+    ensure_finite(values, f"OBJ {what}")
+    return values
 
 
 def _material_textures(
@@ -256,12 +260,7 @@ def _parse_vertices(lines: list[bytes]) -> FloatArray:
     rows = [line.split()[:3] for line in lines]
     if any(len(r) < 3 for r in rows):
         raise MakereadyError("obj.invalid", "a 'v' line has fewer than 3 coordinates")
-    try:
-        vertices = np.array(rows, dtype=np.bytes_).astype(np.float64)
-    except ValueError as exc:
-        raise MakereadyError("file.invalid_number", f"OBJ vertex: {exc}") from None
-    ensure_finite(vertices, "OBJ vertices")
-    return vertices
+    return _numbers(rows, "vertices")
 
 
 def _build_bodies(
