@@ -157,6 +157,16 @@ def test_obj_zip_export_round_trip(tmp_path: Path) -> None:
     assert (tmp_path / "disk.mtl").is_file()
     assert (tmp_path / "checker tex.png").is_file()
     assert corner_pairs(load(tmp_path / "disk.obj").bodies[0]) == corner_pairs(part.bodies[0])
+    # Another model's image of the same name beside it is never overwritten.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "checker tex.png").write_bytes(b"another model's texture")
+    save(part, other / "cube.obj")
+    assert (other / "checker tex.png").read_bytes() == b"another model's texture"
+    again = load(other / "cube.obj").bodies[0]
+    assert again.appearance is not None
+    assert [t.name for t in again.appearance.textures] == ["checker tex_1.png"]
+    assert corner_pairs(again) == corner_pairs(part.bodies[0])
 
 
 def test_stored_part_keeps_textures() -> None:

@@ -308,7 +308,11 @@ def _write_obj_files(part: Part, target: Path) -> None:
     import io
     import zipfile
 
-    package = write_obj_package(part, target.stem)
+    def taken(name: str, data: bytes) -> bool:  # never overwrite another model's image
+        path = target.parent / name
+        return path.exists() and path.read_bytes() != data
+
+    package = write_obj_package(part, target.stem, taken=taken)
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         for name in archive.namelist():
             (target.parent / (target.name if name.endswith(".obj") else name)).write_bytes(archive.read(name))

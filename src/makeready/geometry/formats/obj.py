@@ -382,12 +382,16 @@ def write_obj(part: Part, *, material_library: str | None = None) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def write_obj_package(part: Part, stem: str) -> bytes:
-    """A zip of ``stem.obj``, ``stem.mtl`` and the texture images, as the 3D Print API imports them."""
+def write_obj_package(part: Part, stem: str, *, taken: Callable[[str, bytes], bool] | None = None) -> bytes:
+    """A zip of ``stem.obj``, ``stem.mtl`` and the texture images, as the 3D Print API imports them.
+
+    ``taken(name, data)`` says a file name is used by other bytes where the package will be
+    unpacked (a folder on disk): such an image is written as ``name_1.png`` and so on.
+    """
     import io
     import zipfile
 
-    images = _PackageImages(part)
+    images = _PackageImages(part, taken)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{stem}.obj", write_obj(part, material_library=f"{stem}.mtl"))
@@ -400,7 +404,8 @@ def write_obj_package(part: Part, stem: str) -> bytes:
 class _PackageImages:
     """The distinct texture images of a part under unique file names, one material each."""
 
-    def __init__(self, part: Part) -> None:
+    def __init__(self, part: Part, taken: Callable[[str, bytes], bool] | None = None) -> None:
+        self._taken = taken
         self.images: list[TextureImage] = []
         self.names: list[str] = []
         self._index: dict[tuple[str, bytes], int] = {}
@@ -417,7 +422,7 @@ class _PackageImages:
         stem, dot, ext = image.name.rpartition(".")
         stem, ext = (stem, ext) if dot else (image.name, TEXTURE_MEDIA_TYPES[image.media_type][1:])
         name, k = f"{stem}.{ext}", 1
-        while name in self.names:
+        while name in self.names or (self._taken is not None and self._taken(name, image.data)):
             name, k = f"{stem}_{k}.{ext}", k + 1
         return name
 
