@@ -165,6 +165,8 @@ class LocalBlobStore:
             return
         except FileNotFoundError:
             pass
+        except PermissionError:  # another user's file on a shared store: it exists, keep it
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
