@@ -9,6 +9,7 @@ Texture.3mf, whose images are compared byte for byte after a write and a read.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -238,3 +239,28 @@ def test_untextured_part_has_no_appearance() -> None:
     part = load(corpus_path("trimesh/featuretype.STL"))
     assert not part.has_uvs
     assert all(body.appearance is None for body in part.bodies)
+
+
+def test_info_reports_textures() -> None:
+    from typer.testing import CliRunner
+
+    from makeready.cli import app
+
+    result = CliRunner().invoke(app, ["info", str(CUBE_ZIP), "--json"])
+    assert result.exit_code == 0, result.output
+    textures = json.loads(result.stdout)["textures"]
+    assert textures == {
+        "has_uvs": True,
+        "triangles_with_uvs": 10,
+        "images": [
+            {
+                "name": "checker tex.png",
+                "media_type": "image/png",
+                "bytes": len(load(CUBE_ZIP).bodies[0].appearance.textures[0].data),
+            }
+        ],  # type: ignore[union-attr]
+    }
+    plain = CliRunner().invoke(app, ["info", str(CUBE_ZIP)])
+    size = textures["images"][0]["bytes"]
+    assert size < 1000
+    assert f"textures: 10 of 12 triangles with UVs; images: checker tex.png ({size} B)" in plain.stdout

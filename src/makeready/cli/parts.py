@@ -82,9 +82,33 @@ def part_summary(part: Part) -> dict[str, Any]:
         "area_mm2": part.area,
         "bounding_box_mm": {"min": lo.tolist(), "max": hi.tolist(), "size": (hi - lo).tolist()},
         "brep": brep_json(part),
+        "textures": _textures(part),
         "notes": list(part.notes),
         "metadata": dict(part.metadata),
     }
+
+
+def _bytes(count: int) -> str:
+    """A size for people: 422 kB, 1.4 MB, 380 B."""
+    if count >= 1_000_000:
+        return f"{count / 1e6:,.1f} MB"
+    return f"{count / 1000:,.0f} kB" if count >= 1000 else f"{count} B"
+
+
+def _textures(part: Part) -> dict[str, Any]:
+    """Texture coordinates and images the part carries (OBJ+MTL, 3MF textures)."""
+    import numpy as np
+
+    textured, images = 0, []
+    for body in part.bodies:
+        if body.appearance is None:
+            continue
+        textured += int(np.isfinite(body.appearance.uvs).all(axis=(1, 2)).sum())
+        for image in body.appearance.textures:
+            entry = {"name": image.name, "media_type": image.media_type, "bytes": len(image.data)}
+            if entry not in images:
+                images.append(entry)
+    return {"has_uvs": part.has_uvs, "triangles_with_uvs": textured, "images": images}
 
 
 def _print_brep(part: Part) -> None:
@@ -142,6 +166,13 @@ def info(file: FileArg, units: UnitsOpt = None, as_json: JsonOpt = False) -> Non
         "bounding box mm: " + "  ".join(f"{axis} {a:.3f} … {b:.3f} ({s:.3f})" for axis, a, b, s in spans)
     )
     _print_brep(part)
+    textures = summary["textures"]
+    if textures["has_uvs"]:
+        named = ", ".join(f"{escape(i['name'])} ({_bytes(i['bytes'])})" for i in textures["images"])
+        out.print(
+            f"textures: {textures['triangles_with_uvs']:,} of {part.triangle_count:,} triangles with UVs; "
+            f"images: {named or 'none read'}"
+        )
     _notes(part.notes)
 
 
