@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     max_batch_parts: int = Field(1000, ge=1, description="Most parts one batch upload may hold.")
     poll_min_interval_s: float = Field(1.0, ge=0, description="Faster polling of one resource gets 429.")
     poll_cache_s: float = Field(0.2, ge=0, description="How long a part's polled state is reused (0: never).")
+    redis_url: str | None = Field(
+        None,
+        description="Redis shared by the API processes (poll limits); default: the Celery broker "
+        "when it is Redis, else each process limits on its own.",
+    )
     display_max_faces: int = Field(
         300_000, ge=1000, description="The viewer's meshes are decimated above this many triangles."
     )

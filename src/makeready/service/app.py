@@ -26,7 +26,7 @@ from makeready.service.accounts import create_client, create_user
 from makeready.service.limits import BodyLimit
 from makeready.service.observability import JobCollector, Metrics, MetricsMiddleware, configure_logging
 from makeready.service.pollcache import RecentCache
-from makeready.service.ratelimit import PollLimiter
+from makeready.service.ratelimit import poll_limiter
 from makeready.service.retention import RetentionSweeper
 from makeready.service.routes import (
     batches,
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db,
             blobs,
             KeyRing(db, settings),
-            PollLimiter(settings.poll_min_interval_s),
+            poll_limiter(settings),
             polls=RecentCache(settings.poll_cache_s),
         )
         svc.started = time.time()

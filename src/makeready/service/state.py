@@ -8,7 +8,7 @@ from typing import Any
 from makeready.jobs import queue
 from makeready.jobs.runner import JobRunner
 from makeready.service.pollcache import RecentCache
-from makeready.service.ratelimit import PollLimiter
+from makeready.service.ratelimit import PollLimiter, RedisPollLimiter
 from makeready.service.tokens import KeyRing
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
@@ -26,7 +26,7 @@ class Services:
     db: Database
     blobs: BlobStore
     keys: KeyRing
-    limiter: PollLimiter
+    limiter: PollLimiter | RedisPollLimiter
     runner: JobRunner | None = None
     polls: RecentCache[Any] = field(default_factory=RecentCache)
     started: float = field(default=0.0)
