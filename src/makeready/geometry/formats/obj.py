@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -281,19 +281,26 @@ def _build_bodies(
     if texturing is not None:
         return _textured_bodies(vertices, faces, sizes, names, texturing)
     bodies = []
-    for body_id, name in enumerate(names):
-        mine = np.flatnonzero(faces.body == body_id)
-        if len(mine) == 0:
-            continue
+    for name, by_size in _polygons_by_body(faces.body, sizes, names):
         groups = []
-        for k in np.unique(sizes[mine]):
-            group = np.asarray([rows[i] for i in mine[sizes[mine] == k]], dtype=np.int64)
+        for chosen in by_size:
+            group = np.asarray([rows[i] for i in chosen], dtype=np.int64)
             ensure_indices(group, len(vertices), f"OBJ body {name!r}")
             groups.append(group)
         tris = triangulate_polygons(vertices, groups)
         verts, tris, _ = compact(vertices, tris)
         bodies.append(Body(name, verts, tris))
     return bodies
+
+
+def _polygons_by_body(
+    body: IndexArray, sizes: IndexArray, names: list[str]
+) -> Iterator[tuple[str, list[IndexArray]]]:
+    """Each body's name and its polygons' indices, one array per corner count (bodies with none skipped)."""
+    for body_id, name in enumerate(names):
+        mine = np.flatnonzero(body == body_id)
+        if len(mine):
+            yield name, [mine[sizes[mine] == k] for k in np.unique(sizes[mine])]
 
 
 def _textured_bodies(
@@ -319,14 +326,8 @@ def _textured_bodies(
         )
     slot_points = vertices[slot_position]
     bodies = []
-    for body_id, name in enumerate(names):
-        mine = np.flatnonzero(faces.body == body_id)
-        if len(mine) == 0:
-            continue
-        groups = []
-        for k in np.unique(sizes[mine]):
-            chosen = mine[sizes[mine] == k]
-            groups.append(starts[chosen][:, None] + np.arange(k))
+    for name, by_size in _polygons_by_body(faces.body, sizes, names):
+        groups = [starts[chosen][:, None] + np.arange(sizes[chosen[0]]) for chosen in by_size]
         slots = triangulate_polygons(slot_points, groups)
         # Which polygon each triangle came from: slots of one polygon are contiguous.
         polygon = np.searchsorted(starts, slots[:, 0], side="right") - 1

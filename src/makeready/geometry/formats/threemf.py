@@ -783,14 +783,23 @@ def _attribute_array(
 
 def _xyz(vertices_el: etree._Element, where: str, plain: _PlainMeshes | None) -> npt.NDArray[np.float64]:
     xyz = plain.take(vertices_el) if plain else None
-    if xyz is None:
-        columns = _attribute_array(vertices_el, "c:vertex", ("x", "y", "z"), where)
-        try:
-            xyz = np.array(columns).astype(np.float64).T.reshape(-1, 3)
-        except ValueError as exc:
-            raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
-    ensure_finite(xyz, f"3MF {where}")
-    return xyz
+    if xyz is not None:
+        ensure_finite(xyz, f"3MF {where}")
+        return xyz
+    return _float_columns(vertices_el, "c:vertex", ("x", "y", "z"), where)
+
+
+def _float_columns(
+    element: etree._Element, path: str, names: tuple[str, ...], where: str
+) -> npt.NDArray[np.float64]:
+    """Attributes ``names`` of every child ``path`` as (k, len(names)) float64, all finite."""
+    columns = _attribute_array(element, path, names, where)
+    try:
+        values: npt.NDArray[np.float64] = np.array(columns).astype(np.float64).T.reshape(-1, len(names))
+    except ValueError as exc:
+        raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
+    ensure_finite(values, f"3MF {where}")
+    return values
 
 
 def _triangles(triangles_el: etree._Element, vertex_count: int, where: str) -> npt.NDArray[np.int64]:
@@ -815,13 +824,7 @@ def _checked_triangles(tris: npt.NDArray[np.int64], vertex_count: int, where: st
 
 def _tex2coords(group: etree._Element, where: str) -> npt.NDArray[np.float64]:
     """A texture2dgroup's ``<tex2coord u= v=>`` as (k, 2) float64."""
-    columns = _attribute_array(group, "m:tex2coord", ("u", "v"), where)
-    try:
-        coords = np.array(columns).astype(np.float64).T.reshape(-1, 2)
-    except ValueError as exc:
-        raise MakereadyError("file.invalid_number", f"3MF {where}: {exc}") from None
-    ensure_finite(coords, f"3MF {where}")
-    return coords
+    return _float_columns(group, "m:tex2coord", ("u", "v"), where)
 
 
 def _property_table(triangles_el: etree._Element, where: str) -> npt.NDArray[np.int64]:
