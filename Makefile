@@ -40,8 +40,13 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# Long property-based fuzzing of every reader (not part of `make test`).
+# Long fuzzing (not part of `make test`): coverage-guided (atheris, Apache-2.0, installed for this
+# target only) over every reader and the upload endpoint, 1,000,000 inputs in all -> benchmarks/results/fuzz.md;
+# then the property-based readers' fuzz and the API's schema fuzz at high example counts.
+FUZZ_TOTAL ?= 1000000
 fuzz: $(STAMP)
+	$(PY) -m pip install --quiet atheris
+	$(PY) benchmarks/fuzz.py --total $(FUZZ_TOTAL)
 	MAKEREADY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/test_fuzz_readers.py
 	MAKEREADY_SCHEMATHESIS_EXAMPLES=1000 $(PY) -m pytest -q tests/service/test_schemathesis.py
 

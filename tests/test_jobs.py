@@ -1,4 +1,8 @@
-"""The job table and the embedded runner on a real SQLite database, with tasks defined here."""
+"""The job table and the embedded runner on a real SQLite database, with tasks defined here.
+
+The tasks here are closures that share state with the test, so they run in the runner's threads
+(``isolation="thread"``); tests/test_job_isolation.py runs jobs in child processes.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +53,7 @@ def test_jobs_run_once_each_across_runners(stores) -> None:
             seen.append(payload["n"])
         return {"n": payload["n"]}
 
-    runners = [EmbeddedRunner(db, blobs, settings, {"record": record}) for _ in range(2)]
+    runners = [EmbeddedRunner(db, blobs, settings, {"record": record}, isolation="thread") for _ in range(2)]
     jobs = [
         queue.enqueue(db, owner="o", kind="record", payload={"n": str(i)}, max_attempts=3) for i in range(40)
     ]
@@ -74,7 +78,7 @@ def test_a_failing_task_is_retried_then_marked_error(stores) -> None:
         calls.append(1)
         raise RuntimeError("disk on fire")
 
-    runner = EmbeddedRunner(db, blobs, settings, {"flaky": flaky})
+    runner = EmbeddedRunner(db, blobs, settings, {"flaky": flaky}, isolation="thread")
     job = queue.enqueue(db, owner="o", kind="flaky", payload={}, max_attempts=3)
     runner.start()
     try:
@@ -96,7 +100,7 @@ def test_unusable_input_is_not_retried(stores) -> None:
     def refuse(ctx: TaskContext, payload: dict) -> dict:
         raise MakereadyError("file.truncated", "ends early")
 
-    runner = EmbeddedRunner(db, blobs, settings, {"refuse": refuse})
+    runner = EmbeddedRunner(db, blobs, settings, {"refuse": refuse}, isolation="thread")
     job = queue.enqueue(db, owner="o", kind="refuse", payload={}, max_attempts=3)
     runner.start()
     try:
@@ -135,7 +139,7 @@ def test_a_clean_stop_hands_running_jobs_back(stores) -> None:
         time.sleep(1.0)
         return {}
 
-    runner = EmbeddedRunner(db, blobs, settings, {"slow": slow})
+    runner = EmbeddedRunner(db, blobs, settings, {"slow": slow}, isolation="thread")
     job = queue.enqueue(db, owner="o", kind="slow", payload={}, max_attempts=3)
     runner.start()
     assert started.wait(10)

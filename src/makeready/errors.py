@@ -64,7 +64,10 @@ ERROR_CODES: dict[str, str] = {
     "auth.insufficient_scope": "the token lacks the scope this request needs",
     "auth.csrf_failed": "a cookie-signed-in request must send the csrftoken cookie's value as X-CSRFToken",
     "job.failed": "the job failed unexpectedly on every attempt (a bug: the reason is in the message)",
-    "job.crashed": "the worker running the job stopped every time it tried (killed or out of memory)",
+    "job.crashed": (
+        "the job's process crashed in native code or ran out of its memory limit,"
+        " or its worker was killed every time it tried"
+    ),
     "job.timeout": "the job ran longer than its time limit (MAKEREADY_JOB_TIME_LIMIT_S)",
     "upload.unsafe_name": "the uploaded file name holds a path, '..' or control characters",
     "request.malformed": "the request body cannot be parsed (broken multipart or form encoding)",
@@ -76,6 +79,12 @@ ERROR_CODES: dict[str, str] = {
     "printer.unsupported_file": "the printer's server does not print this kind of file",
     "printer.error": "the printer's server answered with an error (its words are in the message)",
     "printer.secret_unreadable": "a stored printer key cannot be decrypted: MAKEREADY_SECRET_KEY changed",
+    "backup.invalid": "the file is not a makeready backup, or it is damaged",
+    "backup.newer": "the backup was made by a newer makeready: its schema revision is unknown here",
+    "backup.target_not_empty": (
+        "restore needs an empty database: a new data directory or database, before its server first starts"
+    ),
+    "backup.incomplete": "a blob the database refers to is missing from the blob store; run the backup again",
     "internal.error": "an unexpected error in makeready (a bug: please report it with the error_id)",
 }
 

@@ -74,9 +74,25 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Processes per `makeready worker`."
     )
     worker_prefetch: int = Field(1, ge=1, description="Messages a worker process reserves ahead.")
-    job_time_limit_s: float = Field(3600.0, gt=0, description="Soft time limit per job (Celery mode).")
+    job_time_limit_s: float = Field(
+        3600.0, gt=0, description="Time limit per job: its process is stopped (Celery: the soft limit)."
+    )
     job_time_limits: dict[str, float] = Field(
-        default_factory=dict, description="Per-kind soft time limits, overriding job_time_limit_s."
+        default_factory=dict, description="Per-kind time limits, overriding job_time_limit_s."
+    )
+    job_isolation: Literal["process", "thread"] = Field(
+        "process",
+        description="Embedded jobs run in a child process each (crash and memory isolation) or in the"
+        " worker threads themselves (debugging only: a crash in native code takes the server down).",
+    )
+    job_memory_limit_mb: int = Field(
+        8192,
+        ge=0,
+        description="Memory a job's process may take beyond the loaded code, MiB (0: no limit;"
+        " embedded process isolation).",
+    )
+    job_memory_limits: dict[str, int] = Field(
+        default_factory=dict, description="Per-kind memory limits in MiB, overriding job_memory_limit_mb."
     )
     job_redispatch_s: float = Field(
         120.0, gt=0, description="A queued job no worker took for this long is sent to the broker again."
@@ -144,8 +160,12 @@ class Settings(BaseSettings):
         return sorted({f"{self.queue_prefix}.default", *(self.queue_for(k) for k in self.queue_routes)})
 
     def time_limit_for(self, kind: str) -> float:
-        """Soft time limit of a job kind, in seconds."""
+        """Time limit of a job kind, in seconds."""
         return float(self.job_time_limits.get(kind, self.job_time_limit_s))
+
+    def memory_limit_for(self, kind: str) -> int:
+        """Memory limit of a job kind in MiB beyond the loaded code (0: none)."""
+        return int(self.job_memory_limits.get(kind, self.job_memory_limit_mb))
 
     @property
     def blob_path(self) -> Path:

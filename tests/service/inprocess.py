@@ -10,8 +10,10 @@ killed workers, the scaled deployment.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,13 @@ class InProcessServer(LiveServer):
         from makeready.settings import Settings
 
         prefix = "MAKEREADY_"
-        values = {k[len(prefix) :].lower(): v for k, v in self.env.items() if k.startswith(prefix)}
+        values: dict[str, Any] = {
+            k[len(prefix) :].lower(): v for k, v in self.env.items() if k.startswith(prefix)
+        }
+        for name, value in values.items():  # complex fields come as JSON, as from the environment
+            field = Settings.model_fields.get(name)
+            if field is not None and typing.get_origin(field.annotation) in (dict, list):
+                values[name] = json.loads(value)
         return Settings(**values)
 
     def start(self, timeout: float = 60.0) -> LiveServer:

@@ -236,6 +236,15 @@ class Api:
         assert task["status"] == "done", task
         return task["result"]  # type: ignore[no-any-return]
 
+    def upload_part(
+        self, name: str, data: bytes, *, material: str = "PA12", process: str = "sls", lot_size: int = 1
+    ) -> str:
+        """POST a part as 3D Spark API's snippet does; returns its part_id."""
+        form = {"mat_name": material, "prc_acronym": process, "lot_size": str(lot_size)}
+        reply = self.post("/api/v1/part/", data=form, files={"file": (name, data)})
+        assert reply.status_code in (200, 201), reply.text
+        return reply.json()["part_id"]  # type: ignore[no-any-return]
+
     def analysis(self, part_id: str, timeout: float = 180.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

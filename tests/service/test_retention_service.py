@@ -32,14 +32,7 @@ def test_deleted_parts_are_swept_and_the_rest_still_reads(live: LiveServer) -> N
     api = Api(live.url)
     ids = []
     for path in (CUBE, FEATURES):
-        with path.open("rb") as handle:
-            reply = api.post(
-                "/api/v1/part/",
-                data={"mat_name": "PA12", "prc_acronym": "sls", "lot_size": "1"},
-                files={"file": (path.name, handle)},
-            )
-        assert reply.status_code in (200, 201), reply.text
-        ids.append(reply.json()["part_id"])
+        ids.append(api.upload_part(path.name, path.read_bytes()))
     for part_id in ids:
         assert api.analysis(part_id)["analysis_finished"]
     before = _blob_bytes(live.data_dir)

@@ -1,11 +1,13 @@
 """Running and administering the service: ``serve``, ``worker``, ``users``, ``clients``, ``config``.
 
-``admin gc`` runs the retention sweep by hand (:mod:`makeready.store.retention`).
+``admin gc`` runs the retention sweep by hand (:mod:`makeready.store.retention`); ``admin backup``
+and ``admin restore`` write and load a portable backup (:mod:`makeready.store.backup`).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,7 +27,8 @@ config_app = typer.Typer(
 app.add_typer(users_app, name="users", rich_help_panel="Service")
 app.add_typer(clients_app, name="clients", rich_help_panel="Service")
 admin_app = typer.Typer(
-    help="Keep a self-hosted service tidy: retention of tasks and blobs.", no_args_is_help=True
+    help="Keep a self-hosted service: retention of tasks and blobs, backup and restore.",
+    no_args_is_help=True,
 )
 app.add_typer(config_app, name="config", rich_help_panel="Service")
 app.add_typer(admin_app, name="admin", rich_help_panel="Service")
@@ -125,12 +128,13 @@ def worker_command(
     )
 
 
-def _database() -> Any:
+def _database(*, migrate: bool = True) -> Any:
     from makeready.settings import Settings
     from makeready.store.connect import open_database
 
     db = open_database(Settings())
-    db.migrate()
+    if migrate:
+        db.migrate()
     return db
 
 
@@ -245,6 +249,87 @@ def admin_gc(
     out.print(f"{verb} {report.tasks:,} expired task(s) (older than {settings.keep_tasks_days:g} days)")
     out.print(f"{verb} {report.blobs:,} unreferenced blob(s), {_size(report.bytes)}")
     out.print(f"kept {report.referenced:,} blob(s) in use, {report.recent:,} reused during the sweep")
+
+
+@admin_app.command(name="backup")
+@reports_errors
+def admin_backup(
+    target: Annotated[Path, typer.Argument(help="The backup file to write (a tar file).", dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Write every row and every blob they refer to into one portable file.
+
+    Safe while the service runs (one consistent snapshot of the database). A backup of SQLite
+    restores into PostgreSQL and the other way round; an older one into a newer makeready.
+    """
+    from makeready.settings import Settings
+    from makeready.store.backup import backup
+    from makeready.store.connect import open_blobs
+
+    settings = Settings()
+    with err.status("backing up…"):
+        report = backup(_database(migrate=False), open_blobs(settings), target)  # as it is
+    size = report.path.stat().st_size
+    summary = {
+        "path": str(report.path),
+        "revision": report.revision,
+        "rows": report.rows,
+        "blobs": report.blobs,
+        "blob_bytes": report.blob_bytes,
+        "bytes": size,
+        "seconds": round(report.seconds, 3),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    out.print(
+        f"wrote {report.path}: {sum(report.rows.values()):,} rows in {len(report.rows)} tables,"
+        f" {report.blobs:,} blobs ({_size(report.blob_bytes)}), schema {report.revision},"
+        f" {_size(size)} in {report.seconds:.1f} s"
+    )
+
+
+@admin_app.command(name="restore")
+@reports_errors
+def admin_restore(
+    source: Annotated[
+        Path, typer.Argument(help="A file written by `makeready admin backup`.", dir_okay=False)
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Load a backup into an empty database and blob store, then upgrade the schema.
+
+    Point MAKEREADY_DATA_DIR (or MAKEREADY_DATABASE_URL and MAKEREADY_BLOBS_URL) at the new
+    place and run this before the server first starts there.
+    """
+    from makeready.settings import Settings
+    from makeready.store.backup import restore
+    from makeready.store.connect import open_blobs, open_database
+
+    settings = Settings()
+    db = open_database(settings)
+    with err.status("restoring…"):
+        report = restore(db, open_blobs(settings, create=True), source)
+    summary = {
+        "from_revision": report.from_revision,
+        "to_revision": report.to_revision,
+        "rows": report.rows,
+        "blobs": report.blobs,
+        "blob_bytes": report.blob_bytes,
+        "seconds": round(report.seconds, 3),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    upgraded = (
+        f", schema upgraded {report.from_revision} -> {report.to_revision}"
+        if report.from_revision != report.to_revision
+        else f", schema {report.to_revision}"
+    )
+    out.print(
+        f"restored {sum(report.rows.values()):,} rows in {len(report.rows)} tables,"
+        f" {report.blobs:,} blobs ({_size(report.blob_bytes)}){upgraded} in {report.seconds:.1f} s"
+    )
 
 
 def _size(count: int) -> str:

@@ -8,6 +8,8 @@ outcome in the job row, and logs it. Failures are classified once, here:
 * :class:`~makeready.errors.MakereadyError` — unusable input; the same input fails again, so
   the job ends in ``error`` with the error's code at once;
 * a time-limit exception (Celery's soft limit) — ``job.timeout``, no retry;
+* :class:`MemoryError` (an isolated job's memory limit, :mod:`makeready.jobs.isolation`) —
+  ``job.crashed``, no retry: the same input needs the same memory again;
 * anything else — a bug or a transient failure (database restarting, storage unreachable);
   the job goes back to the queue until ``max_attempts`` runs are spent, then ``job.failed``.
 """
@@ -19,6 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import structlog
@@ -45,6 +48,7 @@ class Outcome(enum.Enum):
     DONE = "done"
     REFUSED = "refused"  # unusable input: error, no retry
     TIMEOUT = "timeout"  # over its time limit: error, no retry
+    CRASHED = "crashed"  # out of memory or a crash in native code: error, no retry
     RETRY = "retry"  # failed; queued again for another attempt
     FAILED = "failed"  # failed and out of attempts
     LOST = "lost"  # the job stopped being this worker's (lease taken over, deleted, stopping)
@@ -92,6 +96,8 @@ def execute(
     *,
     stopping: Callable[[], bool] = lambda: False,
     timeout_errors: tuple[type[BaseException], ...] = (),
+    keep_lease: bool = True,
+    memory_limit_mb: int = 0,
 ) -> RunResult:
     """Run a job this ``worker`` has claimed and record how it ended.
 
@@ -110,6 +116,11 @@ def execute(
         was handed back and runs again at the next start).
     timeout_errors : tuple of exception types
         Exceptions that mean the task ran over its time limit.
+    keep_lease : bool
+        Renew the job's lease while the task runs (False: the caller renews it, as the parent
+        of an isolated job does, so a child stuck in native code does not lose its lease).
+    memory_limit_mb : int
+        The memory limit the task runs under, MiB (0: none); named in the error when it is hit.
 
     """
     last = [0.0]
@@ -126,7 +137,10 @@ def execute(
     started = time.perf_counter()
     try:
         log.info("job started")
-        with LeaseKeeper(db, worker, job_id, settings.job_lease_s), deterministic_ids(job_id):
+        lease: AbstractContextManager[object] = (
+            LeaseKeeper(db, worker, job_id, settings.job_lease_s) if keep_lease else nullcontext()
+        )
+        with lease, deterministic_ids(job_id):
             result = tasks[kind](context, dict(job.payload))
         if stopping():
             return RunResult(Outcome.LOST, attempt)
@@ -146,6 +160,12 @@ def execute(
         queue.fail(db, job_id, worker, error, retry=False)
         log.error("job timed out", limit_s=limit)
         return RunResult(Outcome.TIMEOUT, attempt)
+    except MemoryError:
+        within = f" of its {memory_limit_mb:,} MiB limit" if memory_limit_mb else ""
+        error = queue.error_body("job.crashed", f"the job ran out of memory{within}")
+        queue.fail(db, job_id, worker, error, retry=False)
+        log.error("job ran out of memory", limit_mb=memory_limit_mb or None)
+        return RunResult(Outcome.CRASHED, attempt)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         error = queue.error_body("job.failed", reason)

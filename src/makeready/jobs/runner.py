@@ -1,5 +1,10 @@
 """The embedded job runner: a pool of worker threads inside ``makeready serve``.
 
+Each thread runs its job in a child process of its own (:mod:`makeready.jobs.isolation`): a
+crash or an out-of-memory in native geometry code ends that job as ``job.crashed``, a job over
+its time limit is stopped (``job.timeout``), and the server goes on serving. ``isolation=
+"thread"`` runs the task in the thread itself (debugging; tasks that are closures).
+
 Workers take jobs from the job table (:mod:`makeready.jobs.queue`), so whatever was queued or
 running when the process stopped is still there when it starts again: a clean stop hands its
 running jobs back at once; after a crash (kill -9, out of memory) their leases run out and the
@@ -17,16 +22,18 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Literal, Protocol
 
 import structlog
 
 from makeready.jobs import queue
 from makeready.jobs.context import Task
-from makeready.jobs.execute import Outcome, execute
+from makeready.jobs.execute import Outcome, RunResult, execute
+from makeready.jobs.isolation import check_picklable, run_isolated
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
+from makeready.store.models import Job
 
 __all__ = ["EmbeddedRunner", "JobRunner", "worker_name"]
 
@@ -72,6 +79,9 @@ class EmbeddedRunner:
         Where jobs and their data live; ``settings.workers`` threads run jobs.
     tasks : mapping
         Job kind → task function (default: :data:`makeready.jobs.tasks.TASKS`).
+    isolation : {"process", "thread"}, optional
+        A child process per job, or the worker thread itself (default:
+        ``settings.job_isolation``). Process isolation needs importable task functions.
 
     """
 
@@ -81,12 +91,17 @@ class EmbeddedRunner:
         blobs: BlobStore,
         settings: Settings,
         tasks: Mapping[str, Task] | None = None,
+        *,
+        isolation: Literal["process", "thread"] | None = None,
     ) -> None:
         if tasks is None:
             from makeready.jobs.tasks import TASKS
 
             tasks = TASKS
         self.db, self.blobs, self.settings, self.tasks = db, blobs, settings, dict(tasks)
+        self.isolation = isolation or settings.job_isolation
+        if self.isolation == "process":
+            check_picklable(self.tasks)
         self.name = worker_name()
         self._stop = threading.Event()
         self._wake = threading.Condition()
@@ -132,6 +147,8 @@ class EmbeddedRunner:
 
     def describe(self) -> str:
         """How jobs run, for logs and ``/readyz``."""
+        if self.isolation == "process":
+            return f"embedded ({self.settings.workers} workers, a process per job)"
         return f"embedded ({self.settings.workers} threads)"
 
     def _recover(self) -> None:
@@ -148,6 +165,15 @@ class EmbeddedRunner:
             except Exception:  # the database may be away for a moment; try again next beat
                 _log.exception("heartbeat failed")
 
+    def _run(self, job: Job) -> RunResult:
+        if self.isolation == "process":
+            return run_isolated(
+                self.settings, self.tasks[job.kind], job, self.name, db=self.db, stopping=self._stop.is_set
+            )
+        return execute(
+            self.db, self.blobs, self.settings, self.tasks, job, self.name, stopping=self._stop.is_set
+        )
+
     def _work(self) -> None:
         while not self._stop.is_set():
             try:
@@ -162,8 +188,6 @@ class EmbeddedRunner:
             if self._stop.is_set():  # claimed while stopping: hand it straight back
                 queue.release(self.db, self.name)
                 return
-            outcome = execute(
-                self.db, self.blobs, self.settings, self.tasks, job, self.name, stopping=self._stop.is_set
-            )
+            outcome = self._run(job)
             if outcome.outcome is Outcome.DONE:
                 self.completed += 1

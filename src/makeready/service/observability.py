@@ -8,41 +8,19 @@ status are read from the job table when ``/metrics`` is scraped.
 
 from __future__ import annotations
 
-import logging
-import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 
-import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from makeready.logs import configure_logging
 from makeready.store.db import Database
 from makeready.store.models import Job
 
 __all__ = ["JobCollector", "Metrics", "MetricsMiddleware", "configure_logging"]
-
-
-def configure_logging(fmt: str, level: str) -> None:
-    """Route structlog and the standard library's logging to stderr as JSON lines or for people."""
-    renderer: Any = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer()
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(level.upper(), 20)
-        ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
-    )
 
 
 class Metrics:

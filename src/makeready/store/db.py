@@ -109,13 +109,35 @@ class Database:
         serialises them with an advisory lock held for the transaction, SQLite with an
         exclusive lock file beside the database.
         """
+        self.upgrade("head")
+
+    def upgrade(self, revision: str) -> None:
+        """Apply the migrations up to ``revision`` (``"head"``: the newest), under the lock."""
+        self._alembic("upgrade", revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Undo the migrations down to ``revision`` (``"base"``: no tables), under the lock."""
+        self._alembic("downgrade", revision)
+
+    def revisions(self) -> list[str]:
+        """Every schema revision this version knows, oldest first."""
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory.from_config(self._alembic_config())
+        return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+    def _alembic_config(self) -> Config:
         config = Config()
         config.set_main_option("script_location", str(resources.files("makeready.store") / "migrations"))
+        return config
+
+    def _alembic(self, direction: str, revision: str) -> None:
+        config = self._alembic_config()
         with self._migration_lock(), self.engine.begin() as connection:
             if self.backend == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            getattr(command, direction)(config, revision)
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:

@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
-from makeready.store.models import FileRecord, Job, PartRecord
+from makeready.store.models import Base, Job, PartRecord
 
 __all__ = ["SweepReport", "referenced_blobs", "sweep"]
 
@@ -71,12 +71,21 @@ class SweepReport:
     freed: list[str] = field(default_factory=list, repr=False)
 
 
+#: Columns that name a blob, by table: what keeps a blob from the sweep and goes into a backup.
+BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
+    "files": ("sha256",),
+    "parts": ("mesh_sha256", "report_sha256", "display_sha256"),
+}
+
+
 def referenced_blobs(db: Database) -> set[str]:
     """Every blob SHA-256 a row refers to."""
+    found: set[str] = set()
     with db.session() as session:
-        found = set(session.scalars(select(FileRecord.sha256)))
-        for column in (PartRecord.mesh_sha256, PartRecord.report_sha256, PartRecord.display_sha256):
-            found.update(s for s in session.scalars(select(column).where(column.is_not(None))) if s)
+        for name, columns in BLOB_COLUMNS.items():
+            table = Base.metadata.tables[name]
+            for column in columns:
+                found.update(s for s in session.scalars(select(table.c[column])) if s)
     return found
 
 
