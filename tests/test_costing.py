@@ -322,3 +322,29 @@ def test_parts_per_job_uses_the_outline_lattice():
         dataclasses.replace(round_part, outline=Point(0, 0).buffer(10.0, quad_segs=32)), machine, process
     )
     assert lattice > boxes
+
+
+def test_reported_actuals_are_brought_to_per_job_time_and_per_part_cost():
+    """A lot of 10 made in 3 jobs of up to 4 parts: each basis a bureau may report converts."""
+    from makeready.costing.calibration import reported_actuals
+
+    chain = {"parts_per_job": 4, "jobs": 3, "lot_size": 10}
+    none3 = (None, None, None)
+    assert reported_actuals(process_time=None, machine_time=(0.5, None, None), cost=none3, **chain) == (
+        2.0,
+        None,
+    )
+    assert reported_actuals(process_time=None, machine_time=(None, None, 6.0), cost=none3, **chain) == (
+        2.0,
+        None,
+    )
+    assert reported_actuals(process_time=2.5, machine_time=(0.5, None, None), cost=none3, **chain)[0] == 2.5
+    assert reported_actuals(process_time=2.0, machine_time=none3, cost=(None, 40.0, None), **chain)[1] == 10.0
+    assert reported_actuals(process_time=2.0, machine_time=none3, cost=(12.0, 40.0, None), **chain)[1] == 12.0
+    # A lot's cost spreads over the lot's 10 parts, not over 3 jobs x 4 places (8.33).
+    assert (
+        reported_actuals(process_time=2.0, machine_time=none3, cost=(None, None, 100.0), **chain)[1] == 10.0
+    )
+    with pytest.raises(MakereadyError) as refused:
+        reported_actuals(process_time=None, machine_time=none3, cost=(1.0, None, None), **chain)
+    assert refused.value.code == "request.invalid"

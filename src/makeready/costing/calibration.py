@@ -21,8 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from makeready.catalog import Override
+from makeready.errors import MakereadyError
 
-__all__ = ["Calibration", "Feedback", "wmape"]
+__all__ = ["Calibration", "Feedback", "per_job", "reported_actuals", "wmape"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,64 @@ class Feedback:
     machine_hourly_rate: float | None = None
     staff_time_factor: float | None = None
     leadtime: float | None = None
+
+
+def per_job(
+    per_part: float | None, per_job_value: float | None, per_lot: float | None, parts_per_job: int, jobs: int
+) -> float | None:
+    """A quantity per job from whichever of per part, per job or per lot was given.
+
+    Preference: per job as given, then per part x parts per job, then per lot / jobs; None if
+    none was given.
+    """
+    if per_job_value is not None:
+        return per_job_value
+    if per_part is not None:
+        return per_part * parts_per_job
+    if per_lot is not None:
+        return per_lot / max(jobs, 1)
+    return None
+
+
+def reported_actuals(
+    *,
+    process_time: float | None,
+    machine_time: tuple[float | None, float | None, float | None],
+    cost: tuple[float | None, float | None, float | None],
+    parts_per_job: int,
+    jobs: int,
+    lot_size: int,
+) -> tuple[float, float | None]:
+    """A made job's machine time per job (h) and cost per part (EUR) from what was reported.
+
+    Parameters
+    ----------
+    process_time : float or None
+        Machine time per job as reported (3D Spark API's ``process_time``), h.
+    machine_time, cost : (per part, per job, per lot)
+        Machine time (h) and cost (EUR) as reported, each possibly None.
+    parts_per_job, jobs, lot_size : int
+        Of the analysed chain: the other two bases are derived through them.
+
+    Raises
+    ------
+    MakereadyError
+        ``request.invalid`` when no machine time was given at all.
+
+    """
+    per_job_time = process_time or per_job(*machine_time, parts_per_job, jobs)
+    if per_job_time is None:
+        raise MakereadyError(
+            "request.invalid", "give the machine time: process_time or mac_t_pp|mac_t_pj|mac_t_pl"
+        )
+    cost_pp, cost_pj, cost_pl = cost
+    cost_per_job = per_job(cost_pp, cost_pj, cost_pl, parts_per_job, jobs)
+    per_part: float | None = None
+    if cost_per_job is not None:
+        per_part = cost_pp if cost_pp is not None else cost_per_job / max(parts_per_job, 1)
+    if cost_pl is not None and cost_pp is None and cost_pj is None:
+        per_part = cost_pl / max(lot_size, 1)  # a lot's cost spreads over its parts, not its jobs
+    return per_job_time, per_part
 
 
 def wmape(actual: Sequence[float], predicted: Sequence[float]) -> float | None:

@@ -21,7 +21,17 @@ from makeready.service.problems import ApiError
 from makeready.service.state import Services
 from makeready.service.tokens import TokenError
 
-__all__ = ["SAFE_METHODS", "Principal", "Reader", "Writer", "authenticate", "reader", "services", "writer"]
+__all__ = [
+    "SAFE_METHODS",
+    "Principal",
+    "Reader",
+    "Svc",
+    "Writer",
+    "authenticate",
+    "reader",
+    "services",
+    "writer",
+]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER = "sessionid", "csrftoken", "x-csrftoken"
@@ -41,6 +51,10 @@ class Principal:
 def services(request: Request) -> Services:
     """The process's shared services."""
     return request.app.state.services  # type: ignore[no-any-return]
+
+
+#: A route's parameter for the process's shared services (``svc: Svc``).
+Svc = Annotated[Services, Depends(services)]
 
 
 def authenticate(request: Request) -> Principal:

@@ -15,7 +15,7 @@ import uuid
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +25,7 @@ from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
 from makeready.reports import XLSX_MEDIA_TYPE, batch_csv, batch_xlsx
 from makeready.screening import archive_members, combine, part_line
-from makeready.service.auth import Reader, Writer, services
+from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
 from makeready.service.routes.parts import (
@@ -67,7 +67,7 @@ def _entries(name: str, data: bytes, svc: Services) -> list[tuple[str, bytes]]:
     summary="Screen many parts at once",
 )
 async def create_batch(
-    request: Request,
+    svc: Svc,
     principal: Writer,
     files: Annotated[list[UploadFile], File(description="part files and zips of part files")],
     mat_name: Annotated[str, Form()] = "316L",
@@ -78,7 +78,6 @@ async def create_batch(
     nst_style: NestingForm = None,
 ) -> dict[str, Any]:
     """Read every part now, queue one analysis each; unusable files are listed, not fatal."""
-    svc = services(request)
     check_options(mat_name, prc_acronym, lot_size, nst_style)
     accepted: list[tuple[str, bytes, Part]] = []
     refused: list[dict[str, Any]] = []
@@ -182,9 +181,9 @@ def batch_json(batch: BatchRecord, rows: list[tuple[PartRecord, Job | None]]) ->
     response_model_exclude_unset=True,
     summary="A batch's combined result",
 )
-def get_batch(request: Request, batch_id: str, principal: Reader) -> dict[str, Any]:
+def get_batch(svc: Svc, batch_id: str, principal: Reader) -> dict[str, Any]:
     """Progress while the analyses run; then every part's best chains, savings and ranking."""
-    return _batch(request, batch_id, principal.owner)
+    return _batch(svc, batch_id, principal.owner)
 
 
 _REPORT_TYPES = {
@@ -199,12 +198,12 @@ _REPORT_TYPES = {
     response_class=Response,
     responses={200: {"content": {t: {} for t in _REPORT_TYPES.values()}}},
 )
-def batch_report(request: Request, batch_id: str, fmt: Literal["csv", "xlsx"], principal: Reader) -> Response:
+def batch_report(svc: Svc, batch_id: str, fmt: Literal["csv", "xlsx"], principal: Reader) -> Response:
     """The ranking with cost per part per process, savings and CO2 (CSV); plus chains and totals (XLSX).
 
     Parts still running are listed with their status; fetch again when the batch is done.
     """
-    result = _batch(request, batch_id, principal.owner)
+    result = _batch(svc, batch_id, principal.owner)
     title = f"makeready batch {result.get('name') or batch_id}"
     content = batch_csv(result).encode() if fmt == "csv" else batch_xlsx(result, title=title)
     filename = f"batch-{batch_id[:8]}.{fmt}"
@@ -215,8 +214,7 @@ def batch_report(request: Request, batch_id: str, fmt: Literal["csv", "xlsx"], p
     )
 
 
-def _batch(request: Request, batch_id: str, owner: str) -> dict[str, Any]:
-    svc = services(request)
+def _batch(svc: Services, batch_id: str, owner: str) -> dict[str, Any]:
     with svc.db.session() as session:
         batch = owned_or_404(session, BatchRecord, batch_id, owner, "batch")
         rows = session.execute(
@@ -231,9 +229,9 @@ def _batch(request: Request, batch_id: str, owner: str) -> dict[str, Any]:
 @router.get(
     "/batch/", response_model=list[BatchSummary], response_model_exclude_unset=True, summary="Your batches"
 )
-def list_batches(request: Request, principal: Reader) -> list[dict[str, Any]]:
+def list_batches(svc: Svc, principal: Reader) -> list[dict[str, Any]]:
     """Id, name, options and creation time of each batch, newest first."""
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         rows = session.scalars(
             select(BatchRecord)
             .where(BatchRecord.owner == principal.owner)

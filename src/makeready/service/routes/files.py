@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from makeready.errors import MakereadyError
 from makeready.rendering.print_definitions import definition_file
-from makeready.service.auth import Reader, Writer, services
+from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.problems import ApiError
 from makeready.service.uploads import upload_name
 from makeready.store.models import FileRecord
@@ -24,12 +24,11 @@ router = APIRouter(prefix="/api/v1/files", tags=["3D Print API: files"])
 @router.post("/upload", response_model=FileUpload, response_model_exclude_unset=True, summary="Upload files")
 @router.post("", include_in_schema=False)
 async def upload(
-    request: Request,
+    svc: Svc,
     file: Annotated[list[UploadFile], File(description="one or more files")],
     principal: Writer,
 ) -> dict[str, Any]:
     """``{"files": [{"name", "file_id"}], "file_id": <first>}``."""
-    svc = services(request)
     names = [upload_name(item.filename, "upload.bin") for item in file]
 
     def store() -> list[dict[str, str]]:
@@ -55,9 +54,9 @@ async def upload(
 
 
 @router.get("", response_model=list[FileInfo], response_model_exclude_unset=True, summary="Your files")
-def list_files(request: Request, principal: Reader) -> list[dict[str, Any]]:
+def list_files(svc: Svc, principal: Reader) -> list[dict[str, Any]]:
     """Name, size and type of every file you uploaded or a task made, newest first."""
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         rows = session.scalars(
             select(FileRecord)
             .where(FileRecord.owner == principal.owner)
@@ -67,9 +66,8 @@ def list_files(request: Request, principal: Reader) -> list[dict[str, Any]]:
 
 
 @router.get("/{file_id}", summary="Download a file", response_class=Response)
-def download(request: Request, file_id: str, principal: Reader) -> Response:
+def download(request: Request, svc: Svc, file_id: str, principal: Reader) -> Response:
     """The file's bytes as an attachment."""
-    svc = services(request)
     with svc.db.session() as session:
         record = owned(session, FileRecord, file_id, principal.owner)
     if record is None:

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from makeready import __version__
 from makeready.errors import ERROR_CODES
-from makeready.service.auth import services
+from makeready.service.auth import Svc
 from makeready.service.problems import ApiError, status_of
 
 router = APIRouter(tags=["operations"])
@@ -23,9 +23,8 @@ def livez() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Database, blob store and job runner are usable")
-def readyz(request: Request) -> JSONResponse:
+def readyz(svc: Svc) -> JSONResponse:
     """200 when every dependency answers, else 503 with the failing checks named."""
-    svc = services(request)
     checks: dict[str, Any] = {}
     for name, probe in (("database", svc.db.ping), ("blob_store", svc.blobs.check)):
         try:

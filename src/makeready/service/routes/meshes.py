@@ -12,10 +12,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 from makeready.display import mesh_display, pack_display
-from makeready.service.auth import Reader, Writer, services
+from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
+from makeready.service.state import Services
 from makeready.store.models import FileRecord, MeshRecord, utcnow
 from makeready.store.resources import mesh_json, mesh_part
 from makeready.wire import Mesh, Task
@@ -88,8 +89,8 @@ class ExportRequest(MeshRequest):
     file_type: Literal["obj", "stl_ascii", "stl_binary", "3mf"]
 
 
-def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
-    with services(request).db.session() as session:
+def _mesh(svc: Services, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
+    with svc.db.session() as session:
         mesh = owned_or_404(session, MeshRecord, str(mesh_id), owner, "mesh")
     return mesh
 
@@ -101,9 +102,9 @@ def _mesh(request: Request, mesh_id: uuid.UUID | str, owner: str) -> MeshRecord:
     response_model_exclude_unset=True,
     summary="Import an uploaded file as a mesh (task)",
 )
-def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSONResponse:
+def import_mesh(svc: Svc, body: ImportRequest, principal: Writer) -> JSONResponse:
     """Read the file into a new mesh; the task's result is the mesh."""
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         owned_or_404(session, FileRecord, str(body.file_id), principal.owner, "file")
     payload = {
         "file_id": str(body.file_id),
@@ -112,13 +113,13 @@ def import_mesh(request: Request, body: ImportRequest, principal: Writer) -> JSO
         "units": body.units,
         "generate_visual": body.generate_visual,
     }
-    return submit(request, principal, "mesh.import", payload)
+    return submit(svc, principal, "mesh.import", payload)
 
 
 @router.get("/{mesh_id}", response_model=Mesh, response_model_exclude_unset=True, summary="One mesh")
-def get_mesh(request: Request, mesh_id: str, principal: Reader) -> dict[str, Any]:
+def get_mesh(svc: Svc, mesh_id: str, principal: Reader) -> dict[str, Any]:
     """3D Print API's mesh object (cm)."""
-    return mesh_json(_mesh(request, mesh_id, principal.owner))
+    return mesh_json(_mesh(svc, mesh_id, principal.owner))
 
 
 @router.get(
@@ -127,14 +128,13 @@ def get_mesh(request: Request, mesh_id: str, principal: Reader) -> dict[str, Any
     summary="The mesh to draw (binary: positions and triangles, mm)",
     responses={200: {"content": {DISPLAY_MEDIA_TYPE: {}}}},
 )
-def mesh_display_document(request: Request, mesh_id: str, principal: Reader) -> Response:
+def mesh_display_document(request: Request, svc: Svc, mesh_id: str, principal: Reader) -> Response:
     """The mesh's display document (docs/viewer.md) in its own coordinates, mm.
 
     Apply the mesh's ``transform`` (cm) to place it; decimated above
     ``MAKEREADY_DISPLAY_MAX_FACES`` triangles; gzip when accepted.
     """
-    svc = services(request)
-    mesh = _mesh(request, mesh_id, principal.owner)
+    mesh = _mesh(svc, mesh_id, principal.owner)
     with svc.db.session() as session:
         part = mesh_part(session, svc.blobs, mesh)
     document = pack_display(mesh_display(part, max_faces=svc.settings.display_max_faces))
@@ -150,12 +150,12 @@ def mesh_display_document(request: Request, mesh_id: str, principal: Reader) -> 
     response_model_exclude_unset=True,
     summary="Find the eight problem types (task)",
 )
-def analyze_mesh(request: Request, body: MeshRequest, principal: Writer) -> JSONResponse:
+def analyze_mesh(svc: Svc, body: MeshRequest, principal: Writer) -> JSONResponse:
     """200 with the mesh if it was analysed already, else 202 with a task."""
-    mesh = _mesh(request, body.id, principal.owner)
+    mesh = _mesh(svc, body.id, principal.owner)
     if mesh.analyzed:
         return JSONResponse(mesh_json(mesh))
-    return submit(request, principal, "mesh.analyze", {"id": mesh.id})
+    return submit(svc, principal, "mesh.analyze", {"id": mesh.id})
 
 
 @router.post(
@@ -165,11 +165,11 @@ def analyze_mesh(request: Request, body: MeshRequest, principal: Writer) -> JSON
     response_model_exclude_unset=True,
     summary="Repair into a new mesh (task)",
 )
-def repair_mesh(request: Request, body: RepairRequest, principal: Writer) -> JSONResponse:
+def repair_mesh(request: Request, svc: Svc, body: RepairRequest, principal: Writer) -> JSONResponse:
     """The task's result is the new mesh with the problems that remain."""
-    mesh = _mesh(request, body.id, principal.owner)
+    mesh = _mesh(svc, body.id, principal.owner)
     return submit(
-        request,
+        svc,
         principal,
         "mesh.repair",
         {"id": mesh.id, "all": body.all, "generate_visual": body.generate_visual},
@@ -183,15 +183,15 @@ def repair_mesh(request: Request, body: RepairRequest, principal: Writer) -> JSO
     response_model_exclude_unset=True,
     summary="A visual file of the mesh: binary glTF with its problems (task)",
 )
-def generate_visual(request: Request, body: MeshRequest, principal: Writer) -> JSONResponse:
+def generate_visual(svc: Svc, body: MeshRequest, principal: Writer) -> JSONResponse:
     """The task's result is the mesh with ``visual_file_id``: a .glb (metres) with its problems marked."""
-    mesh = _mesh(request, body.id, principal.owner)
-    return submit(request, principal, "mesh.generate_visual", {"id": mesh.id})
+    mesh = _mesh(svc, body.id, principal.owner)
+    return submit(svc, principal, "mesh.generate_visual", {"id": mesh.id})
 
 
-def _copy(request: Request, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
+def _copy(svc: Services, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
     """A new mesh sharing the geometry file (meshes are immutable; their files too)."""
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         new = MeshRecord(
             id=str(uuid.uuid4()),
             owner=mesh.owner,
@@ -217,17 +217,17 @@ def _copy(request: Request, mesh: MeshRecord, **changes: Any) -> dict[str, Any]:
     response_model_exclude_unset=True,
     summary="A new mesh with another transform",
 )
-def transform_mesh(request: Request, body: TransformRequest, principal: Writer) -> dict[str, Any]:
+def transform_mesh(svc: Svc, body: TransformRequest, principal: Writer) -> dict[str, Any]:
     """Synchronous; problems and ``analyzed`` carry over."""
-    return _copy(request, _mesh(request, body.id, principal.owner), transform=body.transform)
+    return _copy(svc, _mesh(svc, body.id, principal.owner), transform=body.transform)
 
 
 @router.post(
     "/rename", response_model=Mesh, response_model_exclude_unset=True, summary="A new mesh with another name"
 )
-def rename_mesh(request: Request, body: RenameRequest, principal: Writer) -> dict[str, Any]:
+def rename_mesh(svc: Svc, body: RenameRequest, principal: Writer) -> dict[str, Any]:
     """Synchronous; problems and ``analyzed`` carry over."""
-    return _copy(request, _mesh(request, body.id, principal.owner), name=body.name)
+    return _copy(svc, _mesh(svc, body.id, principal.owner), name=body.name)
 
 
 @router.post(
@@ -237,7 +237,7 @@ def rename_mesh(request: Request, body: RenameRequest, principal: Writer) -> dic
     response_model_exclude_unset=True,
     summary="Export as OBJ or STL (task)",
 )
-def export_mesh(request: Request, body: ExportRequest, principal: Writer) -> JSONResponse:
+def export_mesh(svc: Svc, body: ExportRequest, principal: Writer) -> JSONResponse:
     """The task's result is ``{"file_id"}`` (mm, the mesh's transform applied)."""
-    mesh = _mesh(request, body.id, principal.owner)
-    return submit(request, principal, "mesh.export", {"id": mesh.id, "file_type": body.file_type})
+    mesh = _mesh(svc, body.id, principal.owner)
+    return submit(svc, principal, "mesh.export", {"id": mesh.id, "file_type": body.file_type})

@@ -19,8 +19,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from makeready.service.accounts import check_client, check_password
-from makeready.service.auth import CSRF_COOKIE, SESSION_COOKIE, services
+from makeready.service.auth import CSRF_COOKIE, SESSION_COOKIE, Svc
 from makeready.service.problems import ApiError
+from makeready.service.state import Services
 from makeready.service.tokens import TokenError
 from makeready.store.models import ApiClient, User
 from makeready.wire import Token
@@ -40,8 +41,8 @@ def _oauth_error(code: str, message: str) -> ApiError:
     return ApiError(code, message, error=_OAUTH_ERRORS[code], error_description=message)
 
 
-def _check_realm(request: Request, realm: str) -> None:
-    if realm != services(request).settings.realm:
+def _check_realm(svc: Services, realm: str) -> None:
+    if realm != svc.settings.realm:
         raise ApiError("request.not_found", f"no realm {realm!r}")
 
 
@@ -67,10 +68,7 @@ def _granted(available: str, requested: str | None, client: ApiClient | None) ->
     return " ".join(scopes)
 
 
-def _tokens(
-    request: Request, subject: str, username: str, scopes: str, client_id: str | None
-) -> dict[str, Any]:
-    svc = services(request)
+def _tokens(svc: Services, subject: str, username: str, scopes: str, client_id: str | None) -> dict[str, Any]:
     settings = svc.settings
     access = svc.keys.issue(
         subject, username, scopes, client_id, token_type="Bearer", ttl_s=settings.access_token_ttl_s
@@ -97,6 +95,7 @@ def _tokens(
 )
 def token(
     request: Request,
+    svc: Svc,
     realm: str,
     grant_type: Annotated[str, Form()],
     username: Annotated[str | None, Form()] = None,
@@ -107,8 +106,8 @@ def token(
     scope: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
     """Access and refresh tokens for the password, client-credentials or refresh-token grant."""
-    _check_realm(request, realm)
-    db = services(request).db
+    _check_realm(svc, realm)
+    db = svc.db
     basic_id, basic_secret = _basic_client(request)
     client_id, client_secret = client_id or basic_id, client_secret or basic_secret
     client_ok, client = check_client(db, client_id, client_secret)
@@ -120,14 +119,14 @@ def token(
         user = check_password(db, username, password)
         if user is None:
             raise _oauth_error("auth.invalid_grant", "invalid user credentials")
-        body = _tokens(request, user.id, user.username, _granted(user.scopes, scope, client), client_id)
+        body = _tokens(svc, user.id, user.username, _granted(user.scopes, scope, client), client_id)
     elif grant_type == "client_credentials":
         if client is None:
             raise _oauth_error(
                 "auth.invalid_client", "client_credentials needs a registered client and its secret"
             )
         body = _tokens(
-            request,
+            svc,
             f"client:{client.client_id}",
             client.client_id,
             _granted(client.scopes, scope, None),
@@ -137,7 +136,7 @@ def token(
         if not refresh_token:
             raise _oauth_error("request.invalid", "the refresh_token grant needs refresh_token")
         try:
-            claims = services(request).keys.verify(refresh_token, "Refresh")
+            claims = svc.keys.verify(refresh_token, "Refresh")
         except TokenError as exc:
             raise _oauth_error("auth.invalid_grant", f"the refresh token was refused: {exc}") from exc
         if client_id and claims.client_id not in (client_id, None):
@@ -151,7 +150,7 @@ def token(
         if alive is None:
             raise _oauth_error("auth.invalid_grant", "the account behind the refresh token no longer exists")
         body = _tokens(
-            request, claims.subject, claims.username, " ".join(sorted(claims.scopes)), claims.client_id
+            svc, claims.subject, claims.username, " ".join(sorted(claims.scopes)), claims.client_id
         )
     else:
         raise _oauth_error(
@@ -162,17 +161,17 @@ def token(
 
 
 @router.get("/realms/{realm}/protocol/openid-connect/certs", summary="Public signing keys (JWKS)")
-def certs(request: Request, realm: str) -> dict[str, Any]:
+def certs(svc: Svc, realm: str) -> dict[str, Any]:
     """The JWK set that verifies this service's tokens."""
-    _check_realm(request, realm)
-    return services(request).keys.jwks()
+    _check_realm(svc, realm)
+    return svc.keys.jwks()
 
 
 @router.get("/realms/{realm}/.well-known/openid-configuration", summary="OpenID Connect discovery")
-def discovery(request: Request, realm: str) -> dict[str, Any]:
+def discovery(svc: Svc, realm: str) -> dict[str, Any]:
     """Where the token endpoint and keys are, and what they support."""
-    _check_realm(request, realm)
-    issuer = services(request).settings.issuer
+    _check_realm(svc, realm)
+    issuer = svc.settings.issuer
     return {
         "issuer": issuer,
         "token_endpoint": f"{issuer}/protocol/openid-connect/token",
@@ -202,6 +201,7 @@ def csrf(request: Request, response: Response) -> dict[str, str]:
 @router.post("/api-auth/login/", include_in_schema=False)
 def login(
     request: Request,
+    svc: Svc,
     response: Response,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -212,7 +212,6 @@ def login(
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not sent or not expected or not secrets.compare_digest(sent, expected):
         raise ApiError("auth.csrf_failed", "GET /api-auth/login first and send its csrftoken back")
-    svc = services(request)
     user = check_password(svc.db, username, password)
     if user is None:
         raise ApiError("auth.invalid_grant", "invalid user credentials")

@@ -23,10 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from makeready import wire
 from makeready.catalog import Catalog
+from makeready.costing.calibration import reported_actuals
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
 from makeready.reports import XLSX_MEDIA_TYPE, part_xlsx
-from makeready.service.auth import Principal, Reader, Writer, services
+from makeready.service.auth import Principal, Reader, Svc, Writer
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
@@ -86,7 +87,7 @@ def _start(svc: Services, session: Session, record: PartRecord) -> None:
     summary="Upload a part (and start its analysis)",
 )
 async def upload_part(
-    request: Request,
+    svc: Svc,
     principal: Writer,
     file: Annotated[UploadFile, File(description="STL, OBJ, 3MF, PLY, OFF, STEP or a zip of them")],
     start_analysis: Annotated[str, Form()] = "true",
@@ -100,7 +101,6 @@ async def upload_part(
     nst_style: NestingForm = None,
 ) -> dict[str, Any]:
     """Store the file, read it (errors now, not later), and queue the analysis."""
-    svc = services(request)
     check_options(mat_name, prc_acronym, lot_size, nst_style)
     basename = upload_name(file.filename, "part.stl")
     data = await read_upload(file, svc.settings)
@@ -224,13 +224,12 @@ def _owned_part(svc: Services, part_id: str, owner: str) -> tuple[PartRecord, Jo
 
 @router.get("/part/", response_model=list[wire.Part], response_model_exclude_unset=True, summary="Your parts")
 def list_parts(
-    request: Request,
+    svc: Svc,
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     """Newest first."""
-    svc = services(request)
     with svc.db.session() as session:
         rows = session.scalars(
             select(PartRecord)
@@ -249,19 +248,18 @@ def list_parts(
 @router.get(
     "/part/{part_id}/", response_model=wire.Part, response_model_exclude_unset=True, summary="One part"
 )
-def get_part(request: Request, part_id: str, principal: Reader) -> dict[str, Any]:
+def get_part(svc: Svc, part_id: str, principal: Reader) -> dict[str, Any]:
     """The part's upload facts and analysis status."""
-    record, job = _owned_part(services(request), part_id, principal.owner)
+    record, job = _owned_part(svc, part_id, principal.owner)
     return _part_json(record, job)
 
 
 @router.delete("/part/{part_id}/", status_code=204, summary="Delete a part")
-def delete_part(request: Request, part_id: str, principal: Writer) -> Response:
+def delete_part(svc: Svc, part_id: str, principal: Writer) -> Response:
     """Remove the part, its uploaded file, its analysis task (unless running) and its feedback.
 
     Their blobs (the upload, the stored mesh, the report) are freed by the next retention sweep.
     """
-    svc = services(request)
     with svc.db.session() as session:
         record = owned_or_404(session, PartRecord, part_id, principal.owner, "part")
         if record.job_id:
@@ -285,10 +283,9 @@ class StartAnalysis(BaseModel):
 
 @router.post("/part/{part_id}/start_analysis/", status_code=202, summary="Start or rerun an analysis")
 def start_analysis(
-    request: Request, part_id: str, principal: Writer, body: StartAnalysis | None = None
+    request: Request, svc: Svc, part_id: str, principal: Writer, body: StartAnalysis | None = None
 ) -> dict[str, Any]:
     """Queue the analysis of an uploaded part, optionally with other material, process or lot size."""
-    svc = services(request)
     with svc.db.session() as session:
         record = owned_or_404(session, PartRecord, part_id, principal.owner, "part")
         job = session.get(Job, record.job_id) if record.job_id else None
@@ -338,9 +335,8 @@ _POLL = (
 )
 
 
-def _poll(request: Request, principal: Principal, part_id: str) -> _PollState:
+def _poll(svc: Services, principal: Principal, part_id: str, path: str) -> _PollState:
     """The part's analysis state (through the short-lived poll cache), then the rate limit."""
-    svc = services(request)
 
     def load() -> _PollState:
         with svc.db.engine.connect() as connection:
@@ -350,7 +346,7 @@ def _poll(request: Request, principal: Principal, part_id: str) -> _PollState:
         return _PollState(row[0], row[1], row[2], row[3], row[4] or 0.0, row[5] or "", row[6] or 0, row[7])
 
     state: _PollState = svc.polls.get((principal.owner, part_id), load)
-    svc.limiter.check(principal.owner, request.url.path)
+    svc.limiter.check(principal.owner, path)
     return state
 
 
@@ -370,12 +366,12 @@ def _running(state: _PollState) -> dict[str, Any]:
     response_model_exclude_unset=True,
     summary="Poll for the analysis report",
 )
-def analysis_result(request: Request, part_id: str, principal: Reader) -> Response:
+def analysis_result(request: Request, svc: Svc, part_id: str, principal: Reader) -> Response:
     """``{"analysis_finished": false, "analysis_report": null}`` until the full report is ready."""
-    state = _poll(request, principal, part_id)
+    state = _poll(svc, principal, part_id, request.url.path)
     if state.report_sha256 is None:
         return Response(json.dumps(_running(state)), media_type="application/json")
-    report = services(request).blobs.get(state.report_sha256)
+    report = svc.blobs.get(state.report_sha256)
     # The report is stored as JSON: splice it in instead of parsing and re-encoding megabytes.
     return Response(
         b'{"analysis_finished":true,"analysis_report":' + report + b"}", media_type="application/json"
@@ -388,9 +384,9 @@ def analysis_result(request: Request, part_id: str, principal: Reader) -> Respon
     response_model_exclude_unset=True,
     summary="Poll for the simplified result",
 )
-def simplified_result(request: Request, part_id: str, principal: Reader) -> Response:
+def simplified_result(request: Request, svc: Svc, part_id: str, principal: Reader) -> Response:
     """3D Spark API's eleven keys once finished; ``{part_id, analysis_finished: false, …}`` before."""
-    state = _poll(request, principal, part_id)
+    state = _poll(svc, principal, part_id, request.url.path)
     body = state.simplified if state.simplified is not None else {"part_id": part_id, **_running(state)}
     return Response(json.dumps(body), media_type="application/json")
 
@@ -401,14 +397,13 @@ def simplified_result(request: Request, part_id: str, principal: Reader) -> Resp
     summary="The analysed part to draw (binary: mesh, per-face values, overlays)",
     responses={200: {"content": {DISPLAY_MEDIA_TYPE: {}}}, 409: {"description": "not analysed yet"}},
 )
-def part_display(request: Request, part_id: str, principal: Reader) -> Response:
+def part_display(request: Request, svc: Svc, part_id: str, principal: Reader) -> Response:
     """The part's display document (docs/viewer.md), made when its analysis finished.
 
     Positions, triangles, thickness, gap and flags per face, the support structures, and a JSON
     header with problems, thin regions and orientations. Decimated above
     ``MAKEREADY_DISPLAY_MAX_FACES`` triangles; gzip when accepted; ETag.
     """
-    svc = services(request)
     record, _ = _owned_part(svc, part_id, principal.owner)
     if record.display_sha256 is None:
         raise ApiError(
@@ -425,12 +420,11 @@ def part_display(request: Request, part_id: str, principal: Reader) -> Response:
     summary="The analysis report as an Excel workbook",
     responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
 )
-def analysis_workbook(request: Request, part_id: str, principal: Reader) -> Response:
+def analysis_workbook(svc: Svc, part_id: str, principal: Reader) -> Response:
     """Sheets Part, Chains, Break-even and Mesh checks.
 
     Chains holds every process chain: costs and their breakdown, times, CO2 and feasibility.
     """
-    svc = services(request)
     record, _ = _owned_part(svc, part_id, principal.owner)
     if record.report_sha256 is None:
         raise ApiError("part.not_analysed", f"part {part_id} has no finished analysis yet")
@@ -468,24 +462,11 @@ class ChainFeedback(BaseModel):
     mac_t_pl: float | None = Field(None, gt=0)
 
 
-def _per_job(
-    value_pp: float | None, value_pj: float | None, value_pl: float | None, parts_pj: int, n_jobs: int
-) -> float | None:
-    if value_pj is not None:
-        return value_pj
-    if value_pp is not None:
-        return value_pp * parts_pj
-    if value_pl is not None:
-        return value_pl / max(n_jobs, 1)
-    return None
-
-
 @router.put("/process-chain/{process_chain_id}/feedback/", summary="Report actual times and costs")
 def chain_feedback(
-    request: Request, process_chain_id: str, body: ChainFeedback, principal: Writer
+    request: Request, svc: Svc, process_chain_id: str, body: ChainFeedback, principal: Writer
 ) -> dict[str, Any]:
     """Record actuals for an analysed chain; later analyses of this owner are calibrated by them."""
-    svc = services(request)
     with svc.db.session() as session:
         rows = session.scalars(
             select(PartRecord).where(PartRecord.owner == principal.owner, PartRecord.chains.is_not(None))
@@ -494,22 +475,18 @@ def chain_feedback(
         if match is None:
             raise ApiError("request.not_found", f"no analysed process chain {process_chain_id} of yours")
         chain = match.chains[process_chain_id]  # type: ignore[index]
-        parts_pj, n_jobs = int(chain.get("parts_pj", 1)), int(chain.get("n_jobs", 1))
-        lot = int(match.options.get("lot_size", 1))
-        process_time = body.process_time or _per_job(
-            body.mac_t_pp, body.mac_t_pj, body.mac_t_pl, parts_pj, n_jobs
+        process_time, cost_pp = reported_actuals(
+            process_time=body.process_time,
+            machine_time=(body.mac_t_pp, body.mac_t_pj, body.mac_t_pl),
+            cost=(body.cost_pp, body.cost_pj, body.cost_pl),
+            parts_per_job=int(chain.get("parts_pj", 1)),
+            jobs=int(chain.get("n_jobs", 1)),
+            lot_size=int(match.options.get("lot_size", 1)),
         )
-        if process_time is None:
-            raise MakereadyError(
-                "request.invalid", "give the machine time: process_time or mac_t_pp|mac_t_pj|mac_t_pl"
-            )
-        cost_pj = _per_job(body.cost_pp, body.cost_pj, body.cost_pl, parts_pj, n_jobs)
         actuals = body.model_dump(exclude_none=True)
         actuals["process_time"] = process_time
-        if cost_pj is not None:
-            actuals["cost_pp"] = body.cost_pp if body.cost_pp is not None else cost_pj / max(parts_pj, 1)
-        if body.cost_pl is not None and body.cost_pp is None and body.cost_pj is None:
-            actuals["cost_pp"] = body.cost_pl / max(lot, 1)
+        if cost_pp is not None:
+            actuals["cost_pp"] = cost_pp
         predicted = {"process_time": chain["process_time"], "cost_pp": chain["cost_pp"]}
         row = Feedback(
             id=str(uuid.uuid4()),

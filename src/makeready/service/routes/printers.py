@@ -28,7 +28,7 @@ from makeready.connectors import (
     job_status,
 )
 from makeready.errors import MakereadyError
-from makeready.service.auth import Reader, Writer, services
+from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
@@ -177,9 +177,8 @@ def _open_jobs(svc: Services, printer_id: str) -> list[PrintJobRecord]:
 
 
 @router.post("/printers/register", status_code=201, response_model=Printer, summary="Register a printer")
-def register_printer(request: Request, body: RegisterPrinter, principal: Writer) -> dict[str, Any]:
+def register_printer(svc: Svc, body: RegisterPrinter, principal: Writer) -> dict[str, Any]:
     """Checks the connection now (the server must answer and accept the key); 201 with the printer."""
-    svc = services(request)
     printer_type = (
         PrintDefinitions.default().printer_type(body.printer_type_id).id if body.printer_type_id else None
     )
@@ -206,9 +205,9 @@ def register_printer(request: Request, body: RegisterPrinter, principal: Writer)
 
 
 @router.get("/printers", response_model=list[Printer], summary="Your printers")
-def list_printers(request: Request, principal: Reader) -> list[dict[str, Any]]:
+def list_printers(svc: Svc, principal: Reader) -> list[dict[str, Any]]:
     """Every printer you registered, oldest first."""
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         rows = session.scalars(
             select(PrinterRecord)
             .where(PrinterRecord.owner == principal.owner)
@@ -220,9 +219,8 @@ def list_printers(request: Request, principal: Reader) -> list[dict[str, Any]]:
 @router.get(
     "/printers/status/{printer_id}", response_model=PrinterStatusWire, summary="A printer's state now"
 )
-def printer_status(request: Request, printer_id: str, principal: Reader) -> dict[str, Any]:
+def printer_status(svc: Svc, printer_id: str, principal: Reader) -> dict[str, Any]:
     """Read from the printer; its unfinished jobs are brought up to date on the way."""
-    svc = services(request)
     row = _printer(svc, printer_id, principal.owner)
     link = _connect(svc, row)
     reading = link.status()
@@ -250,15 +248,14 @@ def printer_status(request: Request, printer_id: str, principal: Reader) -> dict
 
 
 @router.get("/printers/{printer_id}", response_model=Printer, summary="One printer")
-def get_printer(request: Request, printer_id: str, principal: Reader) -> dict[str, Any]:
+def get_printer(svc: Svc, printer_id: str, principal: Reader) -> dict[str, Any]:
     """The printer object (the API key is never returned)."""
-    return printer_json(_printer(services(request), printer_id, principal.owner))
+    return printer_json(_printer(svc, printer_id, principal.owner))
 
 
 @router.delete("/printers/{printer_id}", status_code=204, response_class=Response, summary="Forget a printer")
-def delete_printer(request: Request, printer_id: str, principal: Writer) -> Response:
+def delete_printer(svc: Svc, printer_id: str, principal: Writer) -> Response:
     """Forget the printer and its sealed key; its jobs stay readable."""
-    svc = services(request)
     row = _printer(svc, printer_id, principal.owner)
     with svc.db.session() as session:
         session.delete(session.merge(row))
@@ -270,13 +267,12 @@ def delete_printer(request: Request, printer_id: str, principal: Writer) -> Resp
     "/printers/{printer_id}/command", response_model=PrinterStatusWire, summary="Pause, resume, cancel"
 )
 def printer_command(
-    request: Request, printer_id: str, body: PrinterCommand, principal: Writer
+    request: Request, svc: Svc, printer_id: str, body: PrinterCommand, principal: Writer
 ) -> dict[str, Any]:
     """Send the command to the printer; the answer is its status afterwards."""
-    svc = services(request)
     row = _printer(svc, printer_id, principal.owner)
     _command(svc, row, body.command)
-    return printer_status(request, printer_id, principal)
+    return printer_status(svc, printer_id, principal)
 
 
 def _command(svc: Services, row: PrinterRecord, command: str) -> None:
@@ -313,9 +309,10 @@ def _printable_of_tray(svc: Services, tray_id: str, owner: str) -> str:
 @router.post(
     "/printers/{printer_id}/jobs", status_code=201, response_model=PrintJob, summary="Print on a printer"
 )
-def create_job(request: Request, printer_id: str, body: CreateJob, principal: Writer) -> dict[str, Any]:
+def create_job(
+    request: Request, svc: Svc, printer_id: str, body: CreateJob, principal: Writer
+) -> dict[str, Any]:
     """Upload the printable to the printer and start it; 201 with the job (``printing``)."""
-    svc = services(request)
     row = _printer(svc, printer_id, principal.owner)
     if (body.file_id is None) == (body.tray_id is None):
         raise MakereadyError("request.invalid", "give exactly one of file_id (a printable) or tray_id")
@@ -351,17 +348,16 @@ def create_job(request: Request, printer_id: str, body: CreateJob, principal: Wr
 
 
 @router.get("/printers/{printer_id}/jobs", response_model=list[PrintJob], summary="A printer's jobs")
-def printer_jobs(request: Request, printer_id: str, principal: Reader) -> list[dict[str, Any]]:
+def printer_jobs(svc: Svc, printer_id: str, principal: Reader) -> list[dict[str, Any]]:
     """The printer's jobs as last read, newest first."""
-    svc = services(request)
     row = _printer(svc, printer_id, principal.owner)
     return _jobs(svc, PrintJobRecord.printer_id == row.id)
 
 
 @router.get("/jobs", response_model=list[PrintJob], summary="Your print jobs")
-def list_jobs(request: Request, principal: Reader) -> list[dict[str, Any]]:
+def list_jobs(svc: Svc, principal: Reader) -> list[dict[str, Any]]:
     """Every print job you started, as last read, newest first."""
-    return _jobs(services(request), PrintJobRecord.owner == principal.owner)
+    return _jobs(svc, PrintJobRecord.owner == principal.owner)
 
 
 def _jobs(svc: Services, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
@@ -374,9 +370,8 @@ def _jobs(svc: Services, condition: ColumnElement[bool]) -> list[dict[str, Any]]
 
 
 @router.get("/jobs/{job_id}", response_model=PrintJob, summary="One print job (read from its printer)")
-def get_job(request: Request, job_id: str, principal: Reader) -> dict[str, Any]:
+def get_job(svc: Svc, job_id: str, principal: Reader) -> dict[str, Any]:
     """An unfinished job's status and progress are read from its printer first."""
-    svc = services(request)
     job = _job(svc, job_id, principal.owner)
     if not JobStatus(job.status).finished:
         with svc.db.session() as session:
@@ -389,9 +384,8 @@ def get_job(request: Request, job_id: str, principal: Reader) -> dict[str, Any]:
 
 
 @router.put("/jobs/{job_id}", response_model=PrintJob, summary="Cancel a print job")
-def update_job(request: Request, job_id: str, body: UpdateJob, principal: Writer) -> dict[str, Any]:
+def update_job(request: Request, svc: Svc, job_id: str, body: UpdateJob, principal: Writer) -> dict[str, Any]:
     """``{"job_status": "cancelled"}``: cancel it on its printer if it is the printer's current job."""
-    svc = services(request)
     job = _job(svc, job_id, principal.owner)
     if JobStatus(job.status).finished:
         raise MakereadyError("printer.not_ready", f"print job {job_id} has already {job.status}")
@@ -408,4 +402,4 @@ def update_job(request: Request, job_id: str, body: UpdateJob, principal: Writer
         session.merge(job)
         session.commit()
     link.command("cancel")
-    return get_job(request, job_id, principal)
+    return get_job(svc, job_id, principal)

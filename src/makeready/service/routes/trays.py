@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from makeready.errors import MakereadyError
-from makeready.service.auth import Reader, Writer, services
+from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
+from makeready.service.state import Services
 from makeready.store.models import FileRecord, MeshRecord, TrayRecord
 from makeready.store.resources import tray_json
 from makeready.trays import PrintDefinitions
@@ -67,8 +68,8 @@ class ExportSupport(TrayRequest):
     mesh_ids: list[uuid.UUID] | None = None
 
 
-def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
-    with services(request).db.session() as session:
+def _tray(svc: Services, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
+    with svc.db.session() as session:
         tray = owned_or_404(session, TrayRecord, str(tray_id), owner, "tray")
     return tray
 
@@ -80,7 +81,7 @@ def _tray(request: Request, tray_id: uuid.UUID | str, owner: str) -> TrayRecord:
     response_model_exclude_unset=True,
     summary="Create a tray (task)",
 )
-def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONResponse:
+def create_tray(svc: Svc, body: CreateTray, principal: Writer) -> JSONResponse:
     """Checks printer type, profile, material and meshes now; the task's result is the tray."""
     # The library's own checks (unknown names, 3D Print API error 100907), on a tray without meshes.
     checked = create_library_tray(
@@ -88,7 +89,7 @@ def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONRe
     )
     printer, profile, material = checked.printer_type, checked.profile, checked.material
     mesh_ids = [str(m) for m in body.mesh_ids]
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         for mesh_id in mesh_ids:
             owned_or_404(session, MeshRecord, mesh_id, principal.owner, "mesh")
     attrs = {str(uuid.UUID(k)): v.model_dump() for k, v in (body.mesh_attrs or {}).items() if _is_uuid(k)}
@@ -99,7 +100,7 @@ def create_tray(request: Request, body: CreateTray, principal: Writer) -> JSONRe
         "mesh_ids": mesh_ids,
         "mesh_attrs": attrs,
     }
-    return submit(request, principal, "tray.create", payload)
+    return submit(svc, principal, "tray.create", payload)
 
 
 def _is_uuid(value: str) -> bool:
@@ -111,11 +112,11 @@ def _is_uuid(value: str) -> bool:
 
 
 @router.get("/{tray_id}", response_model=Tray, response_model_exclude_unset=True, summary="One tray")
-def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any]:
+def get_tray(svc: Svc, tray_id: str, principal: Reader) -> dict[str, Any]:
     """3D Print API's tray object with each mesh's placement (cm)."""
-    tray = _tray(request, tray_id, principal.owner)
+    tray = _tray(svc, tray_id, principal.owner)
     settings = PrintDefinitions.default().profile(tray.profile_id).settings
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         return tray_json(session, tray, settings)
 
 
@@ -126,15 +127,15 @@ def get_tray(request: Request, tray_id: str, principal: Reader) -> dict[str, Any
     response_model_exclude_unset=True,
     summary="Repair, orient, position and support (task)",
 )
-def prepare(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
+def prepare(svc: Svc, body: TrayRequest, principal: Writer) -> JSONResponse:
     """The task's result is a new tray in state ``supported``, ``ready: true``.
 
     With ``generate_visual`` the tray names ``visual_file_id``: a binary glTF of the plate with
     every mesh where it stands and its supports.
     """
-    tray = _tray(request, body.id, principal.owner)
+    tray = _tray(svc, body.id, principal.owner)
     payload = {"id": tray.id, "generate_visual": body.generate_visual}
-    return submit(request, principal, "tray.prepare", payload)
+    return submit(svc, principal, "tray.prepare", payload)
 
 
 @router.post(
@@ -144,19 +145,19 @@ def prepare(request: Request, body: TrayRequest, principal: Writer) -> JSONRespo
     response_model_exclude_unset=True,
     summary="Slice into the printer's file (task)",
 )
-def generate_printable(request: Request, body: TrayRequest, principal: Writer) -> JSONResponse:
+def generate_printable(request: Request, svc: Svc, body: TrayRequest, principal: Writer) -> JSONResponse:
     """409 ``tray.not_ready`` before prepare; the task's result is ``{"file_id", "summary"}``.
 
     With ``generate_raw`` the result also names ``raw_file_id``: the tray's device-independent
     raw file, which ``trays/translate`` turns into any printer type's printable.
     """
-    tray = _tray(request, body.id, principal.owner)
+    tray = _tray(svc, body.id, principal.owner)
     if not tray.ready:
         raise MakereadyError(
             "tray.not_ready", "prepare the tray (POST trays/prepare) before generating its printable"
         )
     return submit(
-        request, principal, "tray.generate_printable", {"id": tray.id, "generate_raw": body.generate_raw}
+        svc, principal, "tray.generate_printable", {"id": tray.id, "generate_raw": body.generate_raw}
     )
 
 
@@ -167,11 +168,11 @@ def generate_printable(request: Request, body: TrayRequest, principal: Writer) -
     response_model_exclude_unset=True,
     summary="Support structures as meshes (task)",
 )
-def export_support(request: Request, body: ExportSupport, principal: Writer) -> JSONResponse:
+def export_support(svc: Svc, body: ExportSupport, principal: Writer) -> JSONResponse:
     """The task's result maps each mesh id to its support mesh (tray coordinates)."""
-    tray = _tray(request, body.id, principal.owner)
+    tray = _tray(svc, body.id, principal.owner)
     ids = [str(m) for m in body.mesh_ids] if body.mesh_ids else None
-    return submit(request, principal, "tray.export_support", {"id": tray.id, "mesh_ids": ids})
+    return submit(svc, principal, "tray.export_support", {"id": tray.id, "mesh_ids": ids})
 
 
 @router.post(
@@ -181,12 +182,12 @@ def export_support(request: Request, body: ExportSupport, principal: Writer) -> 
     response_model_exclude_unset=True,
     summary="A raw tray file as a printer type's printable (task)",
 )
-def translate(request: Request, body: TranslateRequest, principal: Writer) -> JSONResponse:
+def translate(svc: Svc, body: TranslateRequest, principal: Writer) -> JSONResponse:
     """The task's result is ``{"file_id", "summary"}``; names are checked now."""
     checked = create_library_tray(
         body.printer_type_id, {}, profile=body.profile_id or body.profile, material=body.material_id
     )
-    with services(request).db.session() as session:
+    with svc.db.session() as session:
         owned_or_404(session, FileRecord, str(body.raw_file_id), principal.owner, "file")
     payload = {
         "raw_file_id": str(body.raw_file_id),
@@ -195,4 +196,4 @@ def translate(request: Request, body: TranslateRequest, principal: Writer) -> JS
         "material_id": checked.material.id,
         "job_name": body.job_name,
     }
-    return submit(request, principal, "tray.translate", payload)
+    return submit(svc, principal, "tray.translate", payload)
