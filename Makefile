@@ -68,6 +68,7 @@ bench: $(STAMP)
 	cd benchmarks && ../$(PY) quotes.py
 	cd benchmarks && ../$(PY) slicing.py
 	cd benchmarks && ../$(PY) service.py
+	cd benchmarks && ../$(PY) jobs.py
 	cd benchmarks && ../$(PY) scale.py
 
 # A batch of 100 parts: embedded mode, 1 and 2 Celery workers (needs Redis and PostgreSQL on 127.0.0.1).

@@ -65,7 +65,10 @@ _WATCH_S = 0.1
 #: After SIGTERM, how long a child may take to go before SIGKILL, seconds.
 _TERM_GRACE_S = 1.0
 #: Modules the fork server imports once, so each child starts with the task code loaded.
-_PRELOAD = ["makeready.jobs.tasks", "makeready.jobs.warm"]
+#: ``__main__`` (the server's script, e.g. the ``makeready`` console script): without it every
+#: job's process would run that script again as ``__mp_main__`` (multiprocessing's preparation of
+#: a child), importing the CLI each time; preloaded, the children find it done.
+_PRELOAD = ["__main__", "makeready.jobs.tasks", "makeready.jobs.warm"]
 _MIB = 1 << 20
 
 _context: multiprocessing.context.BaseContext | None = None
