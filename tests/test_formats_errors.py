@@ -11,7 +11,7 @@ import pytest
 import makeready
 from makeready import LoadLimits, MakereadyError
 from makeready.geometry.formats.stl import BINARY_RECORD, write_stl_binary
-from tests.conftest import box_part
+from tests.conftest import DATA, box_part
 
 
 def _code(data, **kw) -> str:
@@ -223,3 +223,23 @@ def test_unreadable_step_is_a_coded_error():
 
 def test_step_tolerance_is_validated():
     assert _code(b"ISO-10303-21;\n", step_tolerance=0.0) == "step.invalid"
+
+
+FUZZ_FINDINGS = {
+    # A face index of 52 digits: Python parses it, int64 cannot hold it (was OverflowError).
+    "obj_index_overflow.obj": "file.index_out_of_range",
+    "off_index_overflow.off": "file.index_out_of_range",
+    # A UTF-16 OBJ with an odd byte count (was UnicodeDecodeError while sniffing).
+    "obj_utf16_odd_length.obj": "obj.invalid",
+    "utf16_bom_9_bytes.stl": "stl.invalid",
+    # A binary PLY whose face element has no records (was StopIteration laying out its lists).
+    "ply_empty_list_element.ply": "file.no_triangles",
+}
+
+
+@pytest.mark.parametrize(("name", "code"), sorted(FUZZ_FINDINGS.items()))
+def test_fuzz_findings_are_refused_with_a_code(name: str, code: str) -> None:
+    """Inputs `make fuzz` found (benchmarks/results/fuzz.md): each is now a clear error."""
+    with pytest.raises(MakereadyError) as refused:
+        makeready.load(DATA / "fuzz" / name)
+    assert refused.value.code == code

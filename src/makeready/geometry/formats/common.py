@@ -98,6 +98,20 @@ def ensure_indices(faces: npt.NDArray[np.integer], vertex_count: int, where: str
         )
 
 
+def face_array(rows: list[list[int]], where: str) -> npt.NDArray[np.int64]:
+    """Polygons of one corner count (lists of vertex indices) as an (n, k) int64 array.
+
+    Raises ``file.index_out_of_range`` for an index that does not fit in 64 bits (text formats
+    parse indices as Python integers of any size).
+    """
+    try:
+        return np.asarray(rows, dtype=np.int64)
+    except OverflowError:
+        raise MakereadyError(
+            "file.index_out_of_range", f"{where}: a face refers to a vertex index beyond 64 bits"
+        ) from None
+
+
 def compact(
     vertices: npt.NDArray[np.float64], faces: npt.NDArray[np.integer]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], int]:

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from makeready.errors import MakereadyError
 from makeready.geometry.appearance import TEXTURE_MEDIA_TYPES, Appearance, TextureImage, image_media_type
-from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices
+from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices, face_array
 from makeready.geometry.mesh import Body, Part
 from makeready.geometry.polygons import triangulate_polygons
 from makeready.limits import LoadLimits
@@ -24,9 +24,14 @@ IndexArray = npt.NDArray[np.int64]
 
 
 def decode_text(data: bytes) -> bytes:
-    """Return UTF-8 bytes for text that may carry a UTF-8/UTF-16 byte-order mark."""
+    """Return UTF-8 bytes for text that may carry a UTF-8/UTF-16 byte-order mark.
+
+    UTF-16 that is cut short (an odd byte count, half a surrogate pair: a sample of a file, or a
+    broken file) decodes with U+FFFD for the broken unit; the parser then reports what it cannot
+    read instead of the decoder failing.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16").encode("utf-8")
+        return data.decode("utf-16", errors="replace").encode("utf-8")
     return data.removeprefix(b"\xef\xbb\xbf")
 
 
@@ -284,7 +289,7 @@ def _build_bodies(
     for name, by_size in _polygons_by_body(faces.body, sizes, names):
         groups = []
         for chosen in by_size:
-            group = np.asarray([rows[i] for i in chosen], dtype=np.int64)
+            group = face_array([rows[i] for i in chosen], f"OBJ body {name!r}")
             ensure_indices(group, len(vertices), f"OBJ body {name!r}")
             groups.append(group)
         tris = triangulate_polygons(vertices, groups)

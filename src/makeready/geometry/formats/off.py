@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from makeready.errors import MakereadyError
-from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices
+from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices, face_array
 from makeready.geometry.mesh import Body
 from makeready.geometry.polygons import triangulate_polygons
 from makeready.limits import LoadLimits
@@ -74,7 +74,7 @@ def read_off(data: bytes, limits: LoadLimits) -> ReadResult:
     for k in np.unique(sizes):
         if k < 3:
             continue
-        group = np.asarray([r for r, s in zip(face_rows, sizes, strict=True) if s == k], dtype=np.int64)
+        group = face_array([r for r, s in zip(face_rows, sizes, strict=True) if s == k], "OFF faces")
         ensure_indices(group, len(vertices), "OFF faces")
         groups.append(group)
     notes = (

@@ -191,18 +191,18 @@ def _split_records(element: _Element, records: npt.NDArray[Any]) -> Table | None
 def _read_binary(data: bytes, offset: int, elements: list[_Element], endian: str) -> dict[str, Table]:
     tables: dict[str, Table] = {}
     for element in elements:
+        if not element.count:  # no records: nothing to lay out (the walk gives the empty columns)
+            tables[element.name], offset = _walk_binary(data, offset, element, endian)
+            continue
         first_counts = []
         cursor = offset
-        if element.count:  # walk the first record to learn its list lengths
-            for prop in element.properties:
-                if prop.count_dtype is None:
-                    cursor += np.dtype(prop.dtype).itemsize
-                else:
-                    k = int(
-                        _frombuffer(data, np.dtype(endian + prop.count_dtype), 1, cursor, element.name)[0]
-                    )
-                    first_counts.append(k)
-                    cursor += np.dtype(prop.count_dtype).itemsize + k * np.dtype(prop.dtype).itemsize
+        for prop in element.properties:  # walk the first record to learn its list lengths
+            if prop.count_dtype is None:
+                cursor += np.dtype(prop.dtype).itemsize
+            else:
+                k = int(_frombuffer(data, np.dtype(endian + prop.count_dtype), 1, cursor, element.name)[0])
+                first_counts.append(k)
+                cursor += np.dtype(prop.count_dtype).itemsize + k * np.dtype(prop.dtype).itemsize
         layout = _fixed_layout(element, first_counts, endian)
         table = None
         if offset + layout.itemsize * element.count <= len(data):
