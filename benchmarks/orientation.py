@@ -64,8 +64,8 @@ def compare(part: Part, process: str) -> dict[str, float]:
         "makeready_s": ours_s,
         "exhaustive_s": exhaustive_s,
         "speedup": exhaustive_s / ours_s,
-        "support_mm3": best.plan.sup_vol_full,
-        "height_mm": best.plan.bld_h,
+        "support_mm3": best.plan.support_volume,
+        "height_mm": best.plan.build_height,
     }
 
 

@@ -82,7 +82,7 @@ def support_volume(path: Path) -> tuple[float, float]:
     import makeready
 
     plan = makeready.plan_supports(makeready.load(path), None, "fdm")
-    return plan.sup_vol_full, plan.bld_h
+    return plan.support_volume, plan.build_height
 
 
 def main() -> None:

@@ -26,13 +26,14 @@ def t_bracket() -> makeready.Part:
 
 def main(part: makeready.Part, process: str) -> None:
     as_uploaded = makeready.plan_supports(part, None, process)
-    volume, height = as_uploaded.sup_vol_full, as_uploaded.bld_h
+    volume, height = as_uploaded.support_volume, as_uploaded.build_height
     print(f"{part.name} as uploaded: support {volume:.0f} mm3, height {height:.1f} mm")
     best = makeready.orient(part, process)[0]
     x, y, z = best.euler_xyz
     print(f"best orientation (x, y, z deg): {x:.1f}, {y:.1f}, {z:.1f}")
     plan = best.plan
-    print(f"  support {plan.sup_vol_full:.0f} mm3, height {plan.bld_h:.1f} mm, {plan.n_lyr} layers")
+    volume, height, layers = plan.support_volume, plan.build_height, plan.layer_count
+    print(f"  support {volume:.0f} mm3, height {height:.1f} mm, {layers} layers")
     supports = makeready.support_geometry(part, None, process)
     out = Path(tempfile.mkdtemp()) / "supports.stl"
     makeready.save(supports, out)

@@ -259,7 +259,7 @@ def test_report_baseline_and_break_even_are_consistent(idler_report):
             chain.process,
             CATALOG.config,
             n,
-            layers=chain.plan.n_lyr,
+            layers=chain.plan.layer_count,
         ).cost_pl
 
     def lot_costs(n: int) -> tuple[float, float]:  # AM, and the cheapest conventional route at n

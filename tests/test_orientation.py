@@ -19,9 +19,9 @@ def test_turned_box_comes_back_face_down(process):
     v, f = box((20.0, 30.0, 10.0))
     best = orient(part(v @ TURN.T, f), process)[0]
     assert best.full_mesh
-    assert best.plan.bld_h == pytest.approx(10.0 + (3.0 if process == "sla" else 0.0), abs=1e-6)
+    assert best.plan.build_height == pytest.approx(10.0 + (3.0 if process == "sla" else 0.0), abs=1e-6)
     if process != "sla":  # resin parts sit on supports above the standoff
-        assert best.plan.sup_vol_full == pytest.approx(0.0, abs=1e-6)
+        assert best.plan.support_volume == pytest.approx(0.0, abs=1e-6)
     placed = (v @ TURN.T) @ best.rotation.T
     extents = placed.max(axis=0) - placed.min(axis=0)
     assert sorted(extents) == pytest.approx([10.0, 20.0, 30.0], abs=1e-6)
@@ -30,14 +30,14 @@ def test_turned_box_comes_back_face_down(process):
 @pytest.mark.parametrize("boxes", [T_SHAPE, BRIDGE, CANTILEVER])
 def test_overhanging_shapes_are_laid_flat_without_supports(boxes):
     best = orient(part(*boxes_union(*boxes)), "fdm", objective="support")[0]
-    assert best.plan.sup_vol_full == pytest.approx(0.0, abs=1e-6)
+    assert best.plan.support_volume == pytest.approx(0.0, abs=1e-6)
 
 
 def test_objectives():
     v, f = box((40.0, 20.0, 5.0))
     plate = part(v @ TURN.T, f)
-    assert orient(plate, "sls")[0].plan.bld_h == pytest.approx(5.0, abs=1e-6)  # no supports: lowest
-    assert orient(plate, "fdm", objective="height")[0].plan.bld_h == pytest.approx(5.0, abs=1e-6)
+    assert orient(plate, "sls")[0].plan.build_height == pytest.approx(5.0, abs=1e-6)  # no supports: lowest
+    assert orient(plate, "fdm", objective="height")[0].plan.build_height == pytest.approx(5.0, abs=1e-6)
     tall = orient(plate, "fdm", objective="footprint")[0]
     assert tall.score == pytest.approx(20.0 * 5.0, rel=1e-6)  # stood on its smallest face
     with pytest.raises(ValueError, match="objective"):

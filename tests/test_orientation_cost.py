@@ -27,9 +27,9 @@ def test_a_callable_objective_ranks_the_candidates():
     # A 40 x 20 x 5 mm box turned arbitrarily: "tallest first" must stand it on a corner,
     # its space diagonal upright: sqrt(40² + 20² + 5²) = 45 mm (to the search's 1° steps).
     v, f = box((40.0, 20.0, 5.0))
-    best = orient(part(v @ TURN.T, f), "sls", objective=lambda plan: -plan.bld_h)[0]
-    assert best.plan.bld_h == pytest.approx(45.0, abs=0.01)
-    assert best.score == pytest.approx(-best.plan.bld_h)
+    best = orient(part(v @ TURN.T, f), "sls", objective=lambda plan: -plan.build_height)[0]
+    assert best.plan.build_height == pytest.approx(45.0, abs=0.01)
+    assert best.score == pytest.approx(-best.plan.build_height)
 
 
 def test_a_plate_is_printed_flat_by_cost():
@@ -39,8 +39,8 @@ def test_a_plate_is_printed_flat_by_cost():
     plate = part(v @ TURN.T, f)
     objective, material = catalog_objective(analyze(plate).metrics, Catalog.default(), "fdm")
     best = orient(plate, "fdm", objective=objective, density=material.mat_rho)[0]
-    assert best.plan.bld_h == pytest.approx(4.0, abs=1e-6)
-    assert best.plan.sup_vol_full == pytest.approx(0.0, abs=1e-6)
+    assert best.plan.build_height == pytest.approx(4.0, abs=1e-6)
+    assert best.plan.support_volume == pytest.approx(0.0, abs=1e-6)
     assert 0.0 < best.score < NO_FIT_PENALTY
 
 
@@ -66,10 +66,16 @@ def test_the_quote_orientation_costs_least(featuretype_fdm):
     plan = plan_supports(shape, balanced.rotation, "fdm", density=chain.material.mat_rho)
     features = part_features(result.analysis.metrics, plan, wall=result.thickness.t_max)
     other = estimate_chain(
-        features, chain.material, chain.machine, chain.process, cat.config, 1, layers=plan.n_lyr
+        features, chain.material, chain.machine, chain.process, cat.config, 1, layers=plan.layer_count
     )
     mine = estimate_chain(
-        chain.features, chain.material, chain.machine, chain.process, cat.config, 1, layers=chain.plan.n_lyr
+        chain.features,
+        chain.material,
+        chain.machine,
+        chain.process,
+        cat.config,
+        1,
+        layers=chain.plan.layer_count,
     )
     # Ranked (by the volumetric time model) on a decimated copy, priced on the full mesh: no
     # dearer than the geometric ranking's winner (within the copy's sampling of supports).
@@ -77,7 +83,7 @@ def test_the_quote_orientation_costs_least(featuretype_fdm):
     # A flat-bottomed part at a lot of one lies on its base, a face exactly down.
     rotation = chain.orientation.rotation
     assert np.allclose(np.abs(rotation), np.round(np.abs(rotation)), atol=1e-9)
-    assert chain.plan.bld_h == pytest.approx(1.375 * 25.4, abs=1e-6)
+    assert chain.plan.build_height == pytest.approx(1.375 * 25.4, abs=1e-6)
 
 
 def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm):
@@ -94,7 +100,7 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
         chain.process,
         cat.config,
         100,
-        layers=chain.plan.n_lyr,
+        layers=chain.plan.layer_count,
         parts_per_build=chain.estimate.parts_pj,
         print_time=chain.print_time,
     ).cost_pp
@@ -115,7 +121,7 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
                 print_time=timed,
             ).cost_pp
             for features, layers, capacity, timed in (
-                (chain.features, chain.plan.n_lyr, chain.estimate.parts_pj, chain.print_time),
+                (chain.features, chain.plan.layer_count, chain.estimate.parts_pj, chain.print_time),
                 *chain.alternatives,
             )
         ),
@@ -148,7 +154,7 @@ def test_the_fdm_quote_time_is_the_gcode_time(featuretype_fdm, tmp_path):
     assert "G-code toolpath estimate" in " ".join(chain.estimate.notes)
     machine = chain.machine
     build_h = chain.estimate.machine_h_pp - machine.setup_time - machine.unloading_time
-    layer_changes_h = chain.plan.n_lyr * machine.mac_prc_t_plyr / 3600.0
+    layer_changes_h = chain.plan.layer_count * machine.mac_prc_t_plyr / 3600.0
     assert build_h == pytest.approx(chain.print_time.seconds / 3600.0 + layer_changes_h, rel=1e-9)
     matrix = np.eye(4)
     matrix[:3, :3] = chain.orientation.rotation

@@ -45,20 +45,20 @@ def test_support_volume_of_known_shapes(boxes, volume, area, engine):
     if engine == "embree":
         pytest.importorskip("embreex")
     plan = plan_supports(shape(boxes), None, "fdm", density=1.24, engine=engine)
-    assert plan.sup_vol_full == pytest.approx(volume, rel=0.02)
+    assert plan.support_volume == pytest.approx(volume, rel=0.02)
     assert plan.overhang_area == pytest.approx(area)
-    assert plan.sup_srf_area == pytest.approx(area)
-    assert plan.sup_vol_real == pytest.approx(volume * 0.15, rel=0.02)
-    assert plan.sup_mass == pytest.approx(volume * 0.15 * 1.24e-3, rel=0.02)
+    assert plan.support_area == pytest.approx(area)
+    assert plan.support_material_volume == pytest.approx(volume * 0.15, rel=0.02)
+    assert plan.support_mass == pytest.approx(volume * 0.15 * 1.24e-3, rel=0.02)
 
 
 def test_plate_contact_and_standoff():
     upright = shape((((40, 10, 5), (0, 0, 0)), ((5, 10, 30), (0, 0, 0))))  # an L standing on its base
-    assert plan_supports(upright, None, "fdm").sup_vol_full == 0.0
+    assert plan_supports(upright, None, "fdm").support_volume == 0.0
     # Resin printers lift the part by the bed standoff: the base needs supports then.
     resin = plan_supports(upright, None, "sla")
-    assert resin.sup_vol_full == pytest.approx(40 * 10 * 3.0, rel=1e-6)
-    assert resin.bld_h == pytest.approx(30 + 3.0)
+    assert resin.support_volume == pytest.approx(40 * 10 * 3.0, rel=1e-6)
+    assert resin.build_height == pytest.approx(30 + 3.0)
 
 
 @pytest.mark.parametrize(("angle", "needs"), [(45.0, False), (44.0, True), (46.0, False)])
@@ -76,9 +76,9 @@ def test_ramp_at_the_angle_limit(angle, needs):
     plan = plan_supports(part(v, f), None, "fdm")
     if needs:
         # The underside is supported down to the plate: a wedge of volume run * rise / 2 * depth.
-        assert plan.sup_vol_full == pytest.approx(run * rise / 2 * 10, rel=0.02)
+        assert plan.support_volume == pytest.approx(run * rise / 2 * 10, rel=0.02)
     else:
-        assert plan.sup_vol_full == 0.0
+        assert plan.support_volume == 0.0
         assert plan.overhang_area == 0.0
 
 
@@ -86,21 +86,21 @@ def test_self_supporting_processes_and_layers():
     t = shape(T_SHAPE)
     for process in ("sls", "mjf", "bj"):
         plan = plan_supports(t, None, process)
-        assert plan.sup_vol_full == 0.0
-        assert plan.n_lyr == layer_count(25.0, support_settings(process))
+        assert plan.support_volume == 0.0
+        assert plan.layer_count == layer_count(25.0, support_settings(process))
     settings = support_settings("dlp")  # first layer 0.1, then 0.05
     assert layer_count(0.05, settings) == 1
     assert layer_count(0.1, settings) == 1
     assert layer_count(0.15, settings) == 2
     assert layer_count(10.0, settings) == 1 + 198
-    assert plan_supports(t, None, "slm").n_lyr == 834  # 1 + ceil((25 - 0.03) / 0.03)
+    assert plan_supports(t, None, "slm").layer_count == 834  # 1 + ceil((25 - 0.03) / 0.03)
 
 
 def test_rotation_is_applied_and_validated():
     plate = part(*box((40.0, 30.0, 2.0)))
     upright = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # stand the plate on its long edge
     plan = plan_supports(plate, upright, "fdm")
-    assert plan.bld_h == pytest.approx(30.0)
+    assert plan.build_height == pytest.approx(30.0)
     assert np.allclose(plan.extents, [40.0, 2.0, 30.0])
     with pytest.raises(ValueError, match="rotation"):
         plan_supports(plate, np.diag([1.0, 1.0, -1.0]), "fdm")

@@ -332,7 +332,7 @@ def _cost_chain(
         process,
         cat.config,
         lot_size,
-        layers=plan.n_lyr,
+        layers=plan.layer_count,
         nesting=nesting,
         parts_per_build=capacity,
         print_time=toolpaths,
@@ -344,7 +344,7 @@ def _cost_chain(
         process,
         cat.config,
         lot_size,
-        layers=initial_plan.n_lyr,
+        layers=initial_plan.layer_count,
         nesting=nesting,
         print_time=timed(initial_features),
     )
@@ -357,7 +357,9 @@ def _cost_chain(
         other_features = part_features(analysis.metrics, other.plan, wall=thickness.t_max, hull=shared.hull)
         other_capacity = parts_per_job(other_features, machine, process)
         if other_capacity > 0:
-            alternatives.append((other_features, other.plan.n_lyr, other_capacity, timed(other_features)))
+            alternatives.append(
+                (other_features, other.plan.layer_count, other_capacity, timed(other_features))
+            )
     return ChainResult(
         chain_id,
         process,
@@ -487,7 +489,7 @@ def price_at(
     quote's.
     """
     options = (
-        (result.features, result.plan.n_lyr, result.estimate.parts_pj, result.print_time),
+        (result.features, result.plan.layer_count, result.estimate.parts_pj, result.print_time),
         *result.alternatives,
     )
     estimates = [
@@ -570,7 +572,7 @@ def _chain_json(
         "market_price_pp": {"calculated": _finite(e.market_price_pp), "user": None},
     }
     return {
-        "bld_h": plan.bld_h,
+        "bld_h": plan.build_height,
         "break_even": _break_even(result, conventional, baseline, cat) if primary else {},
         "co2": {
             "co2_pp": _finite(e.co2_kg_pp),
@@ -616,7 +618,7 @@ def _chain_json(
         "market_price": market,
         "mat_id": record_id("material", result.material.mat_name),
         "material_name": result.material.mat_name,
-        "n_lyr": plan.n_lyr,
+        "n_lyr": plan.layer_count,
         "name": f"{result.process.prc_acronym.upper()} | {result.material.mat_name}",
         "nst_style": e.nesting,
         "notes": list(e.notes),
@@ -647,10 +649,10 @@ def _chain_json(
         "scaled_minimal_bounding_box": box,
         "scaled_oriented_bounding_box": [float(v) for v in plan.extents],
         "scaled_part_volume": result.features.volume / 1000.0,
-        "sup_mass": plan.sup_mass,
-        "sup_srf_area": plan.sup_srf_area / 100.0,
-        "sup_vol_full": plan.sup_vol_full / 1000.0,
-        "sup_vol_real": plan.sup_vol_real / 1000.0,
+        "sup_mass": plan.support_mass,
+        "sup_srf_area": plan.support_area / 100.0,
+        "sup_vol_full": plan.support_volume / 1000.0,
+        "sup_vol_real": plan.support_material_volume / 1000.0,
         "tech": result.process.tech,
         "warnings": warnings,
     }

@@ -399,7 +399,7 @@ def _cost_objective(tray: Tray, metrics: Metrics, definitions: PrintDefinitions)
     def score(plan: SupportPlan) -> float:
         need = sorted(float(v) + border for v in plan.extents[:2])
         if need[0] > room[0] or need[1] > room[1]:
-            return NO_FIT_PENALTY + plan.sup_vol_full + plan.bld_h
+            return NO_FIT_PENALTY + plan.support_volume + plan.build_height
         return cost(plan)
 
     return score

@@ -390,17 +390,17 @@ def support_plan_json(plan: SupportPlan) -> dict[str, Any]:
     sup_vol_real 3.03 × 7.98 g/cm³ = sup_mass 24.1 g); ``*_mm3`` / ``*_mm2`` repeat them in mm.
     """
     return {
-        "bld_h": plan.bld_h,
-        "n_lyr": plan.n_lyr,
+        "bld_h": plan.build_height,
+        "n_lyr": plan.layer_count,
         "or_bb_x": float(plan.extents[0]),
         "or_bb_y": float(plan.extents[1]),
         "or_bb_z": float(plan.extents[2]),
-        "sup_vol_full": plan.sup_vol_full / 1000.0,
-        "sup_vol_real": plan.sup_vol_real / 1000.0,
-        "sup_srf_area": plan.sup_srf_area / 100.0,
-        "sup_mass": plan.sup_mass,
-        "sup_vol_full_mm3": plan.sup_vol_full,
-        "sup_vol_real_mm3": plan.sup_vol_real,
+        "sup_vol_full": plan.support_volume / 1000.0,
+        "sup_vol_real": plan.support_material_volume / 1000.0,
+        "sup_srf_area": plan.support_area / 100.0,
+        "sup_mass": plan.support_mass,
+        "sup_vol_full_mm3": plan.support_volume,
+        "sup_vol_real_mm3": plan.support_material_volume,
         "overhang_area_mm2": plan.overhang_area,
         "rotation": plan.rotation.tolist(),
     }

@@ -457,12 +457,14 @@ def _density(material: str | None) -> float | None:
 
 
 def _plan_rows(table: Table, plan: Any) -> None:
-    table.add_row("build height bld_h mm", f"{plan.bld_h:,.3f}")
-    table.add_row("layers n_lyr", f"{plan.n_lyr:,}")
+    table.add_row("build height bld_h mm", f"{plan.build_height:,.3f}")
+    table.add_row("layers n_lyr", f"{plan.layer_count:,}")
     table.add_row("overhang area mm²", f"{plan.overhang_area:,.2f}")
-    table.add_row("support volume full / real mm³", f"{plan.sup_vol_full:,.2f} / {plan.sup_vol_real:,.2f}")
-    if plan.sup_mass is not None:
-        table.add_row("support mass g", f"{plan.sup_mass:,.3f}")
+    table.add_row(
+        "support volume full / real mm³", f"{plan.support_volume:,.2f} / {plan.support_material_volume:,.2f}"
+    )
+    if plan.support_mass is not None:
+        table.add_row("support mass g", f"{plan.support_mass:,.3f}")
 
 
 @app.command(name="orient", rich_help_panel="Parts")
@@ -536,9 +538,9 @@ def orient_command(
             str(i),
             " ".join(f"{a:.1f}" for a in o.euler_xyz),
             " ".join(f"{a:+.2f}" for a in o.down),
-            f"{o.plan.bld_h:,.2f}",
-            f"{o.plan.n_lyr:,}",
-            f"{o.plan.sup_vol_full:,.1f}",
+            f"{o.plan.build_height:,.2f}",
+            f"{o.plan.layer_count:,}",
+            f"{o.plan.support_volume:,.1f}",
             f"{o.plan.overhang_area:,.1f}",
             f"{o.score:,.2f}" if objective == "cost" else f"{o.score:,.1f}",
         )

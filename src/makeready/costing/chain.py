@@ -152,7 +152,7 @@ def estimate_chain(
     lot_size : int
         Parts ordered (at least 1).
     layers : int
-        Layers of one part in its build orientation (``SupportPlan.n_lyr``).
+        Layers of one part in its build orientation (``SupportPlan.layer_count``).
     nesting : {"alone", "shared"}, optional
         Whether additive builds hold only this order or are filled up with other work;
         default ``config.nesting``. Conventional runs ignore it.

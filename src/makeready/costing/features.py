@@ -81,9 +81,9 @@ def part_features(
         hull_volume=metrics.hull_volume,
         extents=np.asarray(plan.extents, np.float64),
         min_box=box,
-        support_volume=plan.sup_vol_full,
-        support_area=plan.sup_srf_area,
-        build_height=plan.bld_h,
+        support_volume=plan.support_volume,
+        support_area=plan.support_area,
+        build_height=plan.build_height,
         wall=float(wall) if wall else float(box[0]) / 2.0,
         outline=_projected_hull(hull, plan.rotation) if hull is not None and len(hull) >= 3 else None,
     )

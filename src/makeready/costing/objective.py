@@ -96,7 +96,7 @@ def cost_objective(
         features = part_features(metrics, plan, wall=wall, hull=hull)
         machine, capacity = machine_for(machines, process, material, features)
         if capacity is None:
-            return NO_FIT_PENALTY + plan.sup_vol_full + plan.bld_h
+            return NO_FIT_PENALTY + plan.support_volume + plan.build_height
         estimate = estimate_chain(
             features,
             material,
@@ -104,12 +104,12 @@ def cost_objective(
             process,
             config,
             lot_size,
-            layers=plan.n_lyr,
+            layers=plan.layer_count,
             nesting=nesting,
             parts_per_build=capacity,
         )
         if not estimate.feasible:
-            return NO_FIT_PENALTY + plan.sup_vol_full + plan.bld_h
+            return NO_FIT_PENALTY + plan.support_volume + plan.build_height
         return float(estimate.cost_pp)
 
     return score

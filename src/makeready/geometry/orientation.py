@@ -292,20 +292,20 @@ def _score(
     if callable(objective):
         return float(objective(plan))
     if objective == "support":
-        return plan.sup_vol_full
+        return plan.support_volume
     if objective == "height":
-        return plan.bld_h
+        return plan.build_height
     if objective == "contact":
-        return plan.sup_srf_area
+        return plan.support_area
     if objective == "footprint":  # projected hull area: the same for any turn about the vertical
         try:
             return float(ConvexHull(placed[:, :2]).volume)
         except (QhullError, ValueError):
             return 0.0
     if not settings.needs_supports:
-        return plan.bld_h
+        return plan.build_height
     weight = 0.3 if settings.style == "tree" else 0.1
-    return plan.sup_vol_full + weight * plan.bld_h * scale
+    return plan.support_volume + weight * plan.build_height * scale
 
 
 def _pattern_search(start: FloatArray, evaluate: Callable[[FloatArray], tuple[float, SupportPlan]]) -> None:

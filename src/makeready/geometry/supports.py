@@ -155,9 +155,12 @@ def support_settings(process: str | SupportSettings) -> SupportSettings:
     return PROCESSES[key]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SupportPlan:
-    """Support figures for one orientation (3D Spark API names; mm, mm², mm³, g).
+    """Support figures for one orientation (mm, mm², mm³, g).
+
+    The 3D Spark API calls these ``sup_vol_full``, ``sup_vol_real``, ``sup_srf_area``,
+    ``sup_mass``, ``bld_h`` and ``n_lyr`` (in cm, cm², cm³); its rendering converts them.
 
     Attributes
     ----------
@@ -165,15 +168,15 @@ class SupportPlan:
         Part to machine coordinates.
     overhang_area : float
         Area of the faces that need support, mm².
-    sup_vol_full, sup_vol_real : float
+    support_volume, support_material_volume : float
         Supported column volume, and that times the support density, mm³.
-    sup_srf_area : float
+    support_area : float
         Supported (contact) surface area, mm²: the overhang area.
-    sup_mass : float or None
-        ``sup_vol_real`` times the material density, g; None without a density.
-    bld_h : float
+    support_mass : float or None
+        ``support_material_volume`` times the material density, g; None without a density.
+    build_height : float
         Build height including any bed standoff, mm.
-    n_lyr : int
+    layer_count : int
         Layers at the process's layer heights (first layer included).
     plate_z : float
         Height of the plate in machine coordinates, mm.
@@ -185,14 +188,37 @@ class SupportPlan:
 
     rotation: FloatArray
     overhang_area: float
-    sup_vol_full: float
-    sup_vol_real: float
-    sup_srf_area: float
-    sup_mass: float | None
-    bld_h: float
-    n_lyr: int
+    support_volume: float
+    support_material_volume: float
+    support_area: float
+    support_mass: float | None
+    build_height: float
+    layer_count: int
     plate_z: float
     extents: FloatArray
+
+
+def _unsupported(
+    rotation: FloatArray,
+    mass: float | None,
+    height: float,
+    layers: int,
+    plate: float,
+    extents: FloatArray,
+) -> SupportPlan:
+    """A plan with no supports (nothing overhangs, or the process needs none)."""
+    return SupportPlan(
+        rotation=rotation,
+        overhang_area=0.0,
+        support_volume=0.0,
+        support_material_volume=0.0,
+        support_area=0.0,
+        support_mass=mass,
+        build_height=height,
+        layer_count=layers,
+        plate_z=plate,
+        extents=extents,
+    )
 
 
 def overhang_faces(
@@ -294,7 +320,7 @@ def _plan(
 ) -> SupportPlan:
     """:func:`plan_supports` on a mesh already in machine coordinates (``placed``)."""
     if not len(faces):
-        return SupportPlan(rotation, 0.0, 0.0, 0.0, 0.0, 0.0 if density else None, 0.0, 0, 0.0, np.zeros(3))
+        return _unsupported(rotation, 0.0 if density else None, 0.0, 0, 0.0, np.zeros(3))
     z = placed[:, 2]
     lowest = float(z.min())
     plate = lowest - settings.bed_standoff
@@ -302,9 +328,7 @@ def _plan(
     extents = placed.max(axis=0) - placed.min(axis=0)
     if not settings.needs_supports:  # powder-carried or conventional: only the size matters
         mass = 0.0 if density is not None else None
-        return SupportPlan(
-            rotation, 0.0, 0.0, 0.0, 0.0, mass, height, layer_count(height, settings), plate, extents
-        )
+        return _unsupported(rotation, mass, height, layer_count(height, settings), plate, extents)
     normals = unit_normals(placed, faces)
     tri = placed[faces]
     need = overhang_faces(normals, tri[:, :, 2].max(axis=1), plate, settings)
@@ -325,12 +349,12 @@ def _plan(
     return SupportPlan(
         rotation=rotation,
         overhang_area=overhang,
-        sup_vol_full=full,
-        sup_vol_real=real,
-        sup_srf_area=overhang,
-        sup_mass=mass,
-        bld_h=height,
-        n_lyr=layer_count(height, settings),
+        support_volume=full,
+        support_material_volume=real,
+        support_area=overhang,
+        support_mass=mass,
+        build_height=height,
+        layer_count=layer_count(height, settings),
         plate_z=plate,
         extents=extents,
     )
