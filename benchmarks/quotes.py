@@ -48,7 +48,7 @@ def price(chain, cat: Catalog, lot: int, nesting: str) -> dict[str, float | int 
     e = price_at(chain, cat, lot, nesting)  # as the report's break-even prices other lots
     if not e.feasible:
         return {"eur_pp": None, "days": None}
-    return {"eur_pp": e.cost_pp, "days": e.leadtime_days}
+    return {"eur_pp": e.cost_per_part, "days": e.leadtime_days}
 
 
 def main() -> None:

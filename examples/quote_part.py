@@ -30,7 +30,8 @@ def main(part: makeready.Part, material: str, process: str, lot: int) -> None:
         e = chain.estimate
         if e.feasible:
             print(
-                f"  {chain.process.prc_acronym:8} {chain.machine.mac_name:24} EUR {e.cost_pp:9.2f}/part "
+                f"  {chain.process.prc_acronym:8} {chain.machine.mac_name:24}"
+                f" EUR {e.cost_per_part:9.2f}/part "
                 f"{e.leadtime_days:3d} days {e.co2_kg_pp:6.2f} kg CO2e"
             )
         else:

@@ -233,7 +233,7 @@ def test_local_batch_writes_ranked_csv_and_xlsx_with_true_numbers(tmp_path: Path
     for chain in truth.chains:
         if chain.estimate.feasible:
             key = chain.process.prc_acronym
-            by_process[key] = min(by_process.get(key, float("inf")), chain.estimate.cost_pp)
+            by_process[key] = min(by_process.get(key, float("inf")), chain.estimate.cost_per_part)
     for process, cost in by_process.items():
         assert float(cube[f"eur_per_part_{process}"]) == pytest.approx(cost, rel=1e-9)
     additive = {
@@ -351,7 +351,7 @@ def test_quote_issue_20_acceptance_cube_lots_and_shared_nesting() -> None:
     assert sls["nst_style"] == "shared"
     assert sls["cost"]["cost_pp"] < 50.0
     truth = run_analysis(load(SAMPLE), "PA12", "sls", 1, nesting="shared")
-    assert sls["cost"]["cost_pp"] == pytest.approx(truth.chains[0].estimate.cost_pp, rel=1e-9)
+    assert sls["cost"]["cost_pp"] == pytest.approx(truth.chains[0].estimate.cost_per_part, rel=1e-9)
     alone = chain(quote(), "sls")
     assert alone["nst_style"] == "alone"
     assert alone["cost"]["cost_pp"] > sls["cost"]["cost_pp"]
@@ -390,7 +390,7 @@ def test_local_batch_with_shared_nesting_prices_like_the_library(tmp_path: Path)
     assert row["nesting"] == "shared"
     truth = run_analysis(load(folder / "cube.stl"), "PA12", "sls", 1, nesting="shared")
     sls = next(c for c in truth.chains if c.process.prc_acronym == "sls")
-    assert float(row["eur_per_part_sls"]) == pytest.approx(sls.estimate.cost_pp, rel=1e-9)
+    assert float(row["eur_per_part_sls"]) == pytest.approx(sls.estimate.cost_per_part, rel=1e-9)
 
 
 def test_break_even_sentence_names_every_span_where_printing_is_cheaper() -> None:

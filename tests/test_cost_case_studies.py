@@ -72,9 +72,11 @@ def test_phasio_lpbf_bracket_through_catalog_overrides():
     result = quote(cat, "slm", "316L", "EOS M 290", 1, features(), layers=2000)
     assert result.machine_h_pp == pytest.approx(2.24, rel=0.01)
     assert result.machine_h_pp * 130.0 == pytest.approx(291.20, rel=0.01)
-    assert result.bd_mat == pytest.approx(7.90, rel=0.01)
-    assert result.cost_pp == pytest.approx(449.10, rel=0.01)
-    assert result.machine_h_pp * 130.0 / result.cost_pp == pytest.approx(0.65, abs=0.005)  # "machine = 65 %"
+    assert result.material_cost == pytest.approx(7.90, rel=0.01)
+    assert result.cost_per_part == pytest.approx(449.10, rel=0.01)
+    assert result.machine_h_pp * 130.0 / result.cost_per_part == pytest.approx(
+        0.65, abs=0.005
+    )  # "machine = 65 %"
 
 
 def test_break_even_closed_form_of_a_published_calculator():
@@ -128,9 +130,9 @@ def test_baumers_lpbf_specific_cost_band():
     cube = features(volume=8000.0, area=2400.0, hull_volume=8000.0, extents=np.array([20.0, 20.0, 20.0]),
                     min_box=np.array([20.0, 20.0, 20.0]), support_area=400.0, build_height=20.0)  # fmt: skip
     layers = round(20.0 / CATALOG.material("Ti6Al4V").lyr_h)  # type: ignore[operator]
-    capacity = quote(CATALOG, "slm", "Ti6Al4V", "EOS M 290", 1, cube, layers=layers).parts_pj
+    capacity = quote(CATALOG, "slm", "Ti6Al4V", "EOS M 290", 1, cube, layers=layers).parts_per_job
     full = quote(CATALOG, "slm", "Ti6Al4V", "EOS M 290", capacity, cube, layers=layers)
-    eur_per_cm3 = full.cost_pp / 8.0
+    eur_per_cm3 = full.cost_per_part / 8.0
     assert eur_per_cm3 == pytest.approx(6.18 * 1.378, rel=0.15)
 
 
@@ -142,8 +144,8 @@ def test_moulding_against_printing_break_even_follows_the_closed_form():
     """
     cat = CATALOG.for_owner([Override("process", "moulding", {"max_cavities": 1})])
     f = features(wall=2.5)
-    am = lambda lot: quote(cat, "sls", "PA12", "EOS P 396", lot, f, nesting="shared").cost_pl  # noqa: E731
-    im = lambda lot: quote(cat, "moulding", "PA6", "Engel victory 100", lot, f).cost_pl  # noqa: E731
+    am = lambda lot: quote(cat, "sls", "PA12", "EOS P 396", lot, f, nesting="shared").cost_per_lot  # noqa: E731
+    im = lambda lot: quote(cat, "moulding", "PA6", "Engel victory 100", lot, f).cost_per_lot  # noqa: E731
     c_am, fixed_am = am(2) - am(1), 2 * am(1) - am(2)
     c_im, fixed_im = im(2) - im(1), 2 * im(1) - im(2)
     assert am(1000) == pytest.approx(fixed_am + 1000 * c_am, rel=1e-9)  # linear indeed
@@ -167,11 +169,11 @@ LOTS = (1, 10, 100, 1000, 10_000)
 @pytest.mark.parametrize(("process", "material", "machine"), CONVENTIONAL)
 def test_conventional_cost_falls_towards_the_marginal_cost(process, material, machine):
     f = features(min_box=np.array([30.0, 30.0, 31.0]), wall=2.5)
-    costs = [quote(CATALOG, process, material, machine, lot, f).cost_pp for lot in LOTS]
+    costs = [quote(CATALOG, process, material, machine, lot, f).cost_per_part for lot in LOTS]
     assert costs == sorted(costs, reverse=True)  # with the cost-optimal cavities too
     # one cavity: lot cost = fixed (tooling, one set-up) + n × marginal, exactly
     cat = CATALOG.for_owner([Override("process", "moulding", {"max_cavities": 1})])
-    lot_cost = {lot: quote(cat, process, material, machine, lot, f).cost_pl for lot in (1, 2, *LOTS)}
+    lot_cost = {lot: quote(cat, process, material, machine, lot, f).cost_per_lot for lot in (1, 2, *LOTS)}
     marginal = lot_cost[2] - lot_cost[1]
     fixed = lot_cost[1] - marginal
     assert fixed > 0
@@ -190,14 +192,14 @@ def test_setup_is_paid_per_run_and_machine_hours_grow_linearly(process, material
     cycle = hours[2] - hours[1]
     assert hours[1] == pytest.approx(setup + cycle, rel=1e-9)  # one set-up, one cycle
     assert hours[5000] == pytest.approx(setup + 5000 * cycle, rel=1e-9)  # set-up never scales with n
-    assert quote(cat, process, material, machine, 5000, f).parts_pj == 5000  # one production run
+    assert quote(cat, process, material, machine, 5000, f).parts_per_job == 5000  # one production run
     batched = Catalog(
         cat.materials.values(), cat.machines.values(), cat.processes.values(),
         dataclasses.replace(cat.config, production_batch=1000),
     )  # fmt: skip
     runs = quote(batched, process, material, machine, 5000, f)
-    assert runs.n_jobs == 5
-    assert runs.parts_pj == 1000
+    assert runs.jobs == 5
+    assert runs.parts_per_job == 1000
     assert runs.machine_h_pl == pytest.approx(5 * setup + 5000 * cycle, rel=1e-9)
 
 
@@ -242,19 +244,21 @@ def test_shared_nesting_never_costs_more_per_part(process):
         )
         assert shared.nesting == "shared"
         assert alone.nesting == "alone"
-        assert shared.cost_pp <= alone.cost_pp * (1 + 1e-9)
+        assert shared.cost_per_part <= alone.cost_per_part * (1 + 1e-9)
 
 
 def test_per_build_post_processing_is_shared_by_the_build():
     prc = CATALOG.process("sls")
     f = features(extents=np.array([20.0, 20.0, 20.0]), area=2400.0)
     one = quote(CATALOG, "sls", "PA12", "EOS P 396", 1, f)
-    full = quote(CATALOG, "sls", "PA12", "EOS P 396", one.parts_pj, f)
+    full = quote(CATALOG, "sls", "PA12", "EOS P 396", one.parts_per_job, f)
     per_part = sum(s.labour_h_per_part + s.labour_h_per_cm2_surface * 24.0 for s in prc.post_steps)
     per_build = sum(s.labour_h_per_job for s in prc.post_steps)
     rate = CATALOG.config.technician_hr / (1 - prc.failure_rate)
-    assert one.bd_post == pytest.approx((per_part + per_build) * rate, rel=1e-9)
-    assert full.bd_post == pytest.approx((per_part + per_build / full.parts_pj) * rate, rel=1e-9)
+    assert one.post_process_cost == pytest.approx((per_part + per_build) * rate, rel=1e-9)
+    assert full.post_process_cost == pytest.approx(
+        (per_part + per_build / full.parts_per_job) * rate, rel=1e-9
+    )
 
 
 def test_nesting_style_is_validated():

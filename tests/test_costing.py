@@ -71,30 +71,32 @@ def test_invariants(process):
     many = estimate_chain(f, material, machine, prc, CATALOG.config, 40, layers=600)
     for quote in (one, many):
         assert quote.feasible
-        assert quote.cost_pl == pytest.approx(quote.cost_pp * quote.lot_size)
-        parts = quote.bd_main + quote.bd_mat + quote.bd_pre + quote.bd_post
-        assert parts == pytest.approx(quote.cost_pp)
-        assert quote.market_price_pp == pytest.approx(quote.cost_pp * 1.5)  # overhead 0.3 + margin 0.2
+        assert quote.cost_per_lot == pytest.approx(quote.cost_per_part * quote.lot_size)
+        parts = (
+            quote.main_process_cost + quote.material_cost + quote.pre_process_cost + quote.post_process_cost
+        )
+        assert parts == pytest.approx(quote.cost_per_part)
+        assert quote.market_price_pp == pytest.approx(quote.cost_per_part * 1.5)  # overhead 0.3 + margin 0.2
         assert quote.leadtime_days >= 1
         assert quote.co2_kg_pp > 0
-    assert many.cost_pp < one.cost_pp  # fixed costs spread over more parts
+    assert many.cost_per_part < one.cost_per_part  # fixed costs spread over more parts
     shared = estimate_chain(f, material, machine, prc, CATALOG.config, 1, layers=600, nesting="shared")
-    assert shared.cost_pp <= one.cost_pp + 1e-9
+    assert shared.cost_per_part <= one.cost_per_part + 1e-9
 
 
 def test_cost_per_part_falls_as_jobs_fill():
     prc, material = CATALOG.process("slm"), CATALOG.material("316L")
     machine = CATALOG.machine("EOS M 290")
     f = features(extents=np.array([20.0, 20.0, 30.0]))
-    capacity = estimate_chain(f, material, machine, prc, CATALOG.config, 1, layers=1000).parts_pj
+    capacity = estimate_chain(f, material, machine, prc, CATALOG.config, 1, layers=1000).parts_per_job
     costs = [
-        estimate_chain(f, material, machine, prc, CATALOG.config, n, layers=1000).cost_pp
+        estimate_chain(f, material, machine, prc, CATALOG.config, n, layers=1000).cost_per_part
         for n in (1, 4, 16, capacity)
     ]
     assert costs == sorted(costs, reverse=True)
     over = estimate_chain(f, material, machine, prc, CATALOG.config, capacity + 1, layers=1000)
-    assert over.n_jobs == 2  # one part more needs a second job: the saw-tooth
-    assert over.cost_pp > costs[-1]
+    assert over.jobs == 2  # one part more needs a second job: the saw-tooth
+    assert over.cost_per_part > costs[-1]
 
 
 def test_too_big_for_every_machine_is_infeasible_with_the_reason():
@@ -103,7 +105,7 @@ def test_too_big_for_every_machine_is_infeasible_with_the_reason():
     quote = estimate_chain(big, material, CATALOG.machine("EOS M 290"), prc, CATALOG.config, 1, layers=100)
     assert not quote.feasible
     assert "does not fit EOS M 290" in quote.reason
-    assert math.isnan(quote.cost_pp)
+    assert math.isnan(quote.cost_per_part)
 
 
 def test_catalog_overrides_by_restriction():
@@ -225,9 +227,9 @@ def test_report_baseline_and_break_even_are_consistent(idler_report):
     conventional = [
         c for c in idler_report.chains if c.process.tech == "conventional" and c.estimate.feasible
     ]
-    cheapest = min(conventional, key=lambda c: c.estimate.cost_pl)
+    cheapest = min(conventional, key=lambda c: c.estimate.cost_per_lot)
     assert report["current_technology"] == cheapest.process.prc_acronym
-    assert report["current_cost"]["calculated"] == pytest.approx(cheapest.estimate.cost_pl)
+    assert report["current_cost"]["calculated"] == pytest.approx(cheapest.estimate.cost_per_lot)
     primary = report["process_chains"][report["primary_process_chain_id"]]
     assert report["cost_saved"] == pytest.approx(
         report["current_cost"]["calculated"] - primary["cost_ini_pp"] * 3
@@ -260,7 +262,7 @@ def test_report_baseline_and_break_even_are_consistent(idler_report):
             CATALOG.config,
             n,
             layers=chain.plan.layer_count,
-        ).cost_pl
+        ).cost_per_lot
 
     def lot_costs(n: int) -> tuple[float, float]:  # AM, and the cheapest conventional route at n
         return lot_cost(primary_chain, n), min(lot_cost(c, n) for c in conventional)

@@ -83,11 +83,11 @@ def test_quote_via_server_example():
 
     sample = EXAMPLES.parent / "src/makeready/data/samples/20mm-xyz-cube.stl"
     result = run_analysis(load(sample), "PA12", "sls", 50)
-    cheapest = min((c for c in result.chains if c.estimate.feasible), key=lambda c: c.estimate.cost_pp)
+    cheapest = min((c for c in result.chains if c.estimate.feasible), key=lambda c: c.estimate.cost_per_part)
     assert (
         f"cheapest: {cheapest.process.prc_acronym.upper()} | {cheapest.material.mat_name} on" in done.stdout
     )
-    assert f"{cheapest.estimate.cost_pp:.2f} EUR per part" in done.stdout
+    assert f"{cheapest.estimate.cost_per_part:.2f} EUR per part" in done.stdout
     assert "simplified: cost_pp=" in done.stdout
 
 

@@ -79,7 +79,7 @@ def test_the_quote_orientation_costs_least(featuretype_fdm):
     )
     # Ranked (by the volumetric time model) on a decimated copy, priced on the full mesh: no
     # dearer than the geometric ranking's winner (within the copy's sampling of supports).
-    assert mine.cost_pp <= other.cost_pp * 1.01
+    assert mine.cost_per_part <= other.cost_per_part * 1.01
     # A flat-bottomed part at a lot of one lies on its base, a face exactly down.
     rotation = chain.orientation.rotation
     assert np.allclose(np.abs(rotation), np.round(np.abs(rotation)), atol=1e-9)
@@ -101,9 +101,9 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
         cat.config,
         100,
         layers=chain.plan.layer_count,
-        parts_per_build=chain.estimate.parts_pj,
+        parts_per_build=chain.estimate.parts_per_job,
         print_time=chain.print_time,
-    ).cost_pp
+    ).cost_per_part
     curve = result.report["process_chains"][result.report["primary_process_chain_id"]]["break_even"]
     at_100 = curve["cost_pp"][curve["lot_sizes"].index(100)]
     assert at_100 < flat
@@ -119,9 +119,9 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
                 layers=layers,
                 parts_per_build=capacity,
                 print_time=timed,
-            ).cost_pp
+            ).cost_per_part
             for features, layers, capacity, timed in (
-                (chain.features, chain.plan.layer_count, chain.estimate.parts_pj, chain.print_time),
+                (chain.features, chain.plan.layer_count, chain.estimate.parts_per_job, chain.print_time),
                 *chain.alternatives,
             )
         ),
@@ -217,7 +217,7 @@ def test_the_resin_quote_time_is_the_sl1_time(tmp_path):
     assert chain.print_time.seconds == pytest.approx(printed["print_time_s"], rel=1e-9)
     machine = chain.machine
     build_h = chain.estimate.machine_h_pj - machine.setup_time - machine.unloading_time
-    plate = chain.estimate.parts_pj if chain.estimate.lot_size >= chain.estimate.parts_pj else 1
+    plate = chain.estimate.parts_per_job if chain.estimate.lot_size >= chain.estimate.parts_per_job else 1
     assert build_h * 3600.0 == pytest.approx(chain.print_time.job_seconds(plate), rel=1e-9)
     # Ten parts on a layer expose together: far less than ten times one part's time.
     assert chain.print_time.job_seconds(10) < 2.0 * chain.print_time.job_seconds(1)
@@ -251,6 +251,6 @@ def test_large_lots_are_priced_in_the_poses_that_suit_them():
     chain = run_analysis(plate, "PA12 MJF", "mjf", 1).chains[0]
     cat = Catalog.default()
     one, many = price_at(chain, cat, 1), price_at(chain, cat, 10_000)
-    assert one.cost_pp == pytest.approx(chain.estimate.cost_pp, rel=1e-9)
-    assert many.parts_pj > 10 * max(chain.estimate.parts_pj, 1)
-    assert many.cost_pp < 0.5 * one.cost_pp
+    assert one.cost_per_part == pytest.approx(chain.estimate.cost_per_part, rel=1e-9)
+    assert many.parts_per_job > 10 * max(chain.estimate.parts_per_job, 1)
+    assert many.cost_per_part < 0.5 * one.cost_per_part

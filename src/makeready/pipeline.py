@@ -466,7 +466,7 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
         technical = 0.0
     economic = leadtime = 100.0
     if baseline is not None and result.feasible and baseline.feasible:
-        economic = 100.0 * min(1.0, baseline.estimate.cost_pp / result.estimate.cost_pp)
+        economic = 100.0 * min(1.0, baseline.estimate.cost_per_part / result.estimate.cost_per_part)
         leadtime = 100.0 * min(1.0, baseline.estimate.leadtime_days / result.estimate.leadtime_days)
     elif not result.feasible:
         economic = leadtime = 0.0
@@ -489,7 +489,7 @@ def price_at(
     quote's.
     """
     options = (
-        (result.features, result.plan.layer_count, result.estimate.parts_pj, result.print_time),
+        (result.features, result.plan.layer_count, result.estimate.parts_per_job, result.print_time),
         *result.alternatives,
     )
     estimates = [
@@ -509,14 +509,14 @@ def price_at(
         for features, layers, capacity, timed in options
     ]
     feasible = [e for e in estimates if e.feasible]
-    return min(feasible, key=lambda e: e.cost_pl) if feasible else estimates[0]
+    return min(feasible, key=lambda e: e.cost_per_lot) if feasible else estimates[0]
 
 
 def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
     """The chain's lot cost (EUR) as a function of the lot size (:func:`price_at`)."""
 
     def cost(lot: int) -> float:
-        return price_at(result, cat, lot).cost_pl
+        return price_at(result, cat, lot).cost_per_lot
 
     return cost
 
@@ -544,8 +544,8 @@ def _break_even(
     sweep = break_even(_lot_cost(primary, cat), lambda lot: cheapest_conventional(lot)[0])
     return {
         "lot_sizes": list(sweep.lots),
-        "cost_pp": list(sweep.cost_pp),
-        "cost_pp_conventional": list(sweep.cost_pp_other),
+        "cost_pp": list(sweep.cost_per_part),
+        "cost_pp_conventional": list(sweep.other_cost_per_part),
         "conventional_technology": baseline.process.prc,
         "conventional_at": [cheapest_conventional(lot)[1] for lot in sweep.lots],
         "am_cheaper": list(sweep.cheaper),
@@ -580,14 +580,18 @@ def _chain_json(
             "unit": "kg CO2e",
             "grid": cat.config.grid,
         },
-        "cost": {"cost_pj": _finite(e.cost_pj), "cost_pl": _finite(e.cost_pl), "cost_pp": _finite(e.cost_pp)},
-        "cost_bd": {
-            "cost_bd_pp_main": _finite(e.bd_main),
-            "cost_bd_pp_mat": _finite(e.bd_mat),
-            "cost_bd_pp_post": _finite(e.bd_post),
-            "cost_bd_pp_pre": _finite(e.bd_pre),
+        "cost": {
+            "cost_pj": _finite(e.cost_per_job),
+            "cost_pl": _finite(e.cost_per_lot),
+            "cost_pp": _finite(e.cost_per_part),
         },
-        "cost_ini_pp": _finite(result.initial.cost_pp),
+        "cost_bd": {
+            "cost_bd_pp_main": _finite(e.main_process_cost),
+            "cost_bd_pp_mat": _finite(e.material_cost),
+            "cost_bd_pp_post": _finite(e.post_process_cost),
+            "cost_bd_pp_pre": _finite(e.pre_process_cost),
+        },
+        "cost_ini_pp": _finite(result.initial.cost_per_part),
         "costing_config_id": record_id("costing_config"),
         "feasibility": feasibility_json(result.feasibility),
         "fits_mac": bool(e.feasible and result.feasibility.size.fits_mac),
@@ -627,7 +631,7 @@ def _chain_json(
         "or_bb_y": float(plan.extents[1]),
         "or_bb_z": float(plan.extents[2]),
         "part_mass": result.features.volume * result.material.mat_rho / 1000.0,
-        "parts_pj": e.parts_pj,
+        "parts_pj": e.parts_per_job,
         "prc": result.process.prc,
         "prc_acronym": result.process.prc_acronym,
         "process_chain_id": result.chain_id,
@@ -671,12 +675,12 @@ def _report(
     units: UnitsWarning | None = None,
 ) -> dict[str, Any]:
     conventional = [r for r in results if r.process.tech == "conventional" and r.feasible]
-    baseline = min(conventional, key=lambda r: r.estimate.cost_pl) if conventional else None
+    baseline = min(conventional, key=lambda r: r.estimate.cost_per_lot) if conventional else None
     primary = results[0]
     metrics = metrics_json(analysis.metrics)
-    current_cost = baseline.estimate.cost_pl if baseline else None
+    current_cost = baseline.estimate.cost_per_lot if baseline else None
     current_lead = baseline.estimate.leadtime_days if baseline else None
-    am_cost = primary.initial.cost_pl if primary.initial.feasible else None
+    am_cost = primary.initial.cost_per_lot if primary.initial.feasible else None
     warnings = [units_warning_json(units)] if units is not None else []
     chains = {
         r.chain_id: _chain_json(r, baseline, conventional, cat, r is primary, warnings) for r in results

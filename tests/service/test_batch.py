@@ -62,14 +62,14 @@ def test_a_batch_of_files_and_a_zip_is_screened_and_ranked(server: LiveServer) -
     expected = run_analysis(load(_stl(20, 20, 20), filename="block.stl"), "PA12", "sls", 1).chains
     block = by_name["block.stl"]
     additive = [c for c in expected if c.process.tech == "additive_manufacturing" and c.estimate.feasible]
-    cheapest = min(additive, key=lambda c: c.estimate.cost_pp)
+    cheapest = min(additive, key=lambda c: c.estimate.cost_per_part)
     assert block["best_additive"]["prc_acronym"] == cheapest.process.prc_acronym
-    assert block["best_additive"]["cost_pp"] == pytest.approx(cheapest.estimate.cost_pp, rel=1e-9)
+    assert block["best_additive"]["cost_pp"] == pytest.approx(cheapest.estimate.cost_per_part, rel=1e-9)
     conventional = [c for c in expected if c.process.tech == "conventional" and c.estimate.feasible]
     if conventional:
-        base = min(conventional, key=lambda c: c.estimate.cost_pp)
+        base = min(conventional, key=lambda c: c.estimate.cost_per_part)
         assert block["savings_pp"] == pytest.approx(
-            base.estimate.cost_pp - cheapest.estimate.cost_pp, rel=1e-9
+            base.estimate.cost_per_part - cheapest.estimate.cost_per_part, rel=1e-9
         )
     # Ranked by saving against the conventional route, largest first.
     savings = [

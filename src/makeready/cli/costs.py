@@ -89,9 +89,9 @@ def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
         table.add_row(
             f"{chain.process.prc_acronym} | {escape(chain.material.mat_name)}{primary}",
             escape(chain.machine.mac_name),
-            money(e.cost_pp),
-            money(e.cost_pl),
-            f"{e.parts_pj:,}",
+            money(e.cost_per_part),
+            money(e.cost_per_lot),
+            f"{e.parts_per_job:,}",
             f"{e.leadtime_days}" if e.feasible else "—",
             money(e.co2_kg_pp),
             ok,

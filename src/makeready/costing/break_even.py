@@ -27,23 +27,23 @@ class BreakEven:
     """
 
     lots: tuple[int, ...]
-    cost_pp: tuple[float, ...]
-    cost_pp_other: tuple[float, ...]
+    cost_per_part: tuple[float, ...]
+    other_cost_per_part: tuple[float, ...]
     cheaper: tuple[bool, ...]
     lot: int | None
     crossings: tuple[int, ...]
 
 
 def break_even(
-    cost_pl: Callable[[int], float],
-    other_cost_pl: Callable[[int], float],
+    cost_per_lot: Callable[[int], float],
+    other_cost_per_lot: Callable[[int], float],
     lots: Sequence[int] = SWEEP_LOTS,
 ) -> BreakEven:
-    """Where ``cost_pl`` (EUR per lot) stops or starts being cheaper than ``other_cost_pl``.
+    """Where ``cost_per_lot`` (EUR per lot) stops or starts being cheaper than ``other_cost_per_lot``.
 
     Parameters
     ----------
-    cost_pl, other_cost_pl : callable
+    cost_per_lot, other_cost_per_lot : callable
         Lot cost (EUR) of each route for a lot size (pieces).
     lots : sequence of int
         Ascending lot sizes to sweep.
@@ -53,7 +53,7 @@ def break_even(
 
     def costs(lot: int) -> tuple[float, float]:
         if lot not in cache:
-            cache[lot] = (cost_pl(lot), other_cost_pl(lot))
+            cache[lot] = (cost_per_lot(lot), other_cost_per_lot(lot))
         return cache[lot]
 
     def cheaper(lot: int) -> bool:
@@ -76,8 +76,8 @@ def break_even(
         crossings.append(high)
     return BreakEven(
         lots=tuple(lots),
-        cost_pp=tuple(costs(lot)[0] / lot for lot in lots),
-        cost_pp_other=tuple(costs(lot)[1] / lot for lot in lots),
+        cost_per_part=tuple(costs(lot)[0] / lot for lot in lots),
+        other_cost_per_part=tuple(costs(lot)[1] / lot for lot in lots),
         cheaper=tuple(flags),
         lot=crossings[0] if crossings else None,
         crossings=tuple(crossings),

@@ -34,7 +34,7 @@ class Feedback:
     predicted_process_time: float
     process_time: float
     predicted_cost_pp: float | None = None
-    cost_pp: float | None = None
+    cost_per_part: float | None = None
     setup_time: float | None = None
     unloading_time: float | None = None
     machine_hourly_rate: float | None = None
@@ -149,9 +149,9 @@ class Calibration:
             (r.process_time, r.predicted_process_time, self.time_factor(r.machine)) for r in self.records
         ]
         costs = [
-            (r.cost_pp, r.predicted_cost_pp)
+            (r.cost_per_part, r.predicted_cost_pp)
             for r in self.records
-            if r.cost_pp is not None and r.predicted_cost_pp
+            if r.cost_per_part is not None and r.predicted_cost_pp
         ]
         return {
             "records": len(self.records),

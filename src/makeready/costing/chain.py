@@ -51,26 +51,27 @@ Nesting = Literal["alone", "shared"]
 class ChainEstimate:
     """A priced process chain (EUR, hours, working days, kg CO2e).
 
-    ``cost_pp``/``cost_pj``/``cost_pl`` are per part, per job and per lot; the ``bd_*``
-    buckets are per part and add up to ``cost_pp``; ``feasible`` is False when the part does
-    not fit the machine (``reason`` says why). ``parts_pj`` is the parts of one build
-    (additive) or one production run (conventional); ``nesting`` the sharing rule used
-    (conventional runs are always ``"alone"``).
+    ``cost_per_part``/``cost_per_job``/``cost_per_lot`` (the 3D Spark API's ``cost_pp``,
+    ``cost_pj``, ``cost_pl``); the ``*_cost`` buckets (its ``bd_main``, ``bd_mat``, ``bd_pre``,
+    ``bd_post``) are per part and add up to ``cost_per_part``; ``feasible`` is False when the
+    part does not fit the machine (``reason`` says why). ``parts_per_job`` is the parts of one
+    build (additive) or one production run (conventional), ``jobs`` the builds or runs of the
+    lot; ``nesting`` the sharing rule used (conventional runs are always ``"alone"``).
     """
 
     process: str
     material: str
     machine: str
     lot_size: int
-    parts_pj: int
-    n_jobs: int
-    cost_pp: float
-    cost_pj: float
-    cost_pl: float
-    bd_main: float
-    bd_mat: float
-    bd_pre: float
-    bd_post: float
+    parts_per_job: int
+    jobs: int
+    cost_per_part: float
+    cost_per_job: float
+    cost_per_lot: float
+    main_process_cost: float
+    material_cost: float
+    pre_process_cost: float
+    post_process_cost: float
     machine_h_pp: float
     machine_h_pj: float
     machine_h_pl: float
@@ -94,7 +95,7 @@ class ChainEstimate:
     @property
     def market_price_pj(self) -> float:
         """Market price of one job, EUR."""
-        return self.market_price_pp * min(self.parts_pj, self.lot_size) if self.parts_pj else 0.0
+        return self.market_price_pp * min(self.parts_per_job, self.lot_size) if self.parts_per_job else 0.0
 
 
 def _infeasible(
@@ -103,10 +104,11 @@ def _infeasible(
     nan = float("nan")
     return ChainEstimate(
         process=process.prc_acronym, material=material.mat_name, machine=machine.mac_name, lot_size=lot,
-        parts_pj=0, n_jobs=0, cost_pp=nan, cost_pj=nan, cost_pl=nan, bd_main=nan, bd_mat=nan, bd_pre=nan,
-        bd_post=nan, machine_h_pp=nan, machine_h_pj=nan, machine_h_pl=nan, labour_h_pp=nan,
-        labour_h_pj=nan, labour_h_pl=nan, leadtime_days=0, co2_kg_pp=nan, market_price_pp=nan,
-        machine_rate=nan, feasible=False, reason=reason, notes=(), nesting=nesting,
+        parts_per_job=0, jobs=0, cost_per_part=nan, cost_per_job=nan, cost_per_lot=nan,
+        main_process_cost=nan, material_cost=nan, pre_process_cost=nan, post_process_cost=nan,
+        machine_h_pp=nan, machine_h_pj=nan, machine_h_pl=nan, labour_h_pp=nan, labour_h_pj=nan,
+        labour_h_pl=nan, leadtime_days=0, co2_kg_pp=nan, market_price_pp=nan, machine_rate=nan,
+        feasible=False, reason=reason, notes=(), nesting=nesting,
     )  # fmt: skip
 
 
@@ -158,7 +160,7 @@ def estimate_chain(
         default ``config.nesting``. Conventional runs ignore it.
     parts_per_build : int, optional
         Parts one additive build holds, when already known for these features, machine and
-        process (``ChainEstimate.parts_pj`` of another lot): saves the nesting, which does
+        process (``ChainEstimate.parts_per_job`` of another lot): saves the nesting, which does
         not depend on the lot. Ignored for conventional chains.
     print_time : PrintTime, optional
         One part's print time and deposited volume from the printable's estimator (FDM: the
@@ -249,15 +251,15 @@ def estimate_chain(
         material=material.mat_name,
         machine=machine.mac_name,
         lot_size=lot_size,
-        parts_pj=capacity,
-        n_jobs=math.ceil(n_jobs - 1e-9),
-        cost_pp=cost_pp,
-        cost_pj=cost_pp * in_first_job,
-        cost_pl=cost_pl,
-        bd_main=main / good / lot_size,
-        bd_mat=material_cost / good / lot_size,
-        bd_pre=pre / good / lot_size,
-        bd_post=post / good / lot_size,
+        parts_per_job=capacity,
+        jobs=math.ceil(n_jobs - 1e-9),
+        cost_per_part=cost_pp,
+        cost_per_job=cost_pp * in_first_job,
+        cost_per_lot=cost_pl,
+        main_process_cost=main / good / lot_size,
+        material_cost=material_cost / good / lot_size,
+        pre_process_cost=pre / good / lot_size,
+        post_process_cost=post / good / lot_size,
         machine_h_pp=machine_h / lot_size,
         machine_h_pj=first_job_h,
         machine_h_pl=machine_h,

@@ -110,7 +110,7 @@ def cost_objective(
         )
         if not estimate.feasible:
             return NO_FIT_PENALTY + plan.support_volume + plan.build_height
-        return float(estimate.cost_pp)
+        return float(estimate.cost_per_part)
 
     return score
 
