@@ -232,6 +232,9 @@ FUZZ_FINDINGS = {
     # A UTF-16 OBJ with an odd byte count (was UnicodeDecodeError while sniffing).
     "obj_utf16_odd_length.obj": "obj.invalid",
     "utf16_bom_9_bytes.stl": "stl.invalid",
+    # A zip (and a 3MF) with a central-directory entry of no name (was IndexError in zipfile).
+    "zip_entry_without_name.zip": "zip.invalid",
+    "3mf_entry_without_name.3mf": "zip.invalid",
     # A binary PLY whose face element has no records (was StopIteration laying out its lists).
     "ply_empty_list_element.ply": "file.no_triangles",
 }

@@ -27,6 +27,8 @@ _SMALL_ENTRY = 1 << 20  # entries that expand to less than this are never called
 
 
 def _check_name(name: str) -> None:
+    if not name:  # a central-directory record with no name: zipfile itself fails on it (is_dir)
+        raise MakereadyError("zip.invalid", "an archive entry has an empty name")
     normalized = name.replace("\\", "/")
     parts = normalized.split("/")
     if normalized.startswith("/") or ".." in parts or (len(parts[0]) == 2 and parts[0][1] == ":"):
