@@ -229,6 +229,12 @@ FUZZ_FINDINGS = {
     # A face index of 52 digits: Python parses it, int64 cannot hold it (was OverflowError).
     "obj_index_overflow.obj": "file.index_out_of_range",
     "off_index_overflow.off": "file.index_out_of_range",
+    "obj_textured_index_overflow.obj": "file.index_out_of_range",
+    "obj_textured_uv_index_overflow.obj": "file.index_out_of_range",
+    "ply_ascii_index_overflow.ply": "file.index_out_of_range",
+    # A `vt` line without u (was a ValueError building the triangles' UV table).
+    "obj_vt_odd.obj": "file.invalid_number",
+    "obj_vt_without_u.obj": "file.invalid_number",
     # A UTF-16 OBJ with an odd byte count (was UnicodeDecodeError while sniffing).
     "obj_utf16_odd_length.obj": "obj.invalid",
     "utf16_bom_9_bytes.stl": "stl.invalid",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,7 +11,16 @@ import numpy.typing as npt
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Body
 
-__all__ = ["ReadResult", "compact", "ensure_finite", "ensure_indices", "is_text", "non_mesh_kind"]
+__all__ = [
+    "ReadResult",
+    "compact",
+    "ensure_finite",
+    "ensure_indices",
+    "face_array",
+    "index_array",
+    "is_text",
+    "non_mesh_kind",
+]
 
 
 @dataclass
@@ -107,9 +117,19 @@ def face_array(rows: list[list[int]], where: str) -> npt.NDArray[np.int64]:
     try:
         return np.asarray(rows, dtype=np.int64)
     except OverflowError:
-        raise MakereadyError(
-            "file.index_out_of_range", f"{where}: a face refers to a vertex index beyond 64 bits"
-        ) from None
+        raise _beyond_64_bits(where) from None
+
+
+def index_array(values: Iterable[int], count: int, where: str) -> npt.NDArray[np.int64]:
+    """``count`` parsed indices (or counts) as a flat int64 array; see :func:`face_array`."""
+    try:
+        return np.fromiter(values, np.int64, count)
+    except OverflowError:
+        raise _beyond_64_bits(where) from None
+
+
+def _beyond_64_bits(where: str) -> MakereadyError:
+    return MakereadyError("file.index_out_of_range", f"{where}: an index or count does not fit in 64 bits")
 
 
 def compact(

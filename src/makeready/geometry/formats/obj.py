@@ -12,7 +12,14 @@ import numpy.typing as npt
 
 from makeready.errors import MakereadyError
 from makeready.geometry.appearance import TEXTURE_MEDIA_TYPES, Appearance, TextureImage, image_media_type
-from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices, face_array
+from makeready.geometry.formats.common import (
+    ReadResult,
+    compact,
+    ensure_finite,
+    ensure_indices,
+    face_array,
+    index_array,
+)
 from makeready.geometry.mesh import Body, Part
 from makeready.geometry.polygons import triangulate_polygons
 from makeready.limits import LoadLimits
@@ -172,8 +179,11 @@ _INVALID = -(1 << 40)
 
 
 def _parse_uvs(lines: list[bytes]) -> FloatArray:
-    """The vt table, (t, 2): u, v (a missing v is 0, w is dropped)."""
-    return _numbers([[*line.split(), b"0"][:2] for line in lines], "texture coordinates")
+    """The vt table, (t, 2): u, v (a missing v is 0, w is dropped; u is required)."""
+    rows = [line.split()[:2] for line in lines]
+    if not all(rows):
+        raise MakereadyError("file.invalid_number", "OBJ texture coordinates: a vt line has no u")
+    return _numbers([row if len(row) == 2 else [row[0], b"0"] for row in rows], "texture coordinates")
 
 
 def _numbers(rows: list[list[bytes]], what: str) -> FloatArray:
@@ -317,10 +327,10 @@ def _textured_bodies(
     file), so each triangle knows which written corner, hence which vt, each of its corners is.
     """
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    slot_position = np.fromiter(itertools.chain.from_iterable(faces.rows), np.int64, int(starts[-1]))
+    slot_position = index_array(itertools.chain.from_iterable(faces.rows), int(starts[-1]), "OBJ faces")
     pairs = zip(texturing.rows, faces.rows, strict=True)
     uv_rows = (row if row is not None else [-1] * len(face) for row, face in pairs)
-    slot_uv = np.fromiter(itertools.chain.from_iterable(uv_rows), np.int64, int(starts[-1]))
+    slot_uv = index_array(itertools.chain.from_iterable(uv_rows), int(starts[-1]), "OBJ faces")
     ensure_indices(slot_position, len(vertices), "OBJ faces")
     if len(slot_uv) and (int(slot_uv.min()) < -1 or int(slot_uv.max()) >= len(texturing.uvs)):
         bad = int(np.count_nonzero((slot_uv < -1) | (slot_uv >= len(texturing.uvs))))

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from makeready.errors import MakereadyError
-from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices
+from makeready.geometry.formats.common import ReadResult, compact, ensure_finite, ensure_indices, index_array
 from makeready.geometry.mesh import Body
 from makeready.geometry.polygons import triangulate_polygons
 from makeready.limits import LoadLimits
@@ -312,7 +312,10 @@ def _walk_ascii(tokens: list[bytes], pos: int, element: _Element) -> tuple[Table
         raise MakereadyError("file.truncated", f"ASCII PLY ends inside element {element.name!r}") from None
     table: Table = {name: np.asarray(values) for name, values in scalars.items()}
     for name in counts:
-        table[name] = _group_lists(np.asarray(counts[name], np.int64), np.asarray(flats[name], np.int64))
+        table[name] = _group_lists(
+            index_array(counts[name], len(counts[name]), f"PLY {element.name}"),
+            index_array(flats[name], len(flats[name]), f"PLY {element.name}"),
+        )
     return table, pos
 
 
