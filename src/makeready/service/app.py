@@ -25,7 +25,7 @@ from makeready.service import problems
 from makeready.service.accounts import create_client, create_user
 from makeready.service.limits import BodyLimit
 from makeready.service.observability import JobCollector, Metrics, MetricsMiddleware, configure_logging
-from makeready.service.pollcache import RecentCache
+from makeready.service.pollcache import poll_cache
 from makeready.service.ratelimit import poll_limiter
 from makeready.service.retention import RetentionSweeper
 from makeready.service.routes import (
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             blobs,
             KeyRing(db, settings),
             poll_limiter(settings),
-            polls=RecentCache(settings.poll_cache_s),
+            polls=poll_cache(settings),
         )
         svc.started = time.time()
         metrics.registry.register(JobCollector(db))

@@ -18,7 +18,7 @@ import structlog
 
 from makeready.service.problems import ApiError
 
-__all__ = ["PollLimiter", "RedisPollLimiter", "poll_limiter"]
+__all__ = ["PollLimiter", "RedisPollLimiter", "poll_limiter", "shared_redis"]
 
 _log = structlog.get_logger("makeready.ratelimit")
 
@@ -98,18 +98,26 @@ class RedisPollLimiter:
         raise _limited(self.min_interval_s - left_ms / 1000, self.min_interval_s)
 
 
-def poll_limiter(settings: Any) -> PollLimiter | RedisPollLimiter:
-    """The limiter for ``settings``.
+def shared_redis(settings: Any) -> Any | None:
+    """A Redis client for state every API process shares, or None when there is no Redis.
 
-    Redis when ``redis_url`` is set (or the Celery broker is Redis), else the process's own table.
+    Redis when ``redis_url`` is set (or the Celery broker is Redis); short timeouts, because
+    whoever uses it falls back to working without it.
     """
     url = settings.redis_url
     broker = str(settings.broker_url)
     if url is None and settings.jobs == "celery" and broker.startswith(("redis://", "rediss://")):
         url = broker
     if not url:
-        return PollLimiter(settings.poll_min_interval_s)
+        return None
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def poll_limiter(settings: Any) -> PollLimiter | RedisPollLimiter:
+    """The limiter for ``settings``: shared through Redis when there is one, else per process."""
+    client = shared_redis(settings)
+    if client is None:
+        return PollLimiter(settings.poll_min_interval_s)
     return RedisPollLimiter(client, settings.poll_min_interval_s, settings.queue_prefix)

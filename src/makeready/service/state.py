@@ -7,7 +7,7 @@ from typing import Any
 
 from makeready.jobs import queue
 from makeready.jobs.runner import JobRunner
-from makeready.service.pollcache import RecentCache
+from makeready.service.pollcache import RecentCache, RedisRecentCache
 from makeready.service.ratelimit import PollLimiter, RedisPollLimiter
 from makeready.service.tokens import KeyRing
 from makeready.settings import Settings
@@ -28,7 +28,7 @@ class Services:
     keys: KeyRing
     limiter: PollLimiter | RedisPollLimiter
     runner: JobRunner | None = None
-    polls: RecentCache[Any] = field(default_factory=RecentCache)
+    polls: RecentCache[Any] | RedisRecentCache = field(default_factory=RecentCache)
     started: float = field(default=0.0)
 
     def enqueue(self, owner: str, kind: str, payload: dict[str, Any], *, dispatch: bool = True) -> Job:

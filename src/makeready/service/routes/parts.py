@@ -338,14 +338,14 @@ _POLL = (
 def _poll(svc: Services, principal: Principal, part_id: str, path: str) -> _PollState:
     """The part's analysis state (through the short-lived poll cache), then the rate limit."""
 
-    def load() -> _PollState:
+    def load() -> list[Any]:  # JSON: the cache may be Redis, shared by every API process
         with svc.db.engine.connect() as connection:
             row = connection.execute(_POLL, {"part_id": part_id, "owner": principal.owner}).first()
         if row is None:
             raise ApiError("request.not_found", f"part {part_id} does not exist or is not yours")
-        return _PollState(row[0], row[1], row[2], row[3], row[4] or 0.0, row[5] or "", row[6] or 0, row[7])
+        return [row[0], row[1], row[2], row[3], row[4] or 0.0, row[5] or "", row[6] or 0, row[7]]
 
-    state: _PollState = svc.polls.get((principal.owner, part_id), load)
+    state = _PollState(*svc.polls.get((principal.owner, part_id), load))
     svc.limiter.check(principal.owner, path)
     return state
 
