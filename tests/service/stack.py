@@ -160,9 +160,10 @@ class MotoS3(Process):
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(self.url, timeout=1)
+                requests.get(self.url, timeout=5)
                 return self
-            except requests.ConnectionError:
+            # A loaded machine may accept the connection before moto answers: wait on, to the deadline.
+            except (requests.ConnectionError, requests.Timeout):
                 if not self.alive or time.monotonic() > deadline:
                     raise RuntimeError(f"moto server did not start:\n{self.tail()}") from None
                 time.sleep(0.1)
