@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= src/makeready/data/samples/20mm-xyz-cube.stl
 
-.PHONY: venv peers run test lint fuzz bench bench-scale viewer-vendor clean
+.PHONY: venv peers run test lint fuzz soak bench bench-scale viewer-vendor clean
 
 venv: $(STAMP)
 
@@ -49,6 +49,12 @@ fuzz: $(STAMP)
 	$(PY) benchmarks/fuzz.py --total $(FUZZ_TOTAL)
 	MAKEREADY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/test_fuzz_readers.py
 	MAKEREADY_SCHEMATHESIS_EXAMPLES=1000 $(PY) -m pytest -q tests/service/test_schemathesis.py
+
+# Soak (not part of `make test`): the scaled deployment's load test at full size, 200 uploads
+# from 20 clients (make test runs it with 40), results in build/test-results/scaled_load.json.
+SOAK_UPLOADS ?= 200
+soak: $(STAMP)
+	MAKEREADY_LOAD_UPLOADS=$(SOAK_UPLOADS) $(PY) -m pytest -q tests/service/test_scaled_load.py
 
 # Side-by-side benchmarks against peers; results land in benchmarks/results/.
 # Peers (admesh, CuraEngine and PrusaSlicer from Debian, pymeshfix from PyPI, AGPL; Tweaker-3 cloned, GPL; rtree for trimesh's max_sphere thickness;

@@ -34,7 +34,7 @@ def empty(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
 def analysis(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """The quote pipeline on the calibration cube (what part.analyze computes, without storing)."""
     from makeready.geometry.formats import load
-    from makeready.pipeline import run_analysis
+    from makeready.workflows.quote import run_analysis
 
     run_analysis(load(SAMPLE), material="PA12", process="sls", lot_size=10)
     return {}

@@ -25,7 +25,7 @@ from makeready import Body, Part, load
 from makeready.geometry import orientation as o
 from makeready.geometry.rays import ray_caster
 from makeready.geometry.supports import _plan, support_settings
-from makeready.geometry.thickness import stack_bodies
+from makeready.geometry.triangles import stack_bodies
 
 EXHAUSTIVE = 2562
 PROCESSES = ("fdm", "sla")

@@ -20,7 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
 from makeready import load, run_analysis
 from makeready.catalog import Catalog
-from makeready.pipeline import price_at
+from makeready.rendering.spark import analysis_report
+from makeready.workflows.quote import price_at
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -62,7 +63,7 @@ def main() -> None:
             continue
         part = load(path, units=units)
         result = run_analysis(part, material, process, 1)
-        report = result.report
+        report = analysis_report(result)
         size = f"{report['bb_x']:.0f} x {report['bb_y']:.0f} x {report['bb_z']:.0f} mm"
         for chain in result.chains:
             quotes = {n: {str(lot): price(chain, cat, lot, n) for lot in LOTS} for n in NESTINGS}

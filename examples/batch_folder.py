@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 
 from makeready import Body, Part, save
-from makeready.reports import batch_csv, batch_xlsx
-from makeready.screening import batch_items, combine, screen_item
+from makeready.rendering.reports import batch_csv, batch_xlsx
+from makeready.workflows.screening import batch_items, combine, screen_item
 
 
 def _box(size: tuple[float, float, float]) -> Body:

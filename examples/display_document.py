@@ -14,7 +14,7 @@ import numpy as np
 
 import makeready
 from makeready.client import LocalServer
-from makeready.display import FLAG_THIN_WALL, unpack_display
+from makeready.rendering.display import FLAG_THIN_WALL, unpack_display
 
 SAMPLE = Path(makeready.__file__).parent / "data" / "samples" / "20mm-xyz-cube.stl"
 

@@ -24,8 +24,7 @@ def pocket_block() -> makeready.Part:
 
 def main(part: makeready.Part, material: str, process: str, lot: int) -> None:
     result = makeready.run_analysis(part, material, process, lot)
-    report = result.report
-    print(f"{report['name']}: {lot} parts, volume {report['part_vol']:.1f} cm3")
+    print(f"{result.name}: {lot} parts, volume {result.analysis.metrics.volume / 1000:.1f} cm3")
     for chain in result.chains:
         e = chain.estimate
         if e.feasible:
@@ -36,7 +35,9 @@ def main(part: makeready.Part, material: str, process: str, lot: int) -> None:
             )
         else:
             print(f"  {chain.process.prc_acronym:8} infeasible: {e.reason}")
-    print(f"baseline: {report['current_technology']}, EUR {report['current_cost']['calculated']:.2f} per lot")
+    if result.baseline is not None:
+        baseline = result.baseline
+        print(f"baseline: {baseline.process.prc_acronym}, EUR {baseline.estimate.cost_per_lot:.2f} per lot")
 
 
 if __name__ == "__main__":

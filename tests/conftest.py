@@ -8,6 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Strict mode: the geometry checks its own invariants in every test (makeready.geometry.tolerance);
+# set before makeready is imported, and inherited by the CLI and servers the tests start.
+os.environ.setdefault("MAKEREADY_STRICT", "1")
+
 from makeready import Body, Part
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,11 +17,12 @@ import numpy as np
 
 from makeready.errors import MakereadyError
 from makeready.jobs.context import TaskContext
+from makeready.progress import Stage
 
 
 def echo(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Report progress and the process the task ran in."""
-    ctx.progress(0.5, "half")
+    ctx.progress(0.5, Stage.ANALYSING)
     return {"pid": os.getpid(), "n": payload.get("n")}
 
 

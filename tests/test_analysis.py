@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from makeready import analyze
-from makeready.views import analysis_json, mesh_checks_json, problems_json
+from makeready.rendering.documents import analysis_json
+from makeready.rendering.print_api import problems_json
+from makeready.rendering.spark import mesh_checks_json
 
 from .meshes import CUBE_F, cube, moebius, part, uv_sphere
 

@@ -395,15 +395,25 @@ def test_local_batch_with_shared_nesting_prices_like_the_library(tmp_path: Path)
 
 def test_break_even_sentence_names_every_span_where_printing_is_cheaper() -> None:
     from makeready.cli.costs import _cheaper_lots
+    from makeready.costing.break_even import BreakEven
 
-    base = {"lot_sizes": [1, 10, 100, 10_000]}
-    assert _cheaper_lots({**base, "am_cheaper": [True], "crossings": [1495]}) == "up to 1,494 parts per lot"
-    assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": [218, 1444]}) == (
-        "from 218 to 1,443 parts per lot"
-    )
-    assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": [40]}) == "from 40 parts per lot"
-    assert _cheaper_lots({**base, "am_cheaper": [True], "crossings": []}) == "at every lot up to 10,000"
-    assert _cheaper_lots({**base, "am_cheaper": [False], "crossings": []}) == "at no lot up to 10,000"
+    def sweep(am_cheaper: bool, crossings: tuple[int, ...]) -> BreakEven:
+        lots = (1, 10, 100, 10_000)
+        zero = (0.0,) * len(lots)
+        return BreakEven(
+            lots=lots,
+            cost_per_part=zero,
+            other_cost_per_part=zero,
+            cheaper=(am_cheaper,) * len(lots),
+            lot=crossings[0] if crossings else None,
+            crossings=crossings,
+        )
+
+    assert _cheaper_lots(sweep(True, (1495,))) == "up to 1,494 parts per lot"
+    assert _cheaper_lots(sweep(False, (218, 1444))) == "from 218 to 1,443 parts per lot"
+    assert _cheaper_lots(sweep(False, (40,))) == "from 40 parts per lot"
+    assert _cheaper_lots(sweep(True, ())) == "at every lot up to 10,000"
+    assert _cheaper_lots(sweep(False, ())) == "at no lot up to 10,000"
 
 
 def test_batch_flags_suspect_units_and_ranks_those_parts_last(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from makeready.costing.features import PartFeatures
 from makeready.costing.processes import moulding, pbf_polymer
 from makeready.costing.rates import capital_recovery_factor, hourly_rate
 from makeready.errors import MakereadyError
-from makeready.pipeline import SIMPLIFIED_KEYS, simplified
+from makeready.rendering.spark import SIMPLIFIED_KEYS, analysis_report, simplified
 from tests.conftest import DATA, ROOT
 from tests.meshes import box, part
 
@@ -196,7 +196,7 @@ def idler_report():
 
 def test_report_has_every_api_key(idler_report):
     top, chain_keys = _api_report_keys()
-    report = idler_report.report
+    report = analysis_report(idler_report)
     assert top <= set(report)
     for chain in report["process_chains"].values():
         assert chain_keys <= set(chain)
@@ -223,7 +223,7 @@ def test_report_has_every_api_key(idler_report):
 
 
 def test_report_baseline_and_break_even_are_consistent(idler_report):
-    report = idler_report.report
+    report = analysis_report(idler_report)
     conventional = [
         c for c in idler_report.chains if c.process.tech == "conventional" and c.estimate.feasible
     ]
@@ -283,8 +283,7 @@ def test_break_even_does_not_depend_on_the_lot_quoted(idler_report):
         load(DATA / "idler_riser.STL", units="inch"), "316L", "slm", 400, part_id="p1", name="idler"
     )
     first, second = (
-        r.report["process_chains"][r.report["primary_process_chain_id"]]["break_even"]
-        for r in (idler_report, other)
+        analysis_report(r)["process_chains"][r.primary.chain_id]["break_even"] for r in (idler_report, other)
     )
     assert first["cost_pp_conventional"] == pytest.approx(second["cost_pp_conventional"], rel=1e-12)
     assert first["cost_pp"] == pytest.approx(second["cost_pp"], rel=0.02)
@@ -306,7 +305,7 @@ def test_run_analysis_errors_and_too_big_part():
     assert lot.value.code == "request.invalid"
     huge = Part((Body("beam", *box((1200.0, 40.0, 40.0))),), "test", name="beam")
     result = run_analysis(huge, "316L", "slm")
-    primary = result.report["process_chains"][result.report["primary_process_chain_id"]]
+    primary = analysis_report(result)["process_chains"][result.primary.chain_id]
     assert primary["fits_mac"] is False
     assert primary["feasibility"]["size"]["fits_mac"] is False
     assert "does not fit" in primary["infeasible_reason"]

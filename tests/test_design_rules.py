@@ -15,7 +15,7 @@ from makeready.errors import MakereadyError
 from makeready.geometry.design_rules import fits_build_volume
 from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.tolerance import limit_tolerance
-from makeready.views import feasibility_json
+from makeready.rendering.spark import feasibility_json
 from tests.conftest import ROOT
 from tests.meshes import box, merged, part
 

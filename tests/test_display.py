@@ -10,7 +10,9 @@ import pytest
 import trimesh
 
 from makeready import Body, Part
-from makeready.display import (
+from makeready.errors import MakereadyError
+from makeready.geometry.triangles import stack_bodies
+from makeready.rendering.display import (
     FLAG_OVERHANG,
     FLAG_THIN_WALL,
     analysis_display,
@@ -18,10 +20,9 @@ from makeready.display import (
     pack_display,
     unpack_display,
 )
-from makeready.errors import MakereadyError
-from makeready.geometry.thickness import stack_bodies
-from makeready.pipeline import run_analysis
-from makeready.reports import part_xlsx
+from makeready.rendering.reports import part_xlsx
+from makeready.rendering.spark import analysis_report
+from makeready.workflows.quote import run_analysis
 from tests.conftest import box_part
 
 
@@ -49,8 +50,8 @@ def test_a_cube_round_trips_with_its_per_face_values() -> None:
     assert back.extra == {}
     assert back.meta["supports"]["needs_supports"] is False
     assert back.meta["problems"] == []
-    assert set(back.meta["orientations"]) == set(result.report["process_chains"])
-    assert back.meta["primary_process_chain_id"] == result.report["primary_process_chain_id"]
+    assert set(back.meta["orientations"]) == set(analysis_report(result)["process_chains"])
+    assert back.meta["primary_process_chain_id"] == analysis_report(result)["primary_process_chain_id"]
 
 
 def test_a_thin_plate_is_flagged_thin_on_every_face_of_its_faces() -> None:
@@ -115,7 +116,7 @@ def test_broken_documents_are_refused_with_a_code(data: bytes) -> None:
 
 
 def test_the_part_workbook_holds_every_chain_and_the_break_even_sweep() -> None:
-    report = run_analysis(box_part(), "316L", "slm", 10).report
+    report = analysis_report(run_analysis(box_part(), "316L", "slm", 10))
     book = openpyxl.load_workbook(io.BytesIO(part_xlsx(report)))
     assert book.sheetnames == ["Part", "Chains", "Break-even", "Mesh checks"]
     rows = list(book["Chains"].iter_rows(values_only=True))

@@ -16,6 +16,7 @@ from makeready.errors import MakereadyError
 from makeready.jobs import queue
 from makeready.jobs.context import TaskContext
 from makeready.jobs.runner import EmbeddedRunner
+from makeready.progress import Stage
 from makeready.settings import Settings
 from makeready.store.blobs import LocalBlobStore
 from makeready.store.db import Database
@@ -48,7 +49,7 @@ def test_jobs_run_once_each_across_runners(stores) -> None:
     lock = threading.Lock()
 
     def record(ctx: TaskContext, payload: dict) -> dict:
-        ctx.progress(0.5, "half")
+        ctx.progress(0.5, Stage.ANALYSING)
         with lock:
             seen.append(payload["n"])
         return {"n": payload["n"]}

@@ -17,6 +17,7 @@ from makeready.costing.features import part_features
 from makeready.costing.objective import NO_FIT_PENALTY, catalog_objective
 from makeready.geometry.analysis import analyze
 from makeready.geometry.supports import plan_supports
+from makeready.rendering.spark import analysis_report
 from tests.conftest import DATA
 from tests.meshes import box, part
 
@@ -104,7 +105,7 @@ def test_break_even_builds_each_lot_in_its_cheapest_orientation(featuretype_fdm)
         parts_per_build=chain.estimate.parts_per_job,
         print_time=chain.print_time,
     ).cost_per_part
-    curve = result.report["process_chains"][result.report["primary_process_chain_id"]]["break_even"]
+    curve = analysis_report(result)["process_chains"][result.primary.chain_id]["break_even"]
     at_100 = curve["cost_pp"][curve["lot_sizes"].index(100)]
     assert at_100 < flat
     assert at_100 == pytest.approx(
@@ -197,8 +198,8 @@ def test_the_resin_quote_time_is_the_sl1_time(tmp_path):
     # priced with the .sl1 file's own estimate on n x each layer's area (exposures fading from
     # 25 s to 2 s over 10 layers, a tilt per layer), and the file states the same time.
     from makeready.catalog import Override
+    from makeready.print_definitions import PrintDefinitions
     from makeready.printables.slice_job import slice_to_printable
-    from makeready.trays import PrintDefinitions
 
     override = Override("material", "Standard Resin", {"default_machine_name": "Prusa SL1S SPEED"})
     cat = Catalog.default().for_owner([override], owner="o")
@@ -245,7 +246,7 @@ def test_large_lots_are_priced_in_the_poses_that_suit_them():
     # (380 x 284 x 380 mm): it cannot lie flat; for one part the cheapest pose is tilted low,
     # one to a build; at 10,000 parts the plates stand on edge, many to a build. The quote at
     # lot 1 keeps that pose for its break-even.
-    from makeready.pipeline import price_at
+    from makeready.workflows.quote import price_at
 
     plate = part(*box((355.6, 355.6, 3.175)))
     chain = run_analysis(plate, "PA12 MJF", "mjf", 1).chains[0]

@@ -11,13 +11,13 @@ import re
 
 import pytest
 
+from makeready.print_definitions import PrintDefinitions
 from makeready.rendering.print_definitions import (
     definition_file,
     material_json,
     printer_type_json,
     profile_json,
 )
-from makeready.trays import PrintDefinitions
 from tests.conftest import TESTDATA
 
 GUIDE = TESTDATA.parent / "seeds" / "003_044b9f33ed3f700a.txt"

@@ -9,7 +9,8 @@ import pytest
 
 from makeready import Body, Part, analyze, load, repair
 from makeready.geometry.repair import DEFAULT_ACTIONS
-from makeready.views import mesh_checks_json, repair_json
+from makeready.rendering.documents import repair_json
+from makeready.rendering.spark import mesh_checks_json
 
 from .conftest import DATA, corpus_path
 from .meshes import cube, moebius, part, uv_sphere

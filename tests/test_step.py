@@ -18,8 +18,8 @@ from makeready.geometry.analysis import analyze
 from makeready.geometry.formats import load
 from makeready.geometry.formats.step import read_step
 from makeready.geometry.mesh import BrepProperties
+from makeready.rendering.spark import analysis_report, brep_json
 from makeready.store.meshes import pack_part, unpack_part
-from makeready.views import brep_json
 from tests.conftest import DATA, corpus_path
 
 ANALYTIC = DATA / "step" / "analytic_solids.step"
@@ -187,7 +187,7 @@ def test_the_analysis_report_carries_the_exact_volume_beside_the_mesh(analytic) 
     from makeready import run_analysis
 
     sphere = analytic.with_bodies(analytic.bodies[:1])
-    report = run_analysis(sphere, "PA12", "sls", 1).report
+    report = analysis_report(run_analysis(sphere, "PA12", "sls", 1))
     brep = report["cad_stat"]["brep"]
     assert brep["part_vol"] == pytest.approx(TRUTH["sphere r10"][0] / 1000.0, rel=1e-7)  # cm³
     assert brep["closed"] is True

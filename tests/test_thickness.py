@@ -9,7 +9,8 @@ import pytest
 
 from makeready import Body, Part, load, measure
 from makeready.geometry.rays import EMBREE_AVAILABLE, EmbreeCaster, GridCaster, cast_until
-from makeready.geometry.thickness import DEFAULT_THIN_BELOW, closest_points, supported_extreme
+from makeready.geometry.thickness import DEFAULT_THIN_BELOW, supported_extreme
+from makeready.geometry.triangles import closest_points
 from tests.conftest import corpus_path
 from tests.meshes import box, boxes_union, cube, merged, part, subdivide, tube, uv_sphere, wedge
 

@@ -9,8 +9,8 @@ import pytest
 import trimesh
 
 from makeready import Body, MakereadyError, Part
-from makeready.tray_files import raw_tray, translate
-from makeready.trays import create_tray, generate_printable, prepare
+from makeready.workflows.tray_files import raw_tray, translate
+from makeready.workflows.trays import create_tray, generate_printable, prepare
 from tests.meshes import box
 
 

@@ -8,10 +8,10 @@ import pytest
 from makeready.errors import MakereadyError
 from makeready.geometry.formats import load
 from makeready.geometry.packing import footprint
-from makeready.trays import (
+from makeready.print_definitions import PrintDefinitions
+from makeready.workflows.trays import (
     STATES,
     MeshAttrs,
-    PrintDefinitions,
     create_tray,
     export_supports,
     generate_printable,

@@ -59,7 +59,7 @@ def test_a_clean_part_has_only_its_bodies():
 def test_a_prepared_tray_drawn_with_its_meshes_where_they_stand():
     from makeready import Body, Part
     from makeready.rendering.visual import tray_glb
-    from makeready.trays import create_tray, prepare
+    from makeready.workflows.trays import create_tray, prepare
 
     v, f = box((20.0, 15.0, 6.0))
     tray = prepare(create_tray("Prusa MK4", {"a": Part((Body("a", v, f),), "generated", name="a")}))

@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each loads on fir
     from makeready.geometry.supports import SupportPlan, plan_supports, support_geometry
     from makeready.geometry.thickness import ThicknessReport, measure
     from makeready.limits import LoadLimits
-    from makeready.pipeline import AnalysisResult, run_analysis
+    from makeready.rendering.spark import analysis_report
+    from makeready.workflows.quote import QuoteResult, run_analysis
 
 #: Where each public name lives. Importing the package loads none of them: ``import makeready``
 #: (and every CLI call, worker start and ``import makeready.errors``) stays light, and the heavy
@@ -53,8 +54,9 @@ _EXPORTS = {
     "ThicknessReport": "makeready.geometry.thickness",
     "measure": "makeready.geometry.thickness",
     "LoadLimits": "makeready.limits",
-    "AnalysisResult": "makeready.pipeline",
-    "run_analysis": "makeready.pipeline",
+    "analysis_report": "makeready.rendering.spark",
+    "QuoteResult": "makeready.workflows.quote",
+    "run_analysis": "makeready.workflows.quote",
 }
 
 
@@ -75,7 +77,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "ERROR_CODES",
     "AnalysisReport",
-    "AnalysisResult",
     "Body",
     "BuildVolume",
     "Feasibility",
@@ -83,10 +84,12 @@ __all__ = [
     "MakereadyError",
     "Orientation",
     "Part",
+    "QuoteResult",
     "RepairReport",
     "SupportPlan",
     "ThicknessReport",
     "__version__",
+    "analysis_report",
     "analyze",
     "check_design",
     "load",

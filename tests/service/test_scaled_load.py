@@ -1,8 +1,8 @@
 """The scaled mode under load and under attack.
 
-* load: 200 uploads from 20 concurrent clients against API + 2 Celery workers + Redis +
-  PostgreSQL + S3; every job finishes exactly once; latencies and throughput are written to
-  ``build/test-results/scaled_load.json``;
+* load: ``MAKEREADY_LOAD_UPLOADS`` uploads (``make test``: 40; ``make soak``: 200) from up to 20
+  concurrent clients against API + 2 Celery workers + Redis + PostgreSQL + S3; every job finishes
+  exactly once; latencies and throughput are written to ``build/test-results/scaled_load.json``;
 * security: a zip bomb, a 3MF with external entities, path-traversal names, an oversized
   file and a malformed multipart body are each refused with their code while another user's
   job keeps running.
@@ -32,6 +32,10 @@ from tests.service.test_scaled_faults import state, upload, wait_all, wait_runni
 
 RESULTS = Path(__file__).resolve().parents[2] / "build" / "test-results"
 MAX_UPLOAD = 12_000_000
+#: Uploads of the load test: 40 in ``make test`` (two analyses a second on the 2-core machine is
+#: the throughput, so 200 take 4 minutes), 200 and more in ``make soak``.
+UPLOADS = int(os.environ.get("MAKEREADY_LOAD_UPLOADS", "40"))
+CLIENTS = min(20, UPLOADS)
 
 
 @pytest.fixture(scope="module")
@@ -55,38 +59,38 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def test_200_uploads_from_20_clients_all_finish_once(stack: Stack) -> None:
-    clients = [Api(stack.server.url) for _ in range(20)]
-    sizes = [5.0 + (i % 40) * 0.5 for i in range(200)]
+def test_uploads_from_concurrent_clients_all_finish_once(stack: Stack) -> None:
+    clients = [Api(stack.server.url) for _ in range(CLIENTS)]
+    sizes = [5.0 + (i % 40) * 0.5 for i in range(UPLOADS)]
     latencies: list[float] = []
     lock = threading.Lock()
 
     def send(i: int) -> tuple[str, float]:
         started = time.perf_counter()
-        part_id = upload(clients[i % 20], _cube(sizes[i]), f"cube-{i}.stl")
+        part_id = upload(clients[i % CLIENTS], _cube(sizes[i]), f"cube-{i}.stl")
         elapsed = time.perf_counter() - started
         with lock:
             latencies.append(elapsed)
         return part_id, time.monotonic()
 
     began = time.monotonic()
-    with ThreadPoolExecutor(20) as pool:
-        sent = list(pool.map(send, range(200)))
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        sent = list(pool.map(send, range(UPLOADS)))
     uploaded = time.monotonic()
     part_ids = [p for p, _ in sent]
     api = clients[0]
     finished_at: dict[str, float] = {}
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 120 + 3 * UPLOADS  # 0.5 analyses/s would be a regression
     while len(finished_at) < len(part_ids):
         for part_id in part_ids:
             if part_id not in finished_at and state(api, part_id)["analysis_finished"]:
                 finished_at[part_id] = time.monotonic()
-        assert time.monotonic() < deadline, f"{len(finished_at)}/200 finished\n{stack.logs()}"
+        assert time.monotonic() < deadline, f"{len(finished_at)}/{UPLOADS} finished\n{stack.logs()}"
         time.sleep(0.5)
     ended = max(finished_at.values())
     jobs = stack.jobs()
     # Every job ran to exactly one result: one job per part, each done on its first attempt.
-    assert len(jobs) == 200
+    assert len(jobs) == UPLOADS
     assert sorted(jobs) == sorted(part_ids)
     assert all(job["status"] == "done" for job in jobs.values()), [
         j for j in jobs.values() if j["status"] != "done"
@@ -97,14 +101,14 @@ def test_200_uploads_from_20_clients_all_finish_once(stack: Stack) -> None:
         assert report["part_vol"] == pytest.approx(sizes[i] ** 3 / 1000, rel=1e-9)
     turnaround = [finished_at[p] - t for p, t in sent]
     result = {
-        "uploads": 200,
-        "clients": 20,
+        "uploads": UPLOADS,
+        "clients": CLIENTS,
         "workers": 2,
         "cores": os.cpu_count(),
         "upload_latency_s": {"p50": statistics.median(latencies), "p99": _pct(latencies, 0.99)},
         "upload_to_done_s": {"p50": statistics.median(turnaround), "p99": _pct(turnaround, 0.99)},
-        "uploads_per_s": 200 / (uploaded - began),
-        "analyses_per_s": 200 / (ended - began),
+        "uploads_per_s": UPLOADS / (uploaded - began),
+        "analyses_per_s": UPLOADS / (ended - began),
         "wall_s": ended - began,
         "attempts": {str(a): attempts.count(a) for a in sorted(set(attempts))},
     }

@@ -19,6 +19,7 @@ import pytest
 
 from makeready import load, run_analysis
 from makeready.client import AsyncClient, Client, ServerError, TaskFailedError, WaitTimeoutError
+from makeready.rendering.spark import analysis_report
 from makeready.wire import AnalysisReport, Mesh, Tray
 from tests.service.inprocess import InProcessServer
 from tests.service.live import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, Api, LiveServer
@@ -65,7 +66,7 @@ def test_analysis_report_is_typed_and_equals_the_wire_json(client: Client, live:
     assert report.model_dump(mode="json") == raw
     # == the library's own numbers for the same file
     local = run_analysis(load(SAMPLE), "PA12", "sls", 50)
-    primary = local.report["process_chains"][local.report["primary_process_chain_id"]]
+    primary = analysis_report(local)["process_chains"][local.primary.chain_id]
     assert report.primary_chain.cost.cost_pp == pytest.approx(primary["cost"]["cost_pp"], rel=1e-9)
     cheapest = report.chains(feasible_only=True)[0]
     assert all(cheapest.cost.cost_pp <= c.cost.cost_pp for c in report.chains(feasible_only=True))  # type: ignore[operator]
@@ -127,7 +128,7 @@ def test_shared_nesting_through_the_api_and_sdk_prices_like_the_library(
 ) -> None:
     """``nst_style`` on upload and on start_analysis: the same numbers as ``run_analysis(nesting=)``."""
     report = client.analyze(SAMPLE, mat_name="PA12", prc_acronym="sls", lot_size=3, nst_style="shared")
-    local = run_analysis(load(SAMPLE), "PA12", "sls", 3, nesting="shared").report
+    local = analysis_report(run_analysis(load(SAMPLE), "PA12", "sls", 3, nesting="shared"))
     mine = {c.prc_acronym: c for c in report.chains()}
     for chain in local["process_chains"].values():
         assert mine[chain["prc_acronym"]].nst_style == chain["nst_style"]

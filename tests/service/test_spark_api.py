@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from makeready import load, run_analysis
-from makeready.pipeline import SIMPLIFIED_KEYS
+from makeready.rendering.spark import SIMPLIFIED_KEYS, analysis_report
 from tests.conftest import corpus_path
 from tests.service.live import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, Api, LiveServer
 from tests.test_costing import _api_report_keys
@@ -83,7 +83,7 @@ def test_api_snippet_with_an_stl(server: LiveServer) -> None:
     # the library reports for the same file.
     assert report["bb_x"] == pytest.approx(20.0, abs=1e-3)
     assert report["bb_z"] == pytest.approx(20.0, abs=1e-6)
-    local = run_analysis(load(CUBE), "316L", "slm", 1).report
+    local = analysis_report(run_analysis(load(CUBE), "316L", "slm", 1))
     assert report["part_vol"] == pytest.approx(local["part_vol"], rel=1e-12)
     local_primary = local["process_chains"][local["primary_process_chain_id"]]
     assert primary["cost"]["cost_pp"] == pytest.approx(local_primary["cost"]["cost_pp"], rel=1e-9)

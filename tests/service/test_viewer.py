@@ -23,7 +23,7 @@ import pytest
 import requests
 from PIL import Image
 
-from makeready.display import FLAG_OVERHANG, unpack_display
+from makeready.rendering.display import FLAG_OVERHANG, unpack_display
 from tests.conftest import TESTDATA
 from tests.service.inprocess import InProcessServer
 from tests.service.live import PASSWORD, USER, Api, LiveServer
@@ -325,7 +325,7 @@ def test_display_documents_of_parts_and_meshes(live: LiveServer) -> None:
     path = f"/api/v1/part/{part_id}/display"
     zipped = _get(api, path, **{"Accept-Encoding": "gzip"})
     plain = _get(api, path, **{"Accept-Encoding": "identity"})
-    assert zipped.headers["content-type"] == "application/vnd.makeready.display"
+    assert zipped.headers["content-type"] == "application/vnd.makeready.rendering.display"
     assert plain.headers.get("content-encoding") is None
     assert zipped.content == plain.content
     document = unpack_display(plain.content)

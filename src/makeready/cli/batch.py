@@ -26,15 +26,15 @@ from makeready.cli.console import (
     server_errors,
 )
 from makeready.errors import MakereadyError
-from makeready.reports import batch_csv, batch_xlsx
+from makeready.rendering.reports import batch_csv, batch_xlsx
 
 if TYPE_CHECKING:
-    from makeready.screening import BatchItem
+    from makeready.workflows.screening import BatchItem
 
 
 def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[dict[str, Any]]:
     """Screen items in a process pool (one analysis per core); outcomes in item order."""
-    from makeready.screening import screen_item
+    from makeready.workflows.screening import screen_item
 
     outcomes: dict[int, dict[str, Any]] = {}
     with (
@@ -44,7 +44,7 @@ def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[dict
         futures = {pool.submit(screen_item, item): i for i, item in enumerate(items)}
         for done, future in enumerate(as_completed(futures), 1):
             outcomes[futures[future]] = future.result()
-            progress(items[futures[future]].basename, done)
+            progress(done, items[futures[future]].basename)
     return [outcomes[i] for i in range(len(items))]
 
 
@@ -72,12 +72,12 @@ def _screen_on_server(
                 )
                 created.append((batch.batch_id, members[0].options))
                 refused += [r.model_dump() for r in batch.refused]
-                progress(f"{n}/{len(groups)}", n)
+                progress(n, f"{n}/{len(groups)}")
         with progress_bar(
             f"screening {len(items)} parts on {url}", quiet=quiet, total=len(created)
         ) as progress:
             for n, (batch_id, options) in enumerate(created):
-                share = lambda fraction, stage, n=n: progress(stage, n + fraction)  # noqa: E731
+                share = lambda fraction, stage, n=n: progress(n + fraction, stage)  # noqa: E731
                 result = client.wait_batch(batch_id, progress=share)
                 lines += [{**p.model_dump(mode="json"), "options": options} for p in result.parts]
     return lines, refused
@@ -222,7 +222,7 @@ def batch_command(
     The CSV lists cost per part per process (EUR); the XLSX adds every chain, totals and
     refused files.
     """
-    from makeready.screening import batch_items, combine
+    from makeready.workflows.screening import batch_items, combine
 
     style = nesting.value if nesting else None
     items, refused = batch_items([str(p) for p in paths], material, process, lot_size, nst_style=style)

@@ -46,7 +46,7 @@ def machines(process: ProcessFilter = None, as_json: JsonOpt = False) -> None:
     """Machines: process, build volume (mm), price (EUR) and hourly rate (EUR/h)."""
     from makeready.catalog import Catalog
     from makeready.costing.rates import hourly_rate
-    from makeready.views import machine_json
+    from makeready.rendering.spark import machine_json
 
     cat = Catalog.default()
     chosen = [m for m in cat.machines.values() if process in (None, m.prc_acronym)]
@@ -74,7 +74,7 @@ def machines(process: ProcessFilter = None, as_json: JsonOpt = False) -> None:
 def materials(process: ProcessFilter = None, as_json: JsonOpt = False) -> None:
     """Materials: processes, density (g/cm³), raw price (EUR/kg) and design limits (mm)."""
     from makeready.catalog import Catalog
-    from makeready.views import material_json
+    from makeready.rendering.spark import material_json
 
     cat = Catalog.default()
     if process is not None:
@@ -148,7 +148,7 @@ def processes(as_json: JsonOpt = False) -> None:
 @reports_errors
 def printer_types(as_json: JsonOpt = False) -> None:
     """Printer types (3D Print API): technology, build volume (mm) and the printable they take."""
-    from makeready.trays import PrintDefinitions
+    from makeready.print_definitions import PrintDefinitions
 
     defs = PrintDefinitions.default()
     if as_json:
@@ -168,7 +168,7 @@ def printer_types(as_json: JsonOpt = False) -> None:
 @reports_errors
 def print_materials(as_json: JsonOpt = False) -> None:
     """Print materials (3D Print API) and the printer types that take them."""
-    from makeready.trays import PrintDefinitions
+    from makeready.print_definitions import PrintDefinitions
 
     defs = PrintDefinitions.default()
     if as_json:
@@ -192,7 +192,7 @@ def profiles(
     as_json: JsonOpt = False,
 ) -> None:
     """Print profiles (3D Print API): layer height (mm) and the printer types they serve."""
-    from makeready.trays import PrintDefinitions
+    from makeready.print_definitions import PrintDefinitions
 
     defs = PrintDefinitions.default()
     wanted = defs.printer_type(printer_type).id if printer_type else None
@@ -237,8 +237,8 @@ def show(
     """Every field of one catalog entry (unknown names get the closest matches suggested)."""
     from makeready.catalog import Catalog
     from makeready.jsonsafe import json_ready
-    from makeready.trays import PrintDefinitions
-    from makeready.views import machine_json, material_json
+    from makeready.print_definitions import PrintDefinitions
+    from makeready.rendering.spark import machine_json, material_json
 
     cat, defs = Catalog.default(), PrintDefinitions.default()
     record: dict[str, Any]

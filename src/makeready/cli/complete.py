@@ -33,6 +33,6 @@ def machines(incomplete: str) -> list[str]:
 
 def printer_types(incomplete: str) -> list[str]:
     """Printer type names (3D Print API print definitions)."""
-    from makeready.trays import PrintDefinitions
+    from makeready.print_definitions import PrintDefinitions
 
     return _matching((p.name for p in PrintDefinitions.default().printer_types.values()), incomplete)

@@ -123,13 +123,14 @@ def mm(value: float | None) -> str:
     return "—" if value is None else f"{value:,.3f}"
 
 
-#: ``progress(stage, fraction)`` — the shape the library's progress callbacks have.
-StageCallback = Callable[[str, float], None]
+#: ``progress(fraction, stage)`` — the library's progress callbacks (:mod:`makeready.progress`);
+#: the bar also takes a plain label (a batch item's file name) as its stage.
+StageCallback = Callable[[float, str], None]
 
 
 @contextmanager
 def progress_bar(label: str, *, quiet: bool = False, total: float = 1.0) -> Iterator[StageCallback]:
-    """A progress bar on stderr driven by ``progress(stage, fraction)`` calls.
+    """A progress bar on stderr driven by ``progress(fraction, stage)`` calls.
 
     The same callbacks the job runners pass to the library (``run_analysis``, tray
     ``prepare``) drive it, so a long step shows its stage and share done; ``quiet`` (with
@@ -152,7 +153,7 @@ def progress_bar(label: str, *, quiet: bool = False, total: float = 1.0) -> Iter
 
         shown = [""]
 
-        def report(stage: str, fraction: float) -> None:
+        def report(fraction: float, stage: str) -> None:
             bar.update(task, completed=min(max(fraction, 0.0), total), stage=stage)
             if stage != shown[0]:
                 # The timed refresh (10 Hz) skips stages shorter than its period; a new

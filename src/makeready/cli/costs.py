@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -24,6 +24,11 @@ from makeready.cli.console import (
     reports_errors,
 )
 from makeready.geometry.formats import load
+from makeready.progress import Stage
+
+if TYPE_CHECKING:  # the CLI starts fast: the workflows load when a command runs
+    from makeready.costing.break_even import BreakEven
+    from makeready.workflows.quote import QuoteResult
 
 
 @app.command(name="quote", rich_help_panel="Parts")
@@ -57,15 +62,16 @@ def quote_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print 3D Spark API's analysis_report.")] = False,
 ) -> None:
     """Cost (EUR), lead time (days), CO2 (kg CO2e) and feasibility of every process chain."""
-    from makeready.pipeline import run_analysis, simplified
+    from makeready.rendering.spark import analysis_report, simplified
+    from makeready.workflows.quote import run_analysis
 
     with progress_bar("quoting", quiet=as_json) as progress:
-        progress("reading", 0.0)
+        progress(0.0, Stage.READING)
         part = load(file, units=units)
         result = run_analysis(
             part, material, process, lot_size, nesting=nesting.value if nesting else None, progress=progress
         )
-    report = result.report
+    report = analysis_report(result)
     for warning in report["warnings"]:  # on stderr, so --json stays one document on stdout
         line = escape(f"[{warning['code']}] {warning['message']}")
         err.print(f"[yellow]warning[/] {line}", highlight=False)
@@ -75,10 +81,10 @@ def quote_command(
     _print_quote(result, part.name, material, lot_size)
 
 
-def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
-    report = result.report
-    primary = report["process_chains"][report["primary_process_chain_id"]]
-    title = f"{escape(name)}: {lot_size} part(s), {escape(material)}, builds {primary['nst_style']}"
+def _print_quote(result: QuoteResult, name: str, material: str, lot_size: int) -> None:
+    title = (
+        f"{escape(name)}: {lot_size} part(s), {escape(material)}, builds {result.primary.estimate.nesting}"
+    )
     table = Table(title=title, title_justify="left")
     for column in ("chain", "machine", "EUR/part", "EUR/lot", "per job", "days", "kg CO2e/part", "ok"):
         table.add_column(column, justify="left" if column in ("chain", "machine", "ok") else "right")
@@ -97,24 +103,25 @@ def _print_quote(result: Any, name: str, material: str, lot_size: int) -> None:
             ok,
         )
     out.print(table)
-    if report["current_technology"]:
-        baseline = money(report["current_cost"]["calculated"])
+    if result.baseline is not None:
+        baseline = money(result.baseline.estimate.cost_per_lot)
         out.print(
-            f"conventional baseline: {report['current_technology']}, {baseline} EUR per lot; "
-            f"saved by the primary chain (as uploaded): {money(report['cost_saved'])} EUR"
+            f"conventional baseline: {result.baseline.process.prc_acronym}, {baseline} EUR per lot; "
+            f"saved by the primary chain (as uploaded): {money(result.cost_saved)} EUR"
         )
-    sweep = report["process_chains"][report["primary_process_chain_id"]]["break_even"]
-    if sweep.get("lot_sizes"):
+    if result.break_even is not None:
         # the cheapest conventional route at each lot (it may change with the lot)
-        rival = " / ".join(dict.fromkeys(sweep.get("conventional_at") or [report["current_technology"]]))
-        out.print(f"break-even against {rival}: the primary chain is cheaper {_cheaper_lots(sweep)}")
+        rival = " / ".join(dict.fromkeys(result.break_even.conventional_at))
+        cheaper = _cheaper_lots(result.break_even.sweep)
+        out.print(f"break-even against {rival}: the primary chain is cheaper {cheaper}")
 
 
-def _cheaper_lots(sweep: dict[str, Any]) -> str:
+def _cheaper_lots(sweep: BreakEven) -> str:
     """Where the additive route is the cheaper, in words, from the break-even sweep."""
-    last = sweep["lot_sizes"][-1]
-    cheaper, start, spans = sweep["am_cheaper"][0], 1, []
-    for crossing in sweep["crossings"]:
+    last = sweep.lots[-1]
+    cheaper, start = sweep.cheaper[0], 1
+    spans: list[tuple[int, int | None]] = []
+    for crossing in sweep.crossings:
         if cheaper:
             spans.append((start, crossing - 1))
         cheaper, start = not cheaper, crossing

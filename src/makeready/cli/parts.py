@@ -32,15 +32,9 @@ from makeready.geometry.vocabulary import (
     DEFAULT_NARROW_BELOW,
     DEFAULT_THIN_BELOW,
 )
-from makeready.views import (
-    analysis_json,
-    brep_json,
-    feasibility_json,
-    orientation_json,
-    repair_json,
-    support_plan_json,
-    thickness_json,
-)
+from makeready.progress import Stage
+from makeready.rendering.documents import analysis_json, repair_json, thickness_json
+from makeready.rendering.spark import brep_json, feasibility_json, orientation_json, support_plan_json
 
 if TYPE_CHECKING:  # the geometry code loads when a command runs, not when the CLI starts
     from makeready.geometry.analysis import AnalysisReport
@@ -232,9 +226,9 @@ def analyze_command(
 ) -> None:
     """Mesh problems (the eight types, self-intersections, shells) and metrics (mm, mm², mm³)."""
     with progress_bar("analysing", quiet=as_json) as progress:
-        progress("reading", 0.02)
+        progress(0.02, Stage.READING)
         part = load(file, units=units)
-        progress("checking the mesh", 0.1)
+        progress(0.1, Stage.MESH_CHECKS)
         from makeready.geometry.analysis import analyze
 
         report = analyze(part, self_intersections=self_intersections)
@@ -293,15 +287,15 @@ def repair_command(
     if target_faces is not None and "decimate" not in steps:
         steps = (*steps, "decimate")
     with progress_bar("repairing", quiet=as_json) as progress:
-        progress("reading", 0.02)
+        progress(0.02, Stage.READING)
         part = load(source, units=units)
-        progress("repairing", 0.1)
+        progress(0.1, Stage.REPAIRING)
         from makeready.geometry.repair import repair
 
         fixed, report = repair(
             part, actions=steps, target_faces=target_faces, stitch_tolerance=stitch_tolerance
         )
-        progress("writing", 0.9)
+        progress(0.9, Stage.WRITING)
         save(fixed, target)
     if as_json:
         print_json({"output": str(target), **repair_json(report)})
@@ -427,14 +421,14 @@ def thickness_command(
     if thin <= 0 or narrow <= 0:
         raise MakereadyError("request.invalid", "--thin-below and --narrow-below must be positive")
     with progress_bar("measuring", quiet=as_json) as progress:
-        progress("reading", 0.02)
+        progress(0.02, Stage.READING)
         part = load(file, units=units)
-        progress("casting rays", 0.1)
+        progress(0.1, Stage.WALL_THICKNESS)
         from makeready.geometry.design_rules import check_design
         from makeready.geometry.thickness import measure
 
         report = measure(part, samples=samples, thin_below=thin, narrow_below=narrow)
-        progress("design rules", 0.95)
+        progress(0.95, Stage.DESIGN_RULES)
         feasibility = check_design(part, report, chosen, chosen_machine) if chosen else None
     if as_json:
         result: dict[str, Any] = {"thickness": thickness_json(report, per_face=per_face)}
@@ -490,7 +484,7 @@ def orient_command(
 
     density = _density(material)
     with progress_bar("orienting", quiet=as_json) as progress:
-        progress("reading", 0.02)
+        progress(0.02, Stage.READING)
         part = load(file, units=units)
         goal: Any = objective
         if objective == "cost":
@@ -498,12 +492,12 @@ def orient_command(
             from makeready.costing.objective import catalog_objective
             from makeready.geometry.analysis import analyze
 
-            progress("measuring", 0.05)
+            progress(0.05, Stage.WALL_THICKNESS)
             goal, chosen = catalog_objective(
                 analyze(part).metrics, catalog.Catalog.default(), process, material, lot
             )
             density = chosen.mat_rho
-        progress("searching orientations", 0.1)
+        progress(0.1, Stage.ORIENTING)
         try:
             ranked = orient(part, process, objective=goal, keep=keep, density=density)
         except ValueError as error:
@@ -571,18 +565,18 @@ def supports_command(
 
     density = _density(material)
     with progress_bar("planning supports", quiet=as_json) as progress:
-        progress("reading", 0.02)
+        progress(0.02, Stage.READING)
         part = load(file, units=units)
         try:
-            progress("orienting" if reorient else "finding overhangs", 0.1)
+            progress(0.1, Stage.ORIENTING if reorient else Stage.SUPPORTS)
             rotation = orient(part, process, keep=1, density=density)[0].rotation if reorient else None
-            progress("planning", 0.5)
+            progress(0.5, Stage.SUPPORTS)
             plan = plan_supports(part, rotation, process, density=density)
             supports = support_geometry(part, rotation, process) if target is not None else None
         except ValueError as error:
             raise MakereadyError("request.invalid", str(error)) from None
         if supports is not None and target is not None and supports.triangle_count:
-            progress("writing", 0.95)
+            progress(0.95, Stage.WRITING)
             save(supports, target)
     result: dict[str, Any] = {"process": process, **support_plan_json(plan)}
     if supports is not None:

@@ -213,7 +213,7 @@ def print_command(
             out.print(f"job [bold]{escape(job.job_name)}[/] {job.job_status} on {on} (id {job.id})")
         if wait:
             with progress_bar(f"printing on {target.printer_name}", quiet=as_json) as progress:
-                job = client.wait_print(job.id, progress=lambda fraction, stage: progress(stage, fraction))
+                job = client.wait_print(job.id, progress=progress)
             if not as_json:
                 out.print(f"job [bold]{escape(job.job_name)}[/] {job.job_status}")
     if as_json:

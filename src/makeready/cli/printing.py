@@ -24,6 +24,7 @@ from makeready.cli.console import (
 )
 from makeready.geometry.formats import load, save
 from makeready.geometry.mesh import Part
+from makeready.progress import Stage
 
 
 @app.command(name="slice", rich_help_panel="Printing")
@@ -66,10 +67,10 @@ def slice_command(
     cat = Catalog.default()
     machine = cat.machine(printer)
     with progress_bar("slicing", quiet=as_json) as progress:
-        progress("reading", 0.02)
+        progress(0.02, Stage.READING)
         part = load(file, units=units)
-        progress("slicing", 0.1)
-        from makeready.trays import PrintDefinitions
+        progress(0.1, Stage.SLICING)
+        from makeready.print_definitions import PrintDefinitions
 
         exposure = PrintDefinitions.default().print_material_for(machine.mac_name)  # resin times
         summary = slice_to_printable(
@@ -134,7 +135,8 @@ def tray_command(
     ] = False,
 ) -> None:
     """Place parts on a printer's tray (repair → orient → position → support) and write its printable."""
-    from makeready.trays import PrintDefinitions, create_tray, generate_printable, prepare
+    from makeready.print_definitions import PrintDefinitions
+    from makeready.workflows.trays import create_tray, generate_printable, prepare
 
     parts: dict[str, Part] = {}
     for file in files:
@@ -145,10 +147,10 @@ def tray_command(
         # The callback the tray job uses: the state reached and the share of the preparation done.
         ready = prepare(
             created,
-            progress=lambda state, fraction: progress(state, 0.8 * fraction),
+            progress=lambda fraction, stage: progress(0.8 * fraction, stage),
             definitions=definitions,
         )
-        progress("slicing", 0.8)
+        progress(0.8, Stage.SLICING)
         content, extension, summary = generate_printable(ready)
     target.mkdir(parents=True, exist_ok=True)
     (target / f"tray.{extension}").write_bytes(content)

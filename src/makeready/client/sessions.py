@@ -350,7 +350,7 @@ class Client:
         return self._run(ops.download_batch_report(batch_id, Path(target), fmt))
 
     def download_part_display(self, part_id: str, target: str | Path) -> Path:
-        """Save the analysed part's display document (read it with ``makeready.display.unpack_display``)."""
+        """Save the analysed part's display document (read it with ``rendering.display.unpack_display``)."""
         return self._run(ops.download_part_display(part_id, Path(target)))
 
     def download_analysis_report(self, part_id: str, target: str | Path) -> Path:

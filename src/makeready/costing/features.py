@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from makeready.geometry.metrics import Metrics
 from makeready.geometry.supports import SupportPlan
+from makeready.geometry.types import FloatArray
 
 __all__ = ["PartFeatures", "part_features"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)

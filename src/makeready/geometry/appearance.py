@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from makeready.geometry.types import FloatArray
+
 __all__ = [
     "TEXTURE_MEDIA_TYPES",
     "Appearance",
@@ -22,7 +24,6 @@ __all__ = [
     "transfer_appearance",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.int64]
 
 #: The image formats the 3D Print API and 3MF accept for textures, and their file extensions.

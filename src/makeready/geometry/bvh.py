@@ -21,12 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
+
+from makeready.geometry.types import FloatArray, IntArray
 
 __all__ = ["LEAF_SIZE", "THREADS", "candidate_pairs"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Triangles per leaf of the tree.
 LEAF_SIZE = 8

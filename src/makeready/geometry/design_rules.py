@@ -25,6 +25,7 @@ from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import OrientedBox, convex_hull_points, oriented_box
 from makeready.geometry.thickness import ThicknessReport
 from makeready.geometry.tolerance import LIMIT_TOLERANCE_MM, LIMIT_TOLERANCE_RELATIVE, limit_tolerance
+from makeready.geometry.types import FloatArray
 
 __all__ = [
     "LIMIT_TOLERANCE_MM",
@@ -41,7 +42,6 @@ __all__ = [
     "limit_tolerance",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 _ROTATIONS = 4096  # orientations tried when the box does not fit axis to axis
 _HULL_POINTS = 400  # hull points scored per orientation

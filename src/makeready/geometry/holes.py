@@ -13,13 +13,11 @@ from dataclasses import dataclass
 
 import manifold3d
 import numpy as np
-import numpy.typing as npt
 import shapely
 
-__all__ = ["HoleFill", "fill_loops"]
+from makeready.geometry.types import FloatArray, IntArray
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+__all__ = ["HoleFill", "fill_loops"]
 
 
 @dataclass(frozen=True, slots=True)

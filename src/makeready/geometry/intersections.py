@@ -26,15 +26,12 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import numpy.typing as npt
 
 from makeready.geometry.bvh import candidate_pairs
+from makeready.geometry.types import BoolArray, FloatArray, IntArray
 
 __all__ = ["exact_intersect", "intersecting_pairs", "triangles_intersect"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 #: Doubtful pairs above which the exact test runs on two threads.
 _EXACT_SPLIT = 20_000

@@ -9,9 +9,9 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, depth_first_order
 
-__all__ = ["BoundaryLoops", "boundary_loops"]
+from makeready.geometry.types import IntArray
 
-IntArray = npt.NDArray[np.int64]
+__all__ = ["BoundaryLoops", "boundary_loops"]
 
 
 @dataclass(frozen=True, slots=True)

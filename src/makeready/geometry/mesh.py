@@ -16,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 
 from makeready.geometry.appearance import Appearance
+from makeready.geometry.triangles import areas, signed_volume
+from makeready.geometry.types import FloatArray
 
 __all__ = ["Body", "BrepProperties", "Part", "freeze"]
 
-FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.int64]
 
 
@@ -135,17 +136,14 @@ class Body:
         if self.triangle_count == 0:
             return 0.0
         lo, hi = self.bounds
-        tri = self.triangles() - (lo + hi) / 2.0
-        return float(np.einsum("ij,ij->", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0)
+        return float(signed_volume(self.triangles() - (lo + hi) / 2.0).sum())
 
     @property
     def area(self) -> float:
         """Surface area in mm²."""
         if self.triangle_count == 0:
             return 0.0
-        tri = self.triangles()
-        cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        return float(np.sqrt(np.einsum("ij,ij->i", cross, cross)).sum() / 2.0)
+        return float(areas(self.triangles()).sum())
 
     @property
     def bounds(self) -> FloatArray:

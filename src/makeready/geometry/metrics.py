@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy.spatial import ConvexHull, QhullError
+
+from makeready.geometry.tolerance import FLOAT_RELATIVE
+from makeready.geometry.triangles import areas, crosses, dot_rows, signed_volume
+from makeready.geometry.types import FloatArray, IntArray
 
 __all__ = [
     "Metrics",
@@ -19,8 +22,6 @@ __all__ = [
     "winding_numbers",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Above this many vertices the hull is built from a thinned point set (see :func:`convex_hull`).
 HULL_EXACT_LIMIT = 60_000
@@ -106,9 +107,8 @@ def mesh_metrics(
     bounds = np.stack([points.min(axis=0), points.max(axis=0)])
     center = bounds.mean(axis=0)
     tri = vertices[faces] - center
-    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    face_area = np.sqrt(np.einsum("ij,ij->i", cross, cross)) / 2.0
-    tet = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
+    face_area = areas(tri)
+    tet = signed_volume(tri)
     volume = float(tet.sum())
     area = float(face_area.sum())
     if closed and volume != 0.0:
@@ -160,8 +160,7 @@ def convex_hull(points: FloatArray) -> tuple[FloatArray, IntArray]:
     faces = hull.simplices.astype(np.int64)
     # Qhull's simplices are unordered: orient each by its outward plane normal.
     tri = hull_pts[faces]
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    flip = np.einsum("ij,ij->i", normal, hull.equations[:, :3]) < 0
+    flip = dot_rows(crosses(tri), hull.equations[:, :3]) < 0
     faces[flip] = faces[flip][:, ::-1]
     return hull_pts, faces
 
@@ -232,7 +231,7 @@ def oriented_box(points: FloatArray, hull_pts: FloatArray | None = None) -> Orie
     cand = np.stack(candidates)
     scores = _box_volumes(pts, cand)
     # Ties (a cube, two cubes side by side) go to the earliest candidate: the coordinate axes.
-    rotation = cand[int(np.flatnonzero(scores <= scores.min() * (1 + 1e-9))[0])]
+    rotation = cand[int(np.flatnonzero(scores <= scores.min() * (1 + FLOAT_RELATIVE))[0])]
     local = (points - center0) @ rotation.T
     lo, hi = local.min(axis=0), local.max(axis=0)
     extents = hi - lo

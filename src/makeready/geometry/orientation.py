@@ -49,12 +49,12 @@ from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import min_rectangle_frame
 from makeready.geometry.rays import Engine, RayCaster, TurnedCaster, ray_caster
 from makeready.geometry.supports import SupportPlan, SupportSettings, _plan, plan_supports, support_settings
-from makeready.geometry.thickness import stack_bodies
+from makeready.geometry.tolerance import SCORE_TIE
+from makeready.geometry.triangles import stack_bodies
+from makeready.geometry.types import FloatArray, IntArray
 
 __all__ = ["OBJECTIVES", "Orientation", "PlanScore", "down_rotation", "orient", "search_copy"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 Objective = Literal["balanced", "support", "height", "contact", "footprint"]
 #: A callable objective: the score (lower is better) of the orientation a support plan holds.
@@ -110,7 +110,7 @@ def down_rotation(down: npt.ArrayLike) -> FloatArray:
     axis = np.cross(d, target)
     sin = float(np.linalg.norm(axis))
     cos = float(d @ target)
-    if sin < 1e-12:
+    if sin < SCORE_TIE:
         if cos > 0:
             return np.eye(3)
         flipped: FloatArray = Rotation.from_rotvec([np.pi, 0.0, 0.0]).as_matrix()  # upside down
@@ -325,7 +325,7 @@ def _pattern_search(start: FloatArray, evaluate: Callable[[FloatArray], tuple[fl
                 trial = np.cos(angle) * best + np.sin(angle) * (np.cos(phi) * u + np.sin(phi) * v)
                 trial /= np.linalg.norm(trial)
                 score = evaluate(trial)[0]
-                if score < best_score - 1e-12 * max(1.0, abs(best_score)):
+                if score < best_score - SCORE_TIE * max(1.0, abs(best_score)):
                     best, best_score, improved = trial, score, True
 
 

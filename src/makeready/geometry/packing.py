@@ -30,6 +30,8 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from makeready.geometry.mesh import Part
 from makeready.geometry.slicing import solid_of
+from makeready.geometry.tolerance import FLOAT_RELATIVE, LENGTH_EPS_MM, invariant
+from makeready.geometry.types import FloatArray
 
 __all__ = [
     "BedLayout",
@@ -40,8 +42,6 @@ __all__ = [
     "nest_on_plate",
     "plate_shape",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +206,12 @@ def nest_on_plate(
         occupied[r : r + mask.shape[0], c : c + mask.shape[1]] += mask
         outline = translate(turned, dx, dy)
         placed.append(Placement(index, float(angle), (float(dx), float(dy)), outline))
+    invariant(
+        lambda: all(
+            p.outline.difference(plate).area <= LENGTH_EPS_MM + 1e-6 * p.outline.area for p in placed
+        ),
+        "every placed footprint lies on the plate",
+    )
     return PlateLayout(tuple(sorted(placed, key=lambda p: p.index)), tuple(sorted(unplaced)), plate)
 
 
@@ -232,10 +238,10 @@ def nest_in_bed(
             break
         chosen = [remaining[p.index] for p in layout.placements]
         tallest = max(heights[i] for i in chosen)
-        if z + tallest > build_height + 1e-9:
+        if z + tallest > build_height + LENGTH_EPS_MM:
             # Keep only the parts short enough for what is left of the build height.
             room = build_height - z
-            chosen_ok = [p for p in layout.placements if heights[remaining[p.index]] <= room + 1e-9]
+            chosen_ok = [p for p in layout.placements if heights[remaining[p.index]] <= room + LENGTH_EPS_MM]
             if not chosen_ok:
                 break
             layout = PlateLayout(tuple(chosen_ok), (), plate)
@@ -275,7 +281,7 @@ def copies_on_plate(
             continue
         x0, y0, x1, y1 = shape.bounds
         w, h = x1 - x0, y1 - y0
-        if w - spacing > width + 1e-9 or h - spacing > height + 1e-9:
+        if w - spacing > width + LENGTH_EPS_MM or h - spacing > height + LENGTH_EPS_MM:
             continue
         clear = _overlap_free(turned, spacing, max(w, h))
         dx = _pitch(clear, lambda d: [(d, 0.0), (2 * d, 0.0)], w)
@@ -347,7 +353,7 @@ def _overlap_free(outline: Polygon | MultiPolygon, spacing: float, size: float) 
     from scipy.spatial import ConvexHull, QhullError
 
     hull = outline.convex_hull
-    if hull.geom_type == "Polygon" and outline.area >= hull.area * (1.0 - 1e-9):
+    if hull.geom_type == "Polygon" and outline.area >= hull.area * (1.0 - FLOAT_RELATIVE):
         try:
             no_fit = Polygon(_difference_body(shapely.get_coordinates(hull)[:-1])).buffer(spacing)
             planes = ConvexHull(shapely.get_coordinates(no_fit)).equations
@@ -366,7 +372,7 @@ def _overlap_free(outline: Polygon | MultiPolygon, spacing: float, size: float) 
     shape = outline.buffer(spacing / 2.0)
 
     def clear_exact(offsets: list[tuple[float, float]]) -> bool:
-        return all(shape.intersection(translate(shape, ox, oy)).area <= 1e-9 for ox, oy in offsets)
+        return all(shape.intersection(translate(shape, ox, oy)).area <= LENGTH_EPS_MM for ox, oy in offsets)
 
     return clear_exact
 

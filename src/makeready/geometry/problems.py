@@ -45,6 +45,7 @@ from makeready.geometry.merge import merge_exact
 from makeready.geometry.mesh import Body
 from makeready.geometry.metrics import Metrics, mesh_metrics, winding_numbers
 from makeready.geometry.topology import EdgeTopology, build_edges, group_sorted, orient, shells, vertex_fans
+from makeready.geometry.types import BoolArray, FloatArray, IntArray
 from makeready.geometry.vocabulary import PROBLEM_TYPES
 
 __all__ = [
@@ -60,9 +61,6 @@ __all__ = [
     "shell_signs",
 ]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 DEGENERATE_RELATIVE = 1e-6
 DEGENERATE_ABSOLUTE = 1e-9

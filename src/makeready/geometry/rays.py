@@ -28,8 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol
 
 import numpy as np
-import numpy.typing as npt
 from scipy import ndimage
+
+from makeready.geometry.tolerance import TINY
+from makeready.geometry.triangles import unit_normals
+from makeready.geometry.types import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "EMBREE_AVAILABLE",
@@ -42,12 +45,8 @@ __all__ = [
     "not_on",
     "ray_caster",
     "skip_distance",
-    "unit_normals",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 EMBREE_AVAILABLE = importlib.util.find_spec("embreex") is not None
 
@@ -145,15 +144,6 @@ class _Planes:
         good = (np.abs(slope) > 0.05) & np.isfinite(exact)
         result: FloatArray = np.where(good, exact, rough)
         return result
-
-
-def unit_normals(vertices: FloatArray, faces: IntArray) -> FloatArray:
-    """Unit normal of each triangle (right-hand rule), zero for degenerate ones; shape (m, 3)."""
-    a = vertices[faces[:, 0]]
-    normal = np.cross(vertices[faces[:, 1]] - a, vertices[faces[:, 2]] - a)
-    length = np.linalg.norm(normal, axis=1)
-    result: FloatArray = normal / np.where(length > 0, length, 1.0)[:, None]
-    return result
 
 
 class EmbreeCaster:
@@ -404,7 +394,7 @@ def _moller_trumbore(o: list[FloatArray], d: list[FloatArray], tri: list[FloatAr
     dx, dy, dz = d
     px, py, pz = dy * e2z - dz * e2y, dz * e2x - dx * e2z, dx * e2y - dy * e2x
     det = e1x * px + e1y * py + e1z * pz
-    ok = np.abs(det) > 1e-300
+    ok = np.abs(det) > TINY
     inv = np.divide(1.0, det, out=np.zeros_like(det), where=ok)
     sx, sy, sz = ox - v0x, oy - v0y, oz - v0z
     u = (sx * px + sy * py + sz * pz) * inv

@@ -37,13 +37,14 @@ from makeready.geometry.holes import fill_loops
 from makeready.geometry.loops import boundary_loops
 from makeready.geometry.mesh import Body, Part
 from makeready.geometry.problems import _canonical, degenerate_faces, duplicate_faces, shell_signs
+from makeready.geometry.tolerance import TINY
 from makeready.geometry.topology import build_edges, orient, radial_partners, shells, vertex_fans
+from makeready.geometry.triangles import areas, signed_volume
+from makeready.geometry.types import FloatArray, IntArray
 from makeready.geometry.vocabulary import ACTION_TITLES, ALL_ACTIONS, DEFAULT_ACTIONS
 
 __all__ = ["ALL_ACTIONS", "DEFAULT_ACTIONS", "RepairAction", "RepairReport", "repair"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _STITCH_FRACTION = 0.3
 #: How far split copies of a non-manifold vertex move apart, relative to the part size (and to
@@ -391,7 +392,7 @@ def _split_fans(
         uses = np.bincount(new_faces.reshape(-1), minlength=len(new_vertices))
         direction = pull / np.maximum(uses, 1)[:, None] - new_vertices
         norm = np.linalg.norm(direction, axis=1, keepdims=True)
-        direction = np.where(norm > 0, direction / np.maximum(norm, 1e-300), 0.0)
+        direction = np.where(norm > 0, direction / np.maximum(norm, TINY), 0.0)
         scale = _SPLIT_NUDGE * max(
             float(np.linalg.norm(np.ptp(vertices, axis=0))), float(np.abs(vertices).max())
         )
@@ -493,9 +494,8 @@ def _drop_sheets(
     was_open = np.concatenate([open_before, np.ones(len(faces) - len(open_before), bool)])
     count, labels = shells(len(faces), build_edges(faces).partners())
     tri = vertices[faces] - vertices.mean(axis=0)
-    tet = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0
-    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    area = np.sqrt(np.einsum("ij,ij->i", cross, cross)) / 2.0
+    tet = signed_volume(tri)
+    area = areas(tri)
     volume = np.abs(np.bincount(labels, weights=tet, minlength=count))
     shell_area = np.bincount(labels, weights=area, minlength=count)
     # A doubled sheet encloses nothing: its volume is tiny against area x (area ** 0.5).
@@ -576,7 +576,7 @@ def _decimate(
         )
         new_v = np.asarray(new_v, np.float64)
         new_f = np.asarray(new_f, np.int64)
-        change = abs(_volume(new_v, new_f) - volume) / max(abs(volume), 1e-300)
+        change = abs(_volume(new_v, new_f) - volume) / max(abs(volume), TINY)
         if change <= _VOLUME_KEEP:
             if target != budget:
                 tally.notes.append(
@@ -589,5 +589,4 @@ def _decimate(
 
 
 def _volume(vertices: FloatArray, faces: IntArray) -> float:
-    tri = vertices[faces] - vertices.mean(axis=0)
-    return float(np.einsum("ij,ij->", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) / 6.0)
+    return float(signed_volume(vertices[faces] - vertices.mean(axis=0)).sum())

@@ -20,6 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Body, Part
+from makeready.geometry.types import FloatArray
 
 __all__ = [
     "ESTIMATE_TOLERANCE_MM",
@@ -32,8 +33,6 @@ __all__ = [
     "slice_part",
     "solid_of",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,9 +31,10 @@ from makeready.geometry.rays import (
     not_on,
     ray_caster,
     skip_distance,
-    unit_normals,
 )
-from makeready.geometry.thickness import sample_surface, stack_bodies
+from makeready.geometry.tolerance import FLOAT_RELATIVE, LENGTH_EPS_MM, ROTATION_ATOL, invariant
+from makeready.geometry.triangles import areas, sample_surface, stack_bodies, unit_normals
+from makeready.geometry.types import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "PROCESSES",
@@ -45,9 +46,6 @@ __all__ = [
     "support_settings",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 _SUPPORT_SAMPLES = 20_000
 #: Faces this close to the support angle count as self-supporting (degrees): CAD chamfers sit
@@ -255,12 +253,12 @@ def layer_count(height: float, settings: SupportSettings) -> int:
         return 0
     if height <= settings.first_layer_height:
         return 1
-    return 1 + math.ceil((height - settings.first_layer_height) / settings.layer_height - 1e-9)
+    return 1 + math.ceil((height - settings.first_layer_height) / settings.layer_height - FLOAT_RELATIVE)
 
 
 def _rotation_matrix(rotation: npt.ArrayLike | None) -> FloatArray:
     r = np.eye(3) if rotation is None else np.asarray(rotation, np.float64)
-    if r.shape != (3, 3) or not np.allclose(r @ r.T, np.eye(3), atol=1e-6) or np.linalg.det(r) < 0:
+    if r.shape != (3, 3) or not np.allclose(r @ r.T, np.eye(3), atol=ROTATION_ATOL) or np.linalg.det(r) < 0:
         raise ValueError("rotation must be a 3 x 3 proper rotation matrix")
     return r
 
@@ -332,7 +330,7 @@ def _plan(
     normals = unit_normals(placed, faces)
     tri = placed[faces]
     need = overhang_faces(normals, tri[:, :, 2].max(axis=1), plate, settings)
-    area = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1) / 2.0
+    area = areas(tri)
     overhang = float(area[need].sum())
     full = 0.0
     if need.any() and caster is not None:
@@ -346,6 +344,10 @@ def _plan(
         full = float(np.sum(pts.weight * -normals[face, 2] * column))
     real = full * settings.support_density
     mass = real * density * 1e-3 if density is not None else None
+    invariant(
+        0.0 <= real <= full + LENGTH_EPS_MM, f"support material {real} mm3 within the envelope {full} mm3"
+    )
+    invariant(overhang >= 0.0 and height >= 0.0, "overhang area and build height are not negative")
     return SupportPlan(
         rotation=rotation,
         overhang_area=overhang,

@@ -59,15 +59,22 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from makeready.geometry.mesh import Part
 from makeready.geometry.rays import Engine, RayCaster, cast_until, not_on, ray_caster, skip_distance
-from makeready.geometry.tolerance import below_limit
+from makeready.geometry.tolerance import FLOAT_RELATIVE, PARALLEL_COS, below_limit, invariant
 from makeready.geometry.topology import build_edges
+from makeready.geometry.triangles import (
+    SurfaceSamples,
+    closest_points,
+    crosses,
+    sample_surface,
+    stack_bodies,
+)
+from makeready.geometry.types import BoolArray, FloatArray, IntArray
 from makeready.geometry.vocabulary import DEFAULT_NARROW_BELOW, DEFAULT_THIN_BELOW
 
 __all__ = [
@@ -75,23 +82,18 @@ __all__ = [
     "DEFAULT_THIN_BELOW",
     "BodyThickness",
     "Region",
-    "SurfaceSamples",
     "ThicknessReport",
     "measure",
-    "sample_surface",
-    "stack_bodies",
     "supported_extreme",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 MIN_DEFAULT_SAMPLES = 20_000  # coarse meshes are subdivided up to about this many points
 MAX_DEFAULT_SAMPLES = 2_000_000  # larger meshes are sampled by area instead of per face
 GRAZING_COS = float(np.cos(np.radians(80.0)))
 _REFINE_STEPS = 3
 _REFINE_TOLERANCE = 1e-3  # relative change below which the ball estimate counts as settled
+_REACH_SLACK = 1e-6  # a ray cast to exactly the reach must still hit a face at the reach
 _MIN_POINTS = 3
 _T_MAX_TOLERANCE = 0.02
 #: Thinner than any process in the catalog builds (finest layers and pixels are 20-30 µm), mm:
@@ -210,25 +212,6 @@ class ThicknessReport:
     notes: tuple[str, ...] = field(default=())
 
 
-@dataclass(frozen=True, slots=True)
-class SurfaceSamples:
-    """Points spread over a surface by area.
-
-    Attributes
-    ----------
-    points : (s, 3) float64, mm
-    face : (s,) int64
-        Face each point lies on, ascending.
-    weight : (s,) float64, mm²
-        Area each point stands for.
-
-    """
-
-    points: FloatArray
-    face: IntArray
-    weight: FloatArray
-
-
 def measure(
     part: Part,
     *,
@@ -284,7 +267,7 @@ def measure(
     m = len(faces)
     notes: list[str] = []
     tri = vertices[faces]
-    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    cross = crosses(tri)
     double_area = np.linalg.norm(cross, axis=1)
     normal = cross / np.where(double_area > 0, double_area, 1.0)[:, None]
     area = double_area / 2.0
@@ -344,6 +327,12 @@ def measure(
     narrow, gap_min = _classified(
         "narrow_gap", gap, gap_face, narrow_below, narrow_detail, defect_below, mesh
     )
+    # A ball inside the part fits in its bounding box (the estimate is a lower bound of the
+    # largest ball, so it may fall below the thinnest ray-measured wall, not above the box).
+    invariant(
+        lambda: t_max is None or t_max <= float(np.ptp(vertices, axis=0).min()) * (1 + FLOAT_RELATIVE),
+        f"the largest ball's diameter {t_max} mm fits in the part's bounding box",
+    )
     return ThicknessReport(
         t_min=t_min,
         t_max=t_max,
@@ -363,67 +352,6 @@ def measure(
     )
 
 
-def stack_bodies(part: Part) -> tuple[FloatArray, IntArray, IntArray]:
-    """All bodies as one indexed mesh, plus the body index of every face."""
-    verts = [b.vertices for b in part.bodies]
-    counts = [b.vertex_count for b in part.bodies]
-    shift = np.concatenate([[0], np.cumsum(counts)])[:-1] if counts else np.zeros(0, np.int64)
-    faces = [b.faces + s for b, s in zip(part.bodies, shift, strict=True)]
-    body_of = [np.full(b.triangle_count, i, np.int64) for i, b in enumerate(part.bodies)]
-    if not verts:
-        return np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0, np.int64)
-    return np.concatenate(verts), np.concatenate(faces).astype(np.int64), np.concatenate(body_of)
-
-
-def sample_surface(tri: FloatArray, area: FloatArray, budget: int, *, every_face: bool) -> SurfaceSamples:
-    """Sample points spread by area: ``n`` points in a face become a regular ``s × s`` split.
-
-    Each face gets a count proportional to its area (systematic sampling over the cumulative
-    area, or ``floor(area / step)`` but at least one with ``every_face``); a face with count
-    ``n`` is split into ``floor(sqrt(n))²`` equal sub-triangles whose centroids are the sample
-    points.
-    """
-    m = len(tri)
-    usable = area > 0
-    total = float(area[usable].sum())
-    if m == 0 or total <= 0:
-        return SurfaceSamples(np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0))
-    step = total / budget
-    if every_face:
-        count = np.maximum(np.floor(area / step).astype(np.int64), usable.astype(np.int64))
-    else:
-        cum = np.cumsum(np.where(usable, area, 0.0))
-        marks = np.searchsorted(cum, (np.arange(budget) + 0.5) * step, side="right")
-        count = np.bincount(np.minimum(marks, m - 1), minlength=m)
-    count[~usable] = 0
-    # floor: a face needs four times the average area before it is split in four.
-    split = np.floor(np.sqrt(count)).astype(np.int64)
-    points, owner, weight = [], [], []
-    for s in np.unique(split[split > 0]):
-        chosen = np.flatnonzero(split == s)
-        bary = _subtriangle_centroids(int(s))  # (s², 3)
-        pts = np.einsum("kc,fcj->fkj", bary, tri[chosen]).reshape(-1, 3)
-        points.append(pts)
-        owner.append(np.repeat(chosen, len(bary)))
-        weight.append(np.repeat(area[chosen] / len(bary), len(bary)))
-    if len(owner) == 1:  # one split level: already in face order
-        return SurfaceSamples(points[0], owner[0], weight[0])
-    order = np.argsort(np.concatenate(owner), kind="stable")
-    return SurfaceSamples(
-        np.concatenate(points)[order], np.concatenate(owner)[order], np.concatenate(weight)[order]
-    )
-
-
-def _subtriangle_centroids(s: int) -> FloatArray:
-    """Barycentric centroids of the ``s²`` triangles of a regular ``s``-split, shape (s², 3)."""
-    i, j = np.meshgrid(np.arange(s), np.arange(s), indexing="ij")
-    up = (i + j) <= s - 1
-    down = (i + j) <= s - 2
-    a = np.concatenate([(i[up] + 1 / 3) / s, (i[down] + 2 / 3) / s])
-    b = np.concatenate([(j[up] + 1 / 3) / s, (j[down] + 2 / 3) / s])
-    return np.stack([1 - a - b, a, b], axis=1)
-
-
 def _thickness(
     caster: RayCaster, pts: SurfaceSamples, normal: FloatArray, start: float
 ) -> tuple[FloatArray, IntArray]:
@@ -436,8 +364,8 @@ def _thickness(
         # Count shells entered and left so overlapping shells measure as one solid.
         slope = np.einsum("ij,ij->i", normal[hit], inward[rays])
         own = hit == pts.face[rays]
-        exits = (slope > 1e-9) & ~own
-        enters = (slope < -1e-9) & ~own
+        exits = (slope > PARALLEL_COS) & ~own
+        enters = (slope < -PARALLEL_COS) & ~own
         depth[rays[enters]] += 1
         depth[rays[exits]] -= 1
         result: BoolArray = exits & (depth[rays] <= 0)
@@ -475,7 +403,7 @@ def _thickness(
             not_on(pts.face[live]),
             start=start,
             rounds=2,
-            max_distance=reach * (1 + 1e-6) + 2 * start,
+            max_distance=reach * (1 + _REACH_SLACK) + 2 * start,
         )
         got = probe.face >= 0
         cos = np.einsum("ij,ij->i", direction, m_dir)
@@ -562,7 +490,7 @@ def _fitting_radius(caster: RayCaster, tri: FloatArray, centre: FloatArray, radi
     k = len(centre)
     n_dir = len(_PROBES)
     origins = np.repeat(centre, n_dir, axis=0)
-    hits = caster.cast(origins, np.tile(_PROBES, (k, 1)), np.repeat(radius * (1 + 1e-9), n_dir))
+    hits = caster.cast(origins, np.tile(_PROBES, (k, 1)), np.repeat(radius * (1 + FLOAT_RELATIVE), n_dir))
     got = np.flatnonzero(hits.face >= 0)
     dist = np.full(k * n_dir, np.inf)
     dist[got] = np.linalg.norm(closest_points(tri[hits.face[got]], origins[got]) - origins[got], axis=1)
@@ -579,64 +507,6 @@ def _probe_directions() -> FloatArray:
 
 
 _PROBES = _probe_directions()
-
-
-def closest_points(tri: FloatArray, points: FloatArray) -> FloatArray:
-    """Closest point of each triangle to each point (Ericson 2005, section 5.1.5), vectorised.
-
-    Parameters
-    ----------
-    tri : (k, 3, 3) float64, mm
-        Triangle corners.
-    points : (k, 3) float64, mm
-        One query point per triangle.
-
-    Returns
-    -------
-    (k, 3) float64, mm
-
-    """
-    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
-    ab, ac, ap = b - a, c - a, points - a
-    d1, d2 = _dot(ab, ap), _dot(ac, ap)
-    bp = points - b
-    d3, d4 = _dot(ab, bp), _dot(ac, bp)
-    cp = points - c
-    d5, d6 = _dot(ab, cp), _dot(ac, cp)
-    va = d3 * d6 - d5 * d4
-    vb = d5 * d2 - d1 * d6
-    vc = d1 * d4 - d3 * d2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denom = va + vb + vc
-        v_in = vb / denom
-        w_in = vc / denom
-        t_ab = d1 / (d1 - d3)
-        t_ac = d2 / (d2 - d6)
-        t_bc = (d4 - d3) / ((d4 - d3) + (d5 - d6))
-    result = a + v_in[:, None] * ab + w_in[:, None] * ac  # inside the face
-    # Regions are tested from the most specific (vertices) to edges; later masks win.
-    cases = [
-        ((va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0), b + t_bc[:, None] * (c - b)),
-        ((vb <= 0) & (d2 >= 0) & (d6 <= 0), a + t_ac[:, None] * ac),
-        ((vc <= 0) & (d1 >= 0) & (d3 <= 0), a + t_ab[:, None] * ab),
-        ((d6 >= 0) & (d5 <= d6), c),
-        ((d3 >= 0) & (d4 <= d3), b),
-        ((d1 <= 0) & (d2 <= 0), a),
-    ]
-    for mask, value in cases:
-        result = np.where(mask[:, None], value, result)
-    bad = ~np.isfinite(result).all(axis=1)  # degenerate triangle: fall back to its nearest corner
-    if bad.any():
-        corners = tri[bad]
-        nearest = np.argmin(np.linalg.norm(corners - points[bad][:, None], axis=2), axis=1)
-        result[bad] = corners[np.arange(len(corners)), nearest]
-    out: FloatArray = result
-    return out
-
-
-def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
-    result: FloatArray = np.einsum("ij,ij->i", a, b)
-    return result
 
 
 def supported_extreme(values: FloatArray, weight: FloatArray, end: Literal["min", "max"]) -> float | None:

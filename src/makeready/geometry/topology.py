@@ -20,6 +20,9 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from makeready.geometry.tolerance import TINY
+from makeready.geometry.types import BoolArray, IntArray
+
 __all__ = [
     "EdgeTopology",
     "Orientation",
@@ -32,9 +35,6 @@ __all__ = [
     "vertex_fans",
     "xor_to_root",
 ]
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def group_sorted(keys: npt.NDArray[np.uint64]) -> tuple[IntArray, BoolArray]:
@@ -181,7 +181,7 @@ def radial_partners(vertices: npt.NDArray[np.float64], faces: IntArray, topo: Ed
     forward = faces[f, k] == u_id
     opposite = faces[f, (k + 2) % 3]
     u, d = vertices[u_id], vertices[v_id] - vertices[u_id]
-    d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
+    d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), TINY)
     helper = np.where(np.abs(d[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
     e1 = np.cross(d, helper)
     e1 /= np.linalg.norm(e1, axis=1, keepdims=True)

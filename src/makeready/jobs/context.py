@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from makeready.progress import Progress
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
@@ -24,7 +25,8 @@ class TaskContext:
     job_id, owner : str
         The job and the owner every resource it touches must belong to.
     progress : callable
-        ``progress(fraction, stage)``, fraction 0..1; cheap to call often (writes are throttled).
+        ``progress(fraction, stage)`` (:mod:`makeready.progress`), fraction 0..1; cheap to call
+        often (writes are throttled).
 
     """
 
@@ -33,7 +35,7 @@ class TaskContext:
     settings: Settings
     job_id: str
     owner: str
-    progress: Callable[[float, str], None]
+    progress: Progress
 
 
 #: A task function: payload in, JSON-ready result out; MakereadyError for unusable input.

@@ -23,6 +23,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -30,13 +31,14 @@ from makeready.errors import MakereadyError
 from makeready.jobs import queue
 from makeready.jobs.context import Task, TaskContext
 from makeready.jsonsafe import json_ready
+from makeready.progress import Stage
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
 from makeready.store.db import Database
 from makeready.store.models import Job
 from makeready.store.resources import deterministic_ids
 
-__all__ = ["LeaseKeeper", "Outcome", "RunResult", "execute"]
+__all__ = ["LeaseKeeper", "Outcome", "RunResult", "execute", "timeout_error"]
 
 _log = structlog.get_logger("makeready.jobs")
 _PROGRESS_EVERY_S = 0.25
@@ -86,6 +88,11 @@ class RunResult:
     attempt: int
 
 
+def timeout_error(limit_s: float) -> dict[str, Any]:
+    """The ``job.timeout`` error of a job stopped at its time limit (seconds), however it was stopped."""
+    return queue.error_body("job.timeout", f"the job ran longer than its {limit_s:g} s time limit")
+
+
 def execute(
     db: Database,
     blobs: BlobStore,
@@ -126,11 +133,11 @@ def execute(
     last = [0.0]
     job_id, kind, attempt = job.id, job.kind, job.attempts
 
-    def progress(fraction: float, stage: str) -> None:
+    def progress(fraction: float, stage: Stage) -> None:
         now = time.monotonic()
         if now - last[0] >= _PROGRESS_EVERY_S or fraction >= 1.0:
             last[0] = now
-            queue.set_progress(db, job_id, worker, fraction, stage)
+            queue.set_progress(db, job_id, worker, fraction, str(stage))
 
     context = TaskContext(db, blobs, settings, job_id, job.owner, progress)
     log = _log.bind(job=job_id, kind=kind, owner=job.owner, attempt=attempt, worker=worker)
@@ -156,8 +163,7 @@ def execute(
         return RunResult(Outcome.REFUSED, attempt)
     except timeout_errors:
         limit = settings.time_limit_for(kind)
-        error = queue.error_body("job.timeout", f"the job ran longer than its {limit:g} s time limit")
-        queue.fail(db, job_id, worker, error, retry=False)
+        queue.fail(db, job_id, worker, timeout_error(limit), retry=False)
         log.error("job timed out", limit_s=limit)
         return RunResult(Outcome.TIMEOUT, attempt)
     except MemoryError:

@@ -43,7 +43,7 @@ import structlog
 
 from makeready.jobs import queue
 from makeready.jobs.context import Task, TaskContext
-from makeready.jobs.execute import LeaseKeeper, Outcome, RunResult, execute
+from makeready.jobs.execute import LeaseKeeper, Outcome, RunResult, execute, timeout_error
 from makeready.settings import Settings
 from makeready.store.db import Database
 from makeready.store.models import Job
@@ -146,10 +146,7 @@ def run_isolated(
                 return RunResult(Outcome.LOST, attempt)
             if time.monotonic() >= deadline:
                 _stop(child)
-                error = queue.error_body(
-                    "job.timeout", f"the job ran longer than its {time_limit_s:g} s time limit"
-                )
-                queue.fail(db, job_id, worker, error, retry=False)
+                queue.fail(db, job_id, worker, timeout_error(time_limit_s), retry=False)
                 log.error("job timed out; its process was stopped", limit_s=time_limit_s)
                 return RunResult(Outcome.TIMEOUT, attempt)
     status = int(child.exitcode)

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from makeready.costing.calibration import Calibration
 from makeready.costing.calibration import Feedback as FeedbackRecord
-from makeready.display import analysis_display, pack_display
 from makeready.errors import MakereadyError
 from makeready.geometry.analysis import analyze
 from makeready.geometry.formats import load, save
@@ -29,9 +28,12 @@ from makeready.geometry.repair import ALL_ACTIONS, DEFAULT_ACTIONS, repair
 from makeready.jobs.context import Task, TaskContext
 from makeready.jsonsafe import json_ready
 from makeready.limits import LoadLimits
-from makeready.pipeline import run_analysis, simplified
+from makeready.print_definitions import PrintDefinitions
+from makeready.progress import Stage
+from makeready.rendering.display import analysis_display, pack_display
+from makeready.rendering.print_api import problems_json
+from makeready.rendering.spark import analysis_report, simplified
 from makeready.rendering.visual import GLB_MEDIA_TYPE, tray_glb, visual_glb
-from makeready.screening import chain_summaries
 from makeready.settings import Settings
 from makeready.store.meshes import pack_part, unpack_part
 from makeready.store.models import Feedback, FileRecord, MeshRecord, PartRecord, TrayRecord
@@ -47,11 +49,12 @@ from makeready.store.resources import (
     transform_mm,
     tray_json,
 )
-from makeready.tray_files import raw_tray, translate
-from makeready.trays import MeshAttrs, PrintDefinitions, Tray, TrayMesh, create_tray, export_supports
-from makeready.trays import generate_printable as tray_printable
-from makeready.trays import prepare as tray_prepare
-from makeready.views import problems_json
+from makeready.workflows.quote import run_analysis
+from makeready.workflows.screening import chain_summaries
+from makeready.workflows.tray_files import raw_tray, translate
+from makeready.workflows.trays import MeshAttrs, Tray, TrayMesh, create_tray, export_supports
+from makeready.workflows.trays import generate_printable as tray_printable
+from makeready.workflows.trays import prepare as tray_prepare
 
 __all__ = ["TASKS", "calibration_of", "load_limits"]
 
@@ -101,7 +104,7 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         part = _unpack(ctx, record.mesh_sha256)
         options = dict(record.options)
         name = record.name
-    ctx.progress(0.02, "loaded")
+    ctx.progress(0.02, Stage.LOADED)
     result = run_analysis(
         part,
         options.get("mat_name", "316L"),
@@ -112,12 +115,12 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         creator=options.get("creator", ""),
         calibration=calibration_of(ctx),
         nesting=options.get("nst_style"),
-        progress=lambda stage, fraction: ctx.progress(0.02 + 0.96 * fraction, stage),
+        progress=lambda fraction, stage: ctx.progress(0.02 + 0.96 * fraction, stage),
     )
-    report = result.report
+    report = analysis_report(result)
     report["basename"] = options.get("basename", report.get("basename"))
     data = json.dumps(report, allow_nan=False, separators=(",", ":")).encode()
-    ctx.progress(0.985, "display")
+    ctx.progress(0.985, Stage.DISPLAY)
     # What the viewer draws, built while the analysis is at hand (stored gzip: served as is).
     display = gzip.compress(
         pack_display(analysis_display(result, max_faces=ctx.settings.display_max_faces)), 5, mtime=0
@@ -156,9 +159,9 @@ def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         if record is None:
             raise _missing("file", payload["file_id"])
         data, filename = ctx.blobs.get(record.sha256), record.name
-    ctx.progress(0.1, "reading")
+    ctx.progress(0.1, Stage.READING)
     part = load(data, filename=filename, units=payload.get("units"), limits=load_limits(ctx.settings))
-    ctx.progress(0.8, "storing")
+    ctx.progress(0.8, Stage.STORING)
     with ctx.db.session() as session:
         mesh = create_mesh(
             session,
@@ -171,7 +174,7 @@ def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         session.commit()
         body = mesh_json(mesh)
     if payload.get("generate_visual"):
-        ctx.progress(0.9, "drawing")
+        ctx.progress(0.9, Stage.DRAWING)
         return _with_visual(ctx, body["id"], part)
     return body
 
@@ -185,7 +188,7 @@ def _stem(filename: str) -> str:
 def analyze_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     """3D Print API ``meshes/analyze``: the eight problem types with locations (cm)."""
     mesh, part = _mesh_and_part(ctx, payload["id"])
-    ctx.progress(0.1, "analysing")
+    ctx.progress(0.1, Stage.ANALYSING)
     problems = problems_in_cm(
         problems_json(analyze(part, self_intersections=False), include_self_intersections=False)
     )
@@ -202,11 +205,11 @@ def repair_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     """3D Print API ``meshes/repair``: a new mesh with the problems that remain (empty: clean)."""
     mesh, part = _mesh_and_part(ctx, payload["id"])
     everything = bool(payload.get("all", False))
-    ctx.progress(0.1, "repairing")
+    ctx.progress(0.1, Stage.REPAIRING)
     actions = tuple(a for a in ALL_ACTIONS if a != "decimate") if everything else DEFAULT_ACTIONS
     fixed, report = repair(part, actions=actions, self_intersections=everything)
     remaining = problems_in_cm(problems_json(report.after, include_self_intersections=everything))
-    ctx.progress(0.9, "storing")
+    ctx.progress(0.9, Stage.STORING)
     with ctx.db.session() as session:
         new = create_mesh(session, ctx.blobs, ctx.owner, fixed, mesh.name, mesh.transform, remaining)
         session.commit()
@@ -257,7 +260,7 @@ def export_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
 def generate_visual(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     """3D Print API ``meshes/generate-visual``: the mesh's visual file (binary glTF, with its problems)."""
     mesh, part = _mesh_and_part(ctx, payload["id"])
-    ctx.progress(0.2, "drawing")
+    ctx.progress(0.2, Stage.DRAWING)
     return _with_visual(ctx, mesh.id, part)
 
 
@@ -381,13 +384,13 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         tuple(TrayMesh(m.id, m.name, m.placed()) for m in stored.meshes),
         stored.mesh_attrs,
     )
-    ctx.progress(0.05, "created")
+    ctx.progress(0.05, Stage.CREATED)
     ready = tray_prepare(
         start,
-        progress=lambda state, fraction: ctx.progress(0.05 + 0.9 * fraction, state),
+        progress=lambda fraction, stage: ctx.progress(0.05 + 0.9 * fraction, stage),
         definitions=defs,
     )
-    ctx.progress(0.96, "storing")
+    ctx.progress(0.96, Stage.STORING)
     with ctx.db.session() as session:
         mesh_ids, placements, support_files, done = [], {}, {}, {}
         for before, after, original in zip(start.meshes, ready.meshes, stored.meshes, strict=True):
@@ -436,13 +439,13 @@ def generate_printable(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, A
     raw = None
     if payload.get("generate_raw"):
         # The API split the work 75 % device-independent file / 25 % translation.
-        ctx.progress(0.1, "raw file")
+        ctx.progress(0.1, Stage.RAW_FILE)
         raw = raw_tray(tray)
-        ctx.progress(0.75, "translating")
+        ctx.progress(0.75, Stage.TRANSLATING)
     else:
-        ctx.progress(0.1, "slicing")
+        ctx.progress(0.1, Stage.SLICING)
     content, extension, summary = tray_printable(tray)
-    ctx.progress(0.95, "storing")
+    ctx.progress(0.95, Stage.STORING)
     with ctx.db.session() as session:
         record = save_file(
             session,
@@ -469,7 +472,7 @@ def translate_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         if record is None:
             raise _missing("file", payload["raw_file_id"])
         raw = ctx.blobs.get(record.sha256)
-    ctx.progress(0.1, "translating")
+    ctx.progress(0.1, Stage.TRANSLATING)
     content, extension, summary = translate(
         raw,
         payload["printer_type_id"],
@@ -477,7 +480,7 @@ def translate_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         material=payload.get("material_id"),
         limits=load_limits(ctx.settings),
     )
-    ctx.progress(0.95, "storing")
+    ctx.progress(0.95, Stage.STORING)
     with ctx.db.session() as session:
         out = save_file(
             session,

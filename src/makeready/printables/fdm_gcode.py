@@ -39,13 +39,12 @@ from shapely.geometry import MultiPolygon
 
 from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.slicing import Slices
+from makeready.geometry.types import FloatArray
 from makeready.printables.fit import check_inside
 from makeready.printables.paths import fill_lines, order_paths, rings
 from makeready.printables.printer_files import GcodeBlocks
 
 __all__ = ["ESTIMATE_LAYERS", "FdmEstimate", "FdmSettings", "GcodeResult", "fdm_estimate", "fdm_gcode"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from makeready.errors import MakereadyError
 from makeready.geometry.design_rules import BuildVolume, fits_build_volume
+from makeready.geometry.types import FloatArray
 
 __all__ = [
     "FIT_TOLERANCE_MM",
@@ -31,7 +32,6 @@ __all__ = [
     "yaw_to_fit",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Slack for rounding in the placed coordinates (mm): far below any printer's resolution.
 FIT_TOLERANCE_MM = 1e-6

@@ -10,9 +10,9 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiLineString
 
-__all__ = ["fill_lines", "order_paths", "rings"]
+from makeready.geometry.types import FloatArray
 
-FloatArray = npt.NDArray[np.float64]
+__all__ = ["fill_lines", "order_paths", "rings"]
 
 
 def fill_lines(

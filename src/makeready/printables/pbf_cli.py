@@ -24,17 +24,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import numpy.typing as npt
 from shapely.geometry import MultiPolygon
 
 from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.slicing import Slices, signed_area
+from makeready.geometry.types import FloatArray
 from makeready.printables.fit import check_inside
 from makeready.printables.paths import fill_lines, rings
 
 __all__ = ["CliSettings", "LayerVectors", "hatch_layer", "write_cli"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from makeready.catalog import Catalog, Machine, Material
 from makeready.errors import MakereadyError
@@ -25,6 +24,7 @@ from makeready.geometry.orientation import orient
 from makeready.geometry.repair import repair
 from makeready.geometry.slicing import slice_part, solid_of
 from makeready.geometry.supports import PROCESSES, support_geometry
+from makeready.geometry.types import FloatArray
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import fdm_gcode
 from makeready.printables.fdm_time import fdm_settings
@@ -37,7 +37,6 @@ from makeready.units import suspect_units
 
 __all__ = ["PACKAGERS", "align_supports", "slice_to_printable"]
 
-FloatArray = npt.NDArray[np.float64]
 
 PACKAGERS = {
     "fdm": "gcode", "sla": "png", "dlp": "png", "mjf": "3mf", "bj": "png",

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from makeready.trays import PrintDefinitions, PrinterType, PrintRecord
+from makeready.print_definitions import PrintDefinitions, PrinterType, PrintRecord
 
 __all__ = ["definition_file", "material_json", "printer_type_json", "profile_json"]
 

@@ -18,7 +18,7 @@ import numpy as np
 from makeready.geometry.mesh import Body, Part
 
 if TYPE_CHECKING:
-    from makeready.trays import Tray
+    from makeready.workflows.trays import Tray
 
 __all__ = ["GLB_MEDIA_TYPE", "tray_glb", "visual_glb"]
 

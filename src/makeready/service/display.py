@@ -6,8 +6,8 @@ import gzip
 
 from fastapi import Request, Response
 
-#: Media type of makeready.display's binary document.
-DISPLAY_MEDIA_TYPE = "application/vnd.makeready.display"
+#: Media type of makeready.rendering.display's binary document.
+DISPLAY_MEDIA_TYPE = "application/vnd.makeready.rendering.display"
 
 
 def display_response(request: Request, compressed: bytes, etag: str) -> Response:

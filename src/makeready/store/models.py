@@ -99,7 +99,7 @@ class PartRecord(Base):
     status: Mapped[str] = mapped_column(String(16), default="uploaded")
     job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     report_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # gzip of makeready.display's binary document, for the viewer (None before revision 0003)
+    # gzip of makeready.rendering.display's binary document, for the viewer (None before revision 0003)
     display_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     simplified: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     chains: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -22,11 +22,11 @@ from makeready.geometry.formats.common import (
 )
 from makeready.geometry.mesh import Body, Part
 from makeready.geometry.polygons import triangulate_polygons
+from makeready.geometry.types import FloatArray
 from makeready.limits import LoadLimits
 
 __all__ = ["Resources", "decode_text", "parse_mtl", "read_obj", "write_obj", "write_obj_package"]
 
-FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.int64]
 
 

@@ -23,8 +23,7 @@ from makeready.errors import MakereadyError
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
-from makeready.reports import XLSX_MEDIA_TYPE, batch_csv, batch_xlsx
-from makeready.screening import archive_members, combine, part_line
+from makeready.rendering.reports import XLSX_MEDIA_TYPE, batch_csv, batch_xlsx
 from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
@@ -41,6 +40,7 @@ from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.models import BatchRecord, Job, PartRecord, utcnow
 from makeready.wire import Batch, BatchCreated, BatchSummary
+from makeready.workflows.screening import archive_members, combine, part_line
 
 router = APIRouter(prefix="/api/v1", tags=["batches"])
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 
 from makeready import wire
 from makeready.catalog import Catalog, record_id
+from makeready.rendering.spark import costing_config_json, machine_json, material_json
 from makeready.service.auth import Reader
 from makeready.service.problems import ApiError
-from makeready.views import costing_config_json, machine_json, material_json
 
 router = APIRouter(prefix="/api/v1", tags=["3D Spark API: catalog"])
 

@@ -26,7 +26,7 @@ from makeready.catalog import Catalog
 from makeready.costing.calibration import reported_actuals
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
-from makeready.reports import XLSX_MEDIA_TYPE, part_xlsx
+from makeready.rendering.reports import XLSX_MEDIA_TYPE, part_xlsx
 from makeready.service.auth import Principal, Reader, Svc, Writer
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.lookup import owned_or_404
@@ -69,7 +69,7 @@ def check_options(mat_name: str, prc_acronym: str, lot_size: int, nst_style: str
     if lot_size < 1:
         raise MakereadyError("request.invalid", "lot_size must be at least 1")
     if nst_style is not None:
-        from makeready.pipeline import check_nesting
+        from makeready.workflows.quote import check_nesting
 
         check_nesting(nst_style)
 

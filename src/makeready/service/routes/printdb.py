@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from makeready.errors import MakereadyError
+from makeready.print_definitions import PrintDefinitions
 from makeready.rendering.print_definitions import material_json, printer_type_json, profile_json
 from makeready.service.auth import Reader
 from makeready.service.problems import ApiError
-from makeready.trays import PrintDefinitions
 from makeready.wire import PrintDefinition
 
 router = APIRouter(prefix="/api/v1/printdb", tags=["3D Print API: print definitions"])

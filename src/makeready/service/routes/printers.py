@@ -28,13 +28,13 @@ from makeready.connectors import (
     job_status,
 )
 from makeready.errors import MakereadyError
+from makeready.print_definitions import PrintDefinitions
 from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
 from makeready.service.state import Services
 from makeready.store.models import FileRecord, Job, PrinterRecord, PrintJobRecord, TrayRecord, utcnow
 from makeready.store.secrets import SecretBox
-from makeready.trays import PrintDefinitions
 from makeready.wire import Printer, PrintJob
 from makeready.wire import PrinterStatus as PrinterStatusWire
 

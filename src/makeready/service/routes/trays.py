@@ -10,15 +10,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from makeready.errors import MakereadyError
+from makeready.print_definitions import PrintDefinitions
 from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
 from makeready.service.state import Services
 from makeready.store.models import FileRecord, MeshRecord, TrayRecord
 from makeready.store.resources import tray_json
-from makeready.trays import PrintDefinitions
-from makeready.trays import create_tray as create_library_tray
 from makeready.wire import Task, Tray
+from makeready.workflows.trays import create_tray as create_library_tray
 
 router = APIRouter(prefix="/api/v1/print/trays", tags=["3D Print API: trays"])
 

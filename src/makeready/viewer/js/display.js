@@ -1,4 +1,4 @@
-// makeready's display document (makeready/display.py): "MRD1", a uint32 header length, the JSON
+// makeready's display document (makeready/rendering/display.py): "MRD1", a uint32 header length, the JSON
 // header, then 4-byte aligned little-endian arrays viewed in place as typed arrays.
 
 const TYPED = { float32: Float32Array, uint32: Uint32Array, uint8: Uint8Array };

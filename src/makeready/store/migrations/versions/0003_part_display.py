@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add the parts' display blob (gzip of makeready.display's binary document)."""
+    """Add the parts' display blob (gzip of makeready.rendering.display's binary document)."""
     with op.batch_alter_table("parts") as batch:
         batch.add_column(sa.Column("display_sha256", sa.String(length=64), nullable=True))
 

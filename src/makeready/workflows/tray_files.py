@@ -33,10 +33,10 @@ from makeready.geometry.formats import load
 from makeready.geometry.formats.threemf import write_3mf
 from makeready.geometry.mesh import Part
 from makeready.limits import LoadLimits
+from makeready.print_definitions import PrintDefinitions
 from makeready.printables.fit import misfit
-from makeready.trays import (
+from makeready.workflows.trays import (
     MeshAttrs,
-    PrintDefinitions,
     State,
     Tray,
     create_tray,

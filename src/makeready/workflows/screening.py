@@ -19,7 +19,7 @@ from makeready.geometry.formats import load, sniff
 from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.formats.threemf import is_3mf_package
 from makeready.limits import DEFAULT_LIMITS, LoadLimits
-from makeready.pipeline import AnalysisResult, run_analysis
+from makeready.workflows.quote import QuoteResult, run_analysis
 
 __all__ = [
     "PART_SUFFIXES",
@@ -42,12 +42,12 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def chain_summaries(result: AnalysisResult) -> dict[str, dict[str, Any]]:
+def chain_summaries(result: QuoteResult) -> dict[str, dict[str, Any]]:
     """Process chain id → the numbers screening and calibration need (JSON-ready, EUR, h, kg).
 
     ``warnings`` holds the codes of the report's warnings (e.g. ``units_suspect``).
     """
-    warnings = [w["code"] for w in result.report.get("warnings", [])]
+    warnings = [result.units.code] if result.units is not None else []
     return {
         c.chain_id: {
             "machine": c.machine.mac_name,

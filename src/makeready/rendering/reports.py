@@ -1,6 +1,6 @@
 """Reports as CSV and Excel (XLSX) files: batch screenings and single analyses.
 
-The batch reports read the combined result of :func:`makeready.screening.combine` (the same
+The batch reports read the combined result of :func:`makeready.workflows.screening.combine` (the same
 dict the service's batch endpoint answers with), so a report looks the same whether the parts
 were screened locally or by a server. :func:`part_xlsx` reads one 3D Spark API ``analysis_report``.
 Money in EUR, lead time in days, CO2 in kg CO2e per part.

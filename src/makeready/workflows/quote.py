@@ -1,32 +1,31 @@
-"""``run_analysis``: a part in, 3D Spark API's ``analysis_report`` out.
+"""The quote workflow, ``run_analysis``: a part in, a :class:`QuoteResult` out.
 
 Stages (one progress callback reports each): mesh checks → wall thickness → for every process
 chain of the material's group (the requested one first): build orientation and supports (AM),
-design rules, cost model → conventional baseline, savings and break-even → the report.
+design rules, cost model → conventional baseline, scores and break-even. The 3D Spark API's
+``analysis_report`` is rendered from the result by :mod:`makeready.rendering.spark`.
 
 Chains: the requested ``(material, process)`` is the primary chain; every other process that
 offers a material of the same group (``mat_lvl_2_name``, e.g. "stainless steel") is costed
 with that material on its default machine (or the first one the part fits). The cheapest
-feasible conventional chain is the baseline (``current_cost``, ``current_leadtime``,
+feasible conventional chain is the baseline (the API's ``current_cost``, ``current_leadtime``,
 ``current_technology``).
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from makeready.catalog import Catalog, Machine, Material, Process, record_id
-from makeready.costing.break_even import SWEEP_LOTS, break_even
+from makeready.catalog import Catalog, CostingConfig, Machine, Material, Process, record_id
+from makeready.costing.break_even import SWEEP_LOTS, BreakEven, break_even
 from makeready.costing.calibration import Calibration
 from makeready.costing.chain import NESTING_STYLES, ChainEstimate, Nesting, estimate_chain
 from makeready.costing.features import PartFeatures, part_features
@@ -41,19 +40,28 @@ from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import convex_hull_points
 from makeready.geometry.orientation import Orientation, PlanScore, orient, search_copy
 from makeready.geometry.rays import RayCaster, ray_caster
-from makeready.geometry.repair import repair
+from makeready.geometry.repair import RepairReport, repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
-from makeready.geometry.thickness import ThicknessReport, measure, stack_bodies
+from makeready.geometry.thickness import ThicknessReport, measure
+from makeready.geometry.triangles import stack_bodies
 from makeready.printables.fdm_time import part_print_time, print_time
 from makeready.printables.pbf_time import part_scan_time
 from makeready.printables.vat_time import part_resin_time
+from makeready.progress import NO_PROGRESS, Progress, Stage
 from makeready.units import UnitsWarning, suspect_units
-from makeready.views import brep_json, feasibility_json, mesh_checks_json, metrics_json, units_warning_json
 
-__all__ = ["BREAK_EVEN_LOTS", "AnalysisResult", "ChainResult", "price_at", "run_analysis", "simplified"]
+__all__ = [
+    "BREAK_EVEN_LOTS",
+    "BreakEvenCurve",
+    "ChainResult",
+    "ChainScores",
+    "QuoteResult",
+    "check_nesting",
+    "price_at",
+    "run_analysis",
+]
 
 BREAK_EVEN_LOTS = SWEEP_LOTS
-Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +97,98 @@ class ChainResult:
         return "; ".join(f.text for f in self.feasibility.findings if f.passed is False)
 
 
-@dataclass(frozen=True, slots=True)
-class AnalysisResult:
-    """Everything ``run_analysis`` found; ``report`` is 3D Spark API's ``analysis_report``."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainScores:
+    """A chain's scores, 0-100 (makeready's definitions; the 3D Spark API defines none).
 
-    report: dict[str, Any]
+    ``technical``: share of the design checks that pass (a chain that does not fit scores 0);
+    ``economic``: baseline cost / chain cost, capped at 100; ``leadtime``: baseline lead time /
+    chain lead time, capped; ``overall``: their mean (the API sample's overall is the mean of its
+    three).
+    """
+
+    technical: float
+    economic: float
+    leadtime: float
+
+    @property
+    def overall(self) -> float:
+        """The mean of the three scores."""
+        return (self.economic + self.leadtime + self.technical) / 3.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakEvenCurve:
+    """The primary chain against the cheapest conventional chain at every swept lot (EUR per part).
+
+    ``sweep.lot`` is the exact lot at which the cheaper side first changes (None when one side
+    is cheaper over the whole sweep); ``conventional_at`` names the conventional route
+    (``prc``) that is cheapest at each swept lot; ``conventional_technology`` the baseline's.
+    """
+
+    sweep: BreakEven
+    conventional_technology: str
+    conventional_at: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuoteResult:
+    """Everything ``run_analysis`` found about one part, in domain units (mm, EUR, h, days, kg).
+
+    :func:`makeready.rendering.spark.analysis_report` renders it as the 3D Spark API's
+    ``analysis_report``.
+    """
+
+    part: Part
+    part_id: str
+    name: str
+    creator: str
+    lot_size: int
+    created: date
+    #: The costing configuration the chains were priced with.
+    config: CostingConfig
+    #: Every costed chain, the requested one first.
     chains: tuple[ChainResult, ...]
+    #: The mesh the chains were costed on (repaired when the upload needed it).
     analysis: AnalysisReport
     thickness: ThicknessReport
-    upload: AnalysisReport | None = None  # the mesh as uploaded, when it needed repair
+    #: The mesh as uploaded (the same report as ``analysis`` when it needed no repair).
+    upload: AnalysisReport
+    repair: RepairReport | None = None
+    #: The cheapest feasible conventional chain at the quoted lot (None when none is feasible).
+    baseline: ChainResult | None = None
+    #: Chain id -> its scores against the baseline.
+    scores: Mapping[str, ChainScores]
+    #: The primary chain against conventional manufacture (None when either side is missing).
+    break_even: BreakEvenCurve | None = None
+    units: UnitsWarning | None = None
+    #: The owner's calibration: the model's WMAPE (percent) against recorded actuals.
+    accuracy: Mapping[str, float | int | None] | None = None
 
+    @property
+    def primary(self) -> ChainResult:
+        """The requested chain."""
+        return self.chains[0]
 
-def _hhmm(hours: float) -> str:
-    if not math.isfinite(hours):
-        return "00:00"
-    minutes = round(hours * 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    @property
+    def conventional(self) -> tuple[ChainResult, ...]:
+        """The feasible conventional chains."""
+        return tuple(c for c in self.chains if c.process.tech == "conventional" and c.feasible)
 
+    @property
+    def cost_saved(self) -> float | None:
+        """Baseline lot cost minus the primary chain's initial-orientation lot cost (EUR)."""
+        primary = self.primary.initial
+        if self.baseline is None or not primary.feasible:
+            return None
+        return self.baseline.estimate.cost_per_lot - primary.cost_per_lot
 
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
+    @property
+    def leadtime_saved(self) -> float | None:
+        """Baseline lead time minus the primary chain's (days)."""
+        if self.baseline is None or not self.primary.feasible:
+            return None
+        return self.baseline.estimate.leadtime_days - self.primary.estimate.leadtime_days
 
 
 def run_analysis(
@@ -123,8 +203,8 @@ def run_analysis(
     creator: str = "",
     calibration: Calibration | None = None,
     nesting: str | None = None,
-    progress: Progress | None = None,
-) -> AnalysisResult:
+    progress: Progress = NO_PROGRESS,
+) -> QuoteResult:
     """Analyse, orient, check and cost a part on every process chain of its material group.
 
     Parameters
@@ -148,11 +228,11 @@ def run_analysis(
         How additive builds are shared (the lot's own builds, or a share of a full build as a
         bureau fills it with other orders); default the costing configuration's ``nesting``.
     progress : callable, optional
-        ``progress(stage, fraction)`` after each stage.
+        ``progress(fraction, stage)`` after each stage (:mod:`makeready.progress`).
 
     Returns
     -------
-    AnalysisResult
+    QuoteResult
 
     Raises
     ------
@@ -177,32 +257,48 @@ def run_analysis(
             f"{primary_material.mat_name} is not offered for {primary_process.prc_acronym}; "
             f"choose from {offered}",
         )
-    report_progress = progress or (lambda _stage, _fraction: None)
     upload = analyze(part, self_intersections=False)
     analysis, repair_report = upload, None
     if not upload.is_clean:  # cost the repaired mesh, as the API's "analysis_mesh" block says
         part, repair_report = repair(part, self_intersections=False)
         analysis = repair_report.after
-    report_progress("mesh checks", 0.15)
+    progress(0.15, Stage.MESH_CHECKS)
     vertices, faces, _ = stack_bodies(part)
     caster = ray_caster(vertices, faces)  # one acceleration structure for every ray of the analysis
     thin, narrow = primary_material.t_lim_min or 1.0, primary_material.gap_lim_min or 0.5
     thickness = measure(part, thin_below=thin, narrow_below=narrow, caster=caster)
-    report_progress("wall thickness", 0.35)
+    progress(0.35, Stage.WALL_THICKNESS)
     pid = part_id or uuid.uuid4().hex
     pairs = _chains(cat, primary_material, primary_process)
     shared = _Shared(part, analysis, thickness, caster)
     results = []
     for i, (prc, mat) in enumerate(pairs):
         results.append(_cost_chain(shared, pid, cat, prc, mat, lot_size, style))
-        report_progress(f"chain {prc.prc_acronym}", 0.35 + 0.6 * (i + 1) / len(pairs))
+        progress(0.35 + 0.6 * (i + 1) / len(pairs), Stage.COSTING)
     units = suspect_units(float(max(analysis.metrics.extents)), part.source_units)
-    report = _report(part, pid, name, creator, lot_size, analysis, thickness, results, cat, units)
-    report["mesh_checks"] = mesh_checks_json(upload, analysis, repair_report)
-    if calibration is not None:
-        report["calibration"] = calibration.accuracy()
-    report_progress("report", 1.0)
-    return AnalysisResult(report, tuple(results), analysis, thickness, upload)
+    conventional = [r for r in results if r.process.tech == "conventional" and r.feasible]
+    baseline = min(conventional, key=lambda r: r.estimate.cost_per_lot) if conventional else None
+    result = QuoteResult(
+        part=part,
+        part_id=pid,
+        name=name or part.name,
+        creator=creator,
+        lot_size=lot_size,
+        created=date.today(),
+        config=cat.config,
+        chains=tuple(results),
+        analysis=analysis,
+        thickness=thickness,
+        upload=upload,
+        repair=repair_report,
+        baseline=baseline,
+        scores={r.chain_id: _scores(r, baseline) for r in results},
+        break_even=_break_even(results[0], conventional, baseline, cat),
+        units=units,
+        accuracy=calibration.accuracy() if calibration is not None else None,
+    )
+    progress(1.0, Stage.REPORT)
+    return result
 
 
 def check_nesting(style: str) -> Nesting:
@@ -392,7 +488,7 @@ def _toolpath_time(
         if process.family == "pbf_metal" or process.prc_acronym == "sls":  # laser scans a CLI file
             return part_scan_time(part, plan.rotation, machine, material)
         if process.family == "vat":
-            from makeready.trays import PrintDefinitions
+            from makeready.print_definitions import PrintDefinitions
 
             exposure = PrintDefinitions.default().print_material_for(machine.mac_name)
             return part_resin_time(part, plan.rotation, machine, material, exposure)
@@ -444,13 +540,8 @@ def _fitting_orientation(
     return ranked[0], ranked[0].plan
 
 
-def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> dict[str, float]:
-    """Scores 0-100 (makeready's definitions; the API gives none).
-
-    technical: share of the design checks that pass (a chain that does not fit scores 0);
-    economic: baseline cost / chain cost, capped at 100; leadtime: baseline lead time / chain
-    lead time, capped; overall: their mean (the API sample's overall is the mean of its three).
-    """
+def _scores(result: ChainResult, baseline: ChainResult | None) -> ChainScores:
+    """The chain's scores against the baseline (:class:`ChainScores`)."""
     f = result.feasibility
     checks = [
         f.thickness.t_min_chk,
@@ -470,12 +561,7 @@ def _float_feasibilities(result: ChainResult, baseline: ChainResult | None) -> d
         leadtime = 100.0 * min(1.0, baseline.estimate.leadtime_days / result.estimate.leadtime_days)
     elif not result.feasible:
         economic = leadtime = 0.0
-    return {
-        "economic": economic,
-        "leadtime": leadtime,
-        "overall": (economic + leadtime + technical) / 3.0,
-        "technical": technical,
-    }
+    return ChainScores(technical=technical, economic=economic, leadtime=leadtime)
 
 
 def price_at(
@@ -523,18 +609,15 @@ def _lot_cost(result: ChainResult, cat: Catalog) -> Callable[[int], float]:
 
 def _break_even(
     primary: ChainResult, conventional: list[ChainResult], baseline: ChainResult | None, cat: Catalog
-) -> dict[str, Any]:
+) -> BreakEvenCurve | None:
     """Cost per part of the chain and of conventional manufacture over lot sizes, and where they cross.
 
     The conventional side is, at every lot, the cheapest feasible conventional chain at that lot
     (tooling and set-ups amortised), so the answer does not depend on the lot the part was
-    quoted for. ``break_even_lot`` is the exact lot at which the cheaper side first changes
-    (None when one side is cheaper over the whole sweep); ``am_cheaper`` says which is cheaper at
-    each swept lot, ``crossings`` lists every change and ``conventional_at`` the conventional
-    route of each swept lot.
+    quoted for.
     """
     if baseline is None or not primary.feasible or not conventional:
-        return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
+        return None
     routes = [(c.process.prc, _lot_cost(c, cat)) for c in conventional]
 
     @functools.cache  # the sweep and ``conventional_at`` ask for the same lots
@@ -542,220 +625,8 @@ def _break_even(
         return min((cost(lot), name) for name, cost in routes)
 
     sweep = break_even(_lot_cost(primary, cat), lambda lot: cheapest_conventional(lot)[0])
-    return {
-        "lot_sizes": list(sweep.lots),
-        "cost_pp": list(sweep.cost_per_part),
-        "cost_pp_conventional": list(sweep.other_cost_per_part),
-        "conventional_technology": baseline.process.prc,
-        "conventional_at": [cheapest_conventional(lot)[1] for lot in sweep.lots],
-        "am_cheaper": list(sweep.cheaper),
-        "break_even_lot": sweep.lot,
-        "crossings": list(sweep.crossings),
-    }
-
-
-def _chain_json(
-    result: ChainResult,
-    baseline: ChainResult | None,
-    conventional: list[ChainResult],
-    cat: Catalog,
-    primary: bool,
-    warnings: list[dict[str, Any]],
-) -> dict[str, Any]:
-    e, plan, mac = result.estimate, result.plan, result.machine
-    euler = result.orientation.euler_xyz if result.orientation is not None else np.zeros(3)
-    x, y, z = (float(a) for a in euler)
-    box = sorted(float(v) for v in result.features.min_box)
-    market = {
-        "market_price_pj": {"calculated": _finite(e.market_price_pj), "user": None},
-        "market_price_pl": {"calculated": _finite(e.market_price_pl), "user": None},
-        "market_price_pp": {"calculated": _finite(e.market_price_pp), "user": None},
-    }
-    return {
-        "bld_h": plan.build_height,
-        "break_even": _break_even(result, conventional, baseline, cat) if primary else {},
-        "co2": {
-            "co2_pp": _finite(e.co2_kg_pp),
-            "co2_pl": _finite(e.co2_kg_pp * e.lot_size),
-            "unit": "kg CO2e",
-            "grid": cat.config.grid,
-        },
-        "cost": {
-            "cost_pj": _finite(e.cost_per_job),
-            "cost_pl": _finite(e.cost_per_lot),
-            "cost_pp": _finite(e.cost_per_part),
-        },
-        "cost_bd": {
-            "cost_bd_pp_main": _finite(e.main_process_cost),
-            "cost_bd_pp_mat": _finite(e.material_cost),
-            "cost_bd_pp_post": _finite(e.post_process_cost),
-            "cost_bd_pp_pre": _finite(e.pre_process_cost),
-        },
-        "cost_ini_pp": _finite(result.initial.cost_per_part),
-        "costing_config_id": record_id("costing_config"),
-        "feasibility": feasibility_json(result.feasibility),
-        "fits_mac": bool(e.feasible and result.feasibility.size.fits_mac),
-        "float_feasibilities": _float_feasibilities(result, baseline),
-        "has_scaling": False,
-        "infeasible_reason": result.verdict or None,
-        "checks": [
-            {"check": f.check, "value": f.value, "limit": f.limit, "passed": f.passed, "text": f.text}
-            for f in result.feasibility.findings
-        ],
-        "labor": {
-            "labor_pj": _hhmm(e.labour_h_pj),
-            "labor_pl": _hhmm(e.labour_h_pl),
-            "labor_pp": _hhmm(e.labour_h_pp),
-        },
-        "leadtime": e.leadtime_days,
-        "mac_id": record_id("machine", mac.mac_name),
-        "mac_t": {
-            "mac_t_pj": _hhmm(e.machine_h_pj),
-            "mac_t_pl": _hhmm(e.machine_h_pl),
-            "mac_t_pp": _hhmm(e.machine_h_pp),
-        },
-        "machine_bld_size_x": mac.bld_size_x,
-        "machine_bld_size_y": mac.bld_size_y,
-        "machine_bld_size_z": mac.bld_size_z,
-        "machine_name": mac.mac_name,
-        "margin_user_value": None,
-        "market_price": market,
-        "mat_id": record_id("material", result.material.mat_name),
-        "material_name": result.material.mat_name,
-        "n_lyr": plan.layer_count,
-        "name": f"{result.process.prc_acronym.upper()} | {result.material.mat_name}",
-        "nst_style": e.nesting,
-        "notes": list(e.notes),
-        "opt_style": "alpha_beta_gamma",
-        "or_bb_x": float(plan.extents[0]),
-        "or_bb_y": float(plan.extents[1]),
-        "or_bb_z": float(plan.extents[2]),
-        "part_mass": result.features.volume * result.material.mat_rho / 1000.0,
-        "parts_pj": e.parts_per_job,
-        "prc": result.process.prc,
-        "prc_acronym": result.process.prc_acronym,
-        "process_chain_id": result.chain_id,
-        "process_chain_stat": {"feasible": result.feasible},
-        "process_steps": {
-            s.name: {
-                "labour_h_per_part": s.labour_h_per_part,
-                "labour_h_per_job": s.labour_h_per_job,
-                "cost_per_job": s.cost_per_job,
-            }
-            for s in result.process.post_steps
-        },
-        "rot_cost_euler": {"x": x, "y": y, "z": z},
-        "rot_x_cost": x % 360.0,
-        "rot_y_cost": y % 360.0,
-        "rot_z_cost": z % 360.0,
-        "scale": [1, 1, 1],
-        "scaled_bounding_box": [float(v) for v in plan.extents],
-        "scaled_minimal_bounding_box": box,
-        "scaled_oriented_bounding_box": [float(v) for v in plan.extents],
-        "scaled_part_volume": result.features.volume / 1000.0,
-        "sup_mass": plan.support_mass,
-        "sup_srf_area": plan.support_area / 100.0,
-        "sup_vol_full": plan.support_volume / 1000.0,
-        "sup_vol_real": plan.support_material_volume / 1000.0,
-        "tech": result.process.tech,
-        "warnings": warnings,
-    }
-
-
-def _report(
-    part: Part,
-    part_id: str,
-    name: str | None,
-    creator: str,
-    lot_size: int,
-    analysis: AnalysisReport,
-    thickness: ThicknessReport,
-    results: list[ChainResult],
-    cat: Catalog,
-    units: UnitsWarning | None = None,
-) -> dict[str, Any]:
-    conventional = [r for r in results if r.process.tech == "conventional" and r.feasible]
-    baseline = min(conventional, key=lambda r: r.estimate.cost_per_lot) if conventional else None
-    primary = results[0]
-    metrics = metrics_json(analysis.metrics)
-    current_cost = baseline.estimate.cost_per_lot if baseline else None
-    current_lead = baseline.estimate.leadtime_days if baseline else None
-    am_cost = primary.initial.cost_per_lot if primary.initial.feasible else None
-    warnings = [units_warning_json(units)] if units is not None else []
-    chains = {
-        r.chain_id: _chain_json(r, baseline, conventional, cat, r is primary, warnings) for r in results
-    }
-    return {
-        "assets": {},
-        "basename": part.name,
-        "bb_x": metrics["bb_x"],
-        "bb_y": metrics["bb_y"],
-        "bb_z": metrics["bb_z"],
-        "cad_stat": {
-            "bodies": len(part.bodies),
-            "triangles": part.triangle_count,
-            "source_format": part.source_format,
-            "brep": brep_json(part),
-        },
-        "categories": {
-            "combo_categories": {"am_suitable": primary.feasible},
-            "text_categories": {"material_group": primary.material.mat_lvl_2_name},
-        },
-        "cost_saved": (current_cost - am_cost) if current_cost is not None and am_cost is not None else None,
-        "created_date": date.today().strftime("%d.%m.%Y"),
-        "creator": creator,
-        "current_cost": {"calculated": current_cost, "used": None, "user": None},
-        "current_leadtime": {"calculated": current_lead, "used": None, "user": None},
-        "current_mat": baseline.material.mat_name if baseline else "",
-        "current_technology": baseline.process.prc_acronym if baseline else "",
-        "gap_min": thickness.gap_min,
-        "info": "",
-        "is_assembly": len(part.bodies) > 1,
-        "leadtime_saved": (current_lead - primary.estimate.leadtime_days)
-        if current_lead is not None and primary.feasible
-        else None,
-        "loc_bat": False,
-        "lot_size": lot_size,
-        "market_prices_api": {},
-        "mesh_checks": mesh_checks_json(analysis),
-        "min_bb_x": metrics["min_bb_x"],
-        "min_bb_y": metrics["min_bb_y"],
-        "min_bb_z": metrics["min_bb_z"],
-        "name": name or part.name,
-        "parent_assembly": None,
-        "part_id": part_id,
-        "part_srf_area": metrics["part_srf_area"],
-        "part_stat": "unset",
-        "part_vol": metrics["part_vol"],
-        "primary_process_chain_id": primary.chain_id,
-        "process_chains": chains,
-        "t_min": thickness.t_min,
-        "upload_file_units": part.source_units or "mm",
-        "warnings": warnings,
-    }
-
-
-SIMPLIFIED_KEYS = (
-    "part_id", "bb_x", "bb_y", "bb_z", "part_vol", "part_srf_area", "cost_pp", "thickness", "gap_size",
-    "fits_mac", "market_price_pp",
-)  # fmt: skip
-
-
-def simplified(report: dict[str, Any]) -> dict[str, Any]:
-    """3D Spark API's simplified result: exactly its keys, from the primary chain."""
-    chain = report["process_chains"][report["primary_process_chain_id"]]
-    feas = chain["feasibility"]
-    return {
-        "part_id": report["part_id"],
-        "bb_x": report["bb_x"],
-        "bb_y": report["bb_y"],
-        "bb_z": report["bb_z"],
-        "part_vol": report["part_vol"],
-        "part_srf_area": report["part_srf_area"],
-        "cost_pp": chain["cost"]["cost_pp"],
-        "thickness": feas["thickness"]["t_min_chk"] is not False
-        and feas["thickness"]["t_max_chk"] is not False,
-        "gap_size": feas["gap_size"]["gap_min_chk"] is not False,
-        "fits_mac": chain["fits_mac"],
-        "market_price_pp": chain["market_price"]["market_price_pp"]["calculated"],
-    }
+    return BreakEvenCurve(
+        sweep=sweep,
+        conventional_technology=baseline.process.prc,
+        conventional_at=tuple(cheapest_conventional(lot)[1] for lot in sweep.lots),
+    )

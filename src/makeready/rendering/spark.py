@@ -1,15 +1,16 @@
-"""The analysis and repair results in the JSON shapes of the two external APIs, plus a full report.
+"""The 3D Spark analysis API's wire shapes: the ``analysis_report``, its blocks and the catalog records.
 
-* :func:`problems_json` — 3D Print API's ``problems`` list (print preparation): per problem type
-  the located triangles ``{"v0", "v1", "v2"}``, vertices ``[x, y, z]``, edges ``{"v0", "v1"}``
-  or boundaries (lists of positions), capped at 200 entries (600 vertices), with the total
-  ``count`` beside them.
-* :func:`mesh_checks_json` — 3D Spark API's ``mesh_checks`` block (manufacturing analysis).
-* :func:`analysis_json` and :func:`repair_json` — everything, for ``--json`` and the API.
-* :func:`feasibility_json` — 3D Spark API's ``feasibility`` block (``gap_size``, ``size``,
-  ``thickness``) and :func:`thickness_json` — the thickness report with located regions.
+Every 3D Spark API field name and unit conversion of makeready's results lives here. The API gives
+lengths in mm but ``part_vol`` / ``scaled_part_volume`` / ``sup_vol_*`` in cm³ and
+``part_srf_area`` / ``sup_srf_area`` in cm² (its sample part: an 86 × 110 × 91 mm box, part_vol
+245, part_mass 1949 g of 316L), masses in g, machine and labour times as ``"HH:MM"``, lead
+times in days, money in EUR.
 
-Positions are in the part's coordinates, mm (3D Print API clients that want cm divide by 10).
+* :func:`analysis_report` — the whole ``analysis_report`` of a quote (``QuoteResult``);
+  :func:`simplified` — the API's simplified result of that report.
+* :func:`mesh_checks_json`, :func:`metrics_json`, :func:`feasibility_json`, :func:`brep_json`,
+  :func:`support_plan_json`, :func:`orientation_json`, :func:`units_warning_json` — its blocks.
+* :func:`machine_json`, :func:`material_json`, :func:`costing_config_json` — catalog records.
 """
 
 from __future__ import annotations
@@ -21,22 +22,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from makeready.catalog import CostingConfig, Machine, Material, record_id
-from makeready.geometry.vocabulary import ACTION_TITLES, ALL_TYPES, PROBLEM_TYPES
+from makeready.geometry.vocabulary import ACTION_TITLES
+from makeready.rendering.numbers import finite, hhmm, xyz
 
-if TYPE_CHECKING:  # the renderers name the geometry's results; they need not load its code
+if TYPE_CHECKING:  # the renderers name the workflows' and geometry's results; they need not load their code
     from makeready.geometry.analysis import AnalysisReport
     from makeready.geometry.design_rules import Feasibility
     from makeready.geometry.mesh import Part
     from makeready.geometry.metrics import Metrics
     from makeready.geometry.orientation import Orientation
-    from makeready.geometry.problems import BodyAnalysis, Problem
     from makeready.geometry.repair import RepairReport
     from makeready.geometry.supports import SupportPlan
-    from makeready.geometry.thickness import Region, ThicknessReport
     from makeready.units import UnitsWarning
+    from makeready.workflows.quote import ChainResult, QuoteResult
 
 __all__ = [
-    "analysis_json",
+    "SIMPLIFIED_KEYS",
+    "analysis_report",
+    "brep_json",
     "costing_config_json",
     "feasibility_json",
     "machine_json",
@@ -44,15 +47,11 @@ __all__ = [
     "mesh_checks_json",
     "metrics_json",
     "orientation_json",
-    "problems_json",
-    "repair_json",
+    "simplified",
     "support_plan_json",
-    "thickness_json",
     "units_warning_json",
 ]
 
-LOCATION_CAP = 200
-VERTEX_CAP = 600
 
 _TOOLTIPS = {
     "Watertight": "Fails if the surface has holes or edges shared by more than two triangles.",
@@ -68,61 +67,6 @@ _ACTIONS = {
 }
 #: The API's three repair actions, always present, then any other action that ran.
 _WIRE_ACTIONS = ("winding", "inversion", "decimate")
-
-
-def _xyz(point: np.ndarray) -> list[float]:
-    return [float(x) for x in point]
-
-
-def _problem_locations(problem: Problem, body_vertices: np.ndarray, faces: np.ndarray) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type": problem.type, "count": problem.count}
-    if problem.type in ("nonmanifold_vertices", "duplicate_vertices"):
-        entry["vertices"] = [_xyz(body_vertices[v]) for v in problem.vertices[:VERTEX_CAP]]
-    elif problem.type == "inconsistently_oriented_triangles":
-        entry["edges"] = [
-            {"v0": _xyz(body_vertices[a]), "v1": _xyz(body_vertices[b])}
-            for a, b in problem.edges[:LOCATION_CAP]
-        ]
-    elif problem.type == "holes":
-        budget = VERTEX_CAP
-        boundaries = []
-        for loop in problem.loops[:LOCATION_CAP]:
-            if budget <= 0:
-                break
-            boundaries.append([_xyz(body_vertices[v]) for v in loop[:budget]])
-            budget -= len(loop)
-        entry["boundaries"] = boundaries
-    else:
-        entry["triangles"] = [
-            {f"v{k}": _xyz(body_vertices[faces[f, k]]) for k in range(3)}
-            for f in problem.faces[:LOCATION_CAP]
-        ]
-    return entry
-
-
-def problems_json(report: AnalysisReport, *, include_self_intersections: bool = True) -> list[dict[str, Any]]:
-    """3D Print API ``problems``: one entry per problem type present, over all bodies.
-
-    Locations of all bodies are pooled in body order, then capped.
-    """
-    types = ALL_TYPES if include_self_intersections else PROBLEM_TYPES
-    out = []
-    for t in types:
-        total = sum(b.problems[t].count for b in report.bodies)
-        if total == 0:
-            continue
-        merged: dict[str, Any] = {"type": t, "count": total}
-        for body_report, body in zip(report.bodies, report.part.bodies, strict=True):
-            p = body_report.problems[t]
-            if p.count == 0:
-                continue
-            for key, value in _problem_locations(p, body.vertices, body.faces).items():
-                if isinstance(value, list):
-                    cap = VERTEX_CAP if key == "vertices" else LOCATION_CAP
-                    merged.setdefault(key, [])
-                    merged[key] = (merged[key] + value)[:cap]
-        out.append(merged)
-    return out
 
 
 def _check(passed: bool | None, name: str) -> dict[str, Any]:
@@ -220,11 +164,11 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
         "min_bb_y": float(box.extents[1]),
         "min_bb_z": float(box.extents[2]),
         "min_bb_rotation": box.rotation.tolist(),
-        "min_bb_center": _xyz(box.center),
-        "bounding_box": {"min": _xyz(metrics.bounds[0]), "max": _xyz(metrics.bounds[1])},
+        "min_bb_center": xyz(box.center),
+        "bounding_box": {"min": xyz(metrics.bounds[0]), "max": xyz(metrics.bounds[1])},
         "convex_hull_vol": metrics.hull_volume,
         "convex_hull_exact": metrics.hull_exact,
-        "centroid": _xyz(metrics.centroid),
+        "centroid": xyz(metrics.centroid),
         "euler_characteristic": metrics.euler_characteristic,
         "genus": metrics.genus,
     }
@@ -255,60 +199,6 @@ def brep_json(part: Part) -> dict[str, Any] | None:
     }
 
 
-def _body_json(body: BodyAnalysis) -> dict[str, Any]:
-    return {
-        "name": body.name,
-        "triangles": body.triangle_count,
-        "vertices": body.vertex_count,
-        "shells": body.shells,
-        "closed_shells": body.closed_shells,
-        "boundary_edges": body.boundary_edges,
-        "nonmanifold_edges": body.nonmanifold_edges,
-        "watertight": body.watertight,
-        "winding_consistent": body.winding_consistent,
-        "valid_volume": body.valid_volume,
-        "counts": {t: body.problems[t].count for t in ALL_TYPES},
-        "metrics": metrics_json(body.metrics),
-    }
-
-
-def analysis_json(report: AnalysisReport) -> dict[str, Any]:
-    """The whole analysis: totals, per-body details, 3D Print API problems and 3D Spark API checks."""
-    return {
-        "name": report.part.name,
-        "triangles": report.part.triangle_count,
-        "shells": report.shells,
-        "watertight": report.watertight,
-        "winding_consistent": report.winding_consistent,
-        "valid_volume": report.valid_volume,
-        "counts": report.counts,
-        "metrics": metrics_json(report.metrics),
-        "brep": brep_json(report.part),
-        "bodies": [_body_json(b) for b in report.bodies],
-        "problems": problems_json(report),
-        "mesh_checks": mesh_checks_json(report),
-    }
-
-
-def repair_json(report: RepairReport) -> dict[str, Any]:
-    """The repair: actions with counts, volumes before/after, what is left, and the API's checks."""
-    return {
-        "succeeded": report.succeeded,
-        "bodies_kept": report.bodies_kept,
-        "volume_before": report.volume_before,
-        "volume_after": report.volume_after,
-        "actions": [
-            {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
-            for a in report.actions
-        ],
-        "notes": list(report.notes),
-        "remaining": report.remaining,
-        "before": analysis_json(report.before),
-        "after": analysis_json(report.after),
-        "mesh_checks": mesh_checks_json(report.before, report.after, report),
-    }
-
-
 def feasibility_json(feasibility: Feasibility) -> dict[str, Any]:
     """3D Spark API's ``feasibility`` block, field for field (mm; a check that cannot be made is null)."""
     gap, size, thick = feasibility.gap_size, feasibility.size, feasibility.thickness
@@ -331,56 +221,6 @@ def feasibility_json(feasibility: Feasibility) -> dict[str, Any]:
             "t_min_chk": thick.t_min_chk,
         },
     }
-
-
-def _region_json(region: Region) -> dict[str, Any]:
-    bodies = []
-    for body in np.unique(region.faces[:, 0]):
-        ids = region.faces[region.faces[:, 0] == body, 1]
-        bodies.append({"body": int(body), "faces": ids[:LOCATION_CAP].tolist(), "face_count": len(ids)})
-    return {
-        "category": region.category,
-        "value": region.value,
-        "extents": [float(v) for v in region.extents],
-        "worst": _xyz(region.worst),
-        "centre": _xyz(region.centre),
-        "area": region.area,
-        "bodies": bodies,
-    }
-
-
-def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    return [float(v) if np.isfinite(v) else None for v in values]
-
-
-def thickness_json(report: ThicknessReport, *, per_face: bool = False) -> dict[str, Any]:
-    """The thickness report: robust extremes, located regions (faces capped at 200 per body).
-
-    With ``per_face`` the per-face thickness and gap arrays (mm, null where unmeasured) are
-    included per body, for heat maps.
-    """
-    out: dict[str, Any] = {
-        "t_min": report.t_min,
-        "t_max": report.t_max,
-        "gap_min": report.gap_min,
-        "thin_below": report.thin_below,
-        "narrow_below": report.narrow_below,
-        "thin_walls": [_region_json(r) for r in report.thin_walls],
-        "thin_walls_total": report.thin_total,
-        "narrow_gaps": [_region_json(r) for r in report.narrow_gaps],
-        "narrow_gaps_total": report.narrow_total,
-        "samples": report.samples,
-        "measured": report.measured,
-        "confidence": report.confidence,
-        "engine": report.engine,
-        "notes": list(report.notes),
-    }
-    if per_face:
-        out["bodies"] = [
-            {"name": b.name, "thickness": _finite_or_none(b.thickness), "gap": _finite_or_none(b.gap)}
-            for b in report.bodies
-        ]
-    return out
 
 
 def support_plan_json(plan: SupportPlan) -> dict[str, Any]:
@@ -418,7 +258,7 @@ def orientation_json(orientation: Orientation) -> dict[str, Any]:
         "rot_y_cost": y % 360.0,
         "rot_z_cost": z % 360.0,
         **support_plan_json(orientation.plan),
-        "down": _xyz(orientation.down),
+        "down": xyz(orientation.down),
         "score": orientation.score,
         "full_mesh": orientation.full_mesh,
     }
@@ -464,4 +304,215 @@ def units_warning_json(units: UnitsWarning) -> dict[str, Any]:
         "read_as": units.read_as,
         "likely_units": units.likely,
         "likely_longest_edge_mm": units.likely_mm,
+    }
+
+
+def _break_even_json(quote: QuoteResult) -> dict[str, Any]:
+    """The primary chain's ``break_even`` block: cost per part of both sides over the swept lots."""
+    curve = quote.break_even
+    if curve is None:
+        return {"lot_sizes": [], "cost_pp": [], "cost_pp_conventional": [], "break_even_lot": None}
+    sweep = curve.sweep
+    return {
+        "lot_sizes": list(sweep.lots),
+        "cost_pp": list(sweep.cost_per_part),
+        "cost_pp_conventional": list(sweep.other_cost_per_part),
+        "conventional_technology": curve.conventional_technology,
+        "conventional_at": list(curve.conventional_at),
+        "am_cheaper": list(sweep.cheaper),
+        "break_even_lot": sweep.lot,
+        "crossings": list(sweep.crossings),
+    }
+
+
+def _chain_json(quote: QuoteResult, result: ChainResult, warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    e, plan, mac = result.estimate, result.plan, result.machine
+    scores = quote.scores[result.chain_id]
+    euler = result.orientation.euler_xyz if result.orientation is not None else np.zeros(3)
+    x, y, z = (float(a) for a in euler)
+    box = sorted(float(v) for v in result.features.min_box)
+    market = {
+        "market_price_pj": {"calculated": finite(e.market_price_pj), "user": None},
+        "market_price_pl": {"calculated": finite(e.market_price_pl), "user": None},
+        "market_price_pp": {"calculated": finite(e.market_price_pp), "user": None},
+    }
+    return {
+        "bld_h": plan.build_height,
+        "break_even": _break_even_json(quote) if result is quote.primary else {},
+        "co2": {
+            "co2_pp": finite(e.co2_kg_pp),
+            "co2_pl": finite(e.co2_kg_pp * e.lot_size),
+            "unit": "kg CO2e",
+            "grid": quote.config.grid,
+        },
+        "cost": {
+            "cost_pj": finite(e.cost_per_job),
+            "cost_pl": finite(e.cost_per_lot),
+            "cost_pp": finite(e.cost_per_part),
+        },
+        "cost_bd": {
+            "cost_bd_pp_main": finite(e.main_process_cost),
+            "cost_bd_pp_mat": finite(e.material_cost),
+            "cost_bd_pp_post": finite(e.post_process_cost),
+            "cost_bd_pp_pre": finite(e.pre_process_cost),
+        },
+        "cost_ini_pp": finite(result.initial.cost_per_part),
+        "costing_config_id": record_id("costing_config"),
+        "feasibility": feasibility_json(result.feasibility),
+        "fits_mac": bool(e.feasible and result.feasibility.size.fits_mac),
+        "float_feasibilities": {
+            "economic": scores.economic,
+            "leadtime": scores.leadtime,
+            "overall": scores.overall,
+            "technical": scores.technical,
+        },
+        "has_scaling": False,
+        "infeasible_reason": result.verdict or None,
+        "checks": [
+            {"check": f.check, "value": f.value, "limit": f.limit, "passed": f.passed, "text": f.text}
+            for f in result.feasibility.findings
+        ],
+        "labor": {
+            "labor_pj": hhmm(e.labour_h_pj),
+            "labor_pl": hhmm(e.labour_h_pl),
+            "labor_pp": hhmm(e.labour_h_pp),
+        },
+        "leadtime": e.leadtime_days,
+        "mac_id": record_id("machine", mac.mac_name),
+        "mac_t": {
+            "mac_t_pj": hhmm(e.machine_h_pj),
+            "mac_t_pl": hhmm(e.machine_h_pl),
+            "mac_t_pp": hhmm(e.machine_h_pp),
+        },
+        "machine_bld_size_x": mac.bld_size_x,
+        "machine_bld_size_y": mac.bld_size_y,
+        "machine_bld_size_z": mac.bld_size_z,
+        "machine_name": mac.mac_name,
+        "margin_user_value": None,
+        "market_price": market,
+        "mat_id": record_id("material", result.material.mat_name),
+        "material_name": result.material.mat_name,
+        "n_lyr": plan.layer_count,
+        "name": f"{result.process.prc_acronym.upper()} | {result.material.mat_name}",
+        "nst_style": e.nesting,
+        "notes": list(e.notes),
+        "opt_style": "alpha_beta_gamma",
+        "or_bb_x": float(plan.extents[0]),
+        "or_bb_y": float(plan.extents[1]),
+        "or_bb_z": float(plan.extents[2]),
+        "part_mass": result.features.volume * result.material.mat_rho / 1000.0,
+        "parts_pj": e.parts_per_job,
+        "prc": result.process.prc,
+        "prc_acronym": result.process.prc_acronym,
+        "process_chain_id": result.chain_id,
+        "process_chain_stat": {"feasible": result.feasible},
+        "process_steps": {
+            s.name: {
+                "labour_h_per_part": s.labour_h_per_part,
+                "labour_h_per_job": s.labour_h_per_job,
+                "cost_per_job": s.cost_per_job,
+            }
+            for s in result.process.post_steps
+        },
+        "rot_cost_euler": {"x": x, "y": y, "z": z},
+        "rot_x_cost": x % 360.0,
+        "rot_y_cost": y % 360.0,
+        "rot_z_cost": z % 360.0,
+        "scale": [1, 1, 1],
+        "scaled_bounding_box": [float(v) for v in plan.extents],
+        "scaled_minimal_bounding_box": box,
+        "scaled_oriented_bounding_box": [float(v) for v in plan.extents],
+        "scaled_part_volume": result.features.volume / 1000.0,
+        "sup_mass": plan.support_mass,
+        "sup_srf_area": plan.support_area / 100.0,
+        "sup_vol_full": plan.support_volume / 1000.0,
+        "sup_vol_real": plan.support_material_volume / 1000.0,
+        "tech": result.process.tech,
+        "warnings": warnings,
+    }
+
+
+def analysis_report(quote: QuoteResult) -> dict[str, Any]:
+    """The 3D Spark API's ``analysis_report`` of a quote (:func:`makeready.run_analysis`)."""
+    part, analysis, thickness = quote.part, quote.analysis, quote.thickness
+    primary, baseline = quote.primary, quote.baseline
+    metrics = metrics_json(analysis.metrics)
+    current_cost = baseline.estimate.cost_per_lot if baseline else None
+    current_lead = baseline.estimate.leadtime_days if baseline else None
+    warnings = [units_warning_json(quote.units)] if quote.units is not None else []
+    chains = {r.chain_id: _chain_json(quote, r, warnings) for r in quote.chains}
+    report: dict[str, Any] = {
+        "assets": {},
+        "basename": part.name,
+        "bb_x": metrics["bb_x"],
+        "bb_y": metrics["bb_y"],
+        "bb_z": metrics["bb_z"],
+        "cad_stat": {
+            "bodies": len(part.bodies),
+            "triangles": part.triangle_count,
+            "source_format": part.source_format,
+            "brep": brep_json(part),
+        },
+        "categories": {
+            "combo_categories": {"am_suitable": primary.feasible},
+            "text_categories": {"material_group": primary.material.mat_lvl_2_name},
+        },
+        "cost_saved": quote.cost_saved,
+        "created_date": quote.created.strftime("%d.%m.%Y"),
+        "creator": quote.creator,
+        "current_cost": {"calculated": current_cost, "used": None, "user": None},
+        "current_leadtime": {"calculated": current_lead, "used": None, "user": None},
+        "current_mat": baseline.material.mat_name if baseline else "",
+        "current_technology": baseline.process.prc_acronym if baseline else "",
+        "gap_min": thickness.gap_min,
+        "info": "",
+        "is_assembly": len(part.bodies) > 1,
+        "leadtime_saved": quote.leadtime_saved,
+        "loc_bat": False,
+        "lot_size": quote.lot_size,
+        "market_prices_api": {},
+        "mesh_checks": mesh_checks_json(quote.upload, analysis, quote.repair),
+        "min_bb_x": metrics["min_bb_x"],
+        "min_bb_y": metrics["min_bb_y"],
+        "min_bb_z": metrics["min_bb_z"],
+        "name": quote.name,
+        "parent_assembly": None,
+        "part_id": quote.part_id,
+        "part_srf_area": metrics["part_srf_area"],
+        "part_stat": "unset",
+        "part_vol": metrics["part_vol"],
+        "primary_process_chain_id": primary.chain_id,
+        "process_chains": chains,
+        "t_min": thickness.t_min,
+        "upload_file_units": part.source_units or "mm",
+        "warnings": warnings,
+    }
+    if quote.accuracy is not None:
+        report["calibration"] = dict(quote.accuracy)
+    return report
+
+
+SIMPLIFIED_KEYS = (
+    "part_id", "bb_x", "bb_y", "bb_z", "part_vol", "part_srf_area", "cost_pp", "thickness", "gap_size",
+    "fits_mac", "market_price_pp",
+)  # fmt: skip
+
+
+def simplified(report: dict[str, Any]) -> dict[str, Any]:
+    """3D Spark API's simplified result: exactly its keys, from the primary chain."""
+    chain = report["process_chains"][report["primary_process_chain_id"]]
+    feas = chain["feasibility"]
+    return {
+        "part_id": report["part_id"],
+        "bb_x": report["bb_x"],
+        "bb_y": report["bb_y"],
+        "bb_z": report["bb_z"],
+        "part_vol": report["part_vol"],
+        "part_srf_area": report["part_srf_area"],
+        "cost_pp": chain["cost"]["cost_pp"],
+        "thickness": feas["thickness"]["t_min_chk"] is not False
+        and feas["thickness"]["t_max_chk"] is not False,
+        "gap_size": feas["gap_size"]["gap_min_chk"] is not False,
+        "fits_mac": chain["fits_mac"],
+        "market_price_pp": chain["market_price"]["market_price_pp"]["calculated"],
     }

@@ -1,8 +1,7 @@
-"""3D Print API print definitions and trays: meshes placed on a printer's plate, ready to print.
+"""Print preparation: trays, meshes placed on a printer's plate, ready to print (3D Print API's trays).
 
-Print definitions (``data/catalog/print_definitions.json``) follow 3D Print API's shapes (cm, rad,
-UUIDs): printer types point at the costing catalog's machines and print materials at its
-materials, so there is one catalog. A :class:`Tray` is immutable; :func:`prepare` returns a new
+A tray's printer type, profile and material come from :mod:`makeready.print_definitions`. A
+:class:`Tray` is immutable; :func:`prepare` returns a new
 tray after the four steps of 3D Print API — repaired → oriented → positioned → supported — honouring
 each mesh's ``mesh_attrs`` (``reposition``, ``reorient``, ``support``, all true by default).
 :func:`generate_printable` then slices the tray into the printer's file.
@@ -10,21 +9,16 @@ each mesh's ``mesh_attrs`` (``reposition``, ``reorient``, ``support``, all true 
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib import resources
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
-from makeready.catalog import Catalog, Machine, Material
 from makeready.costing.objective import NO_FIT_PENALTY, cost_objective
-from makeready.errors import MakereadyError, unknown_name
+from makeready.errors import MakereadyError
 from makeready.geometry.design_rules import BuildVolume
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import Metrics, convex_hull_points
@@ -33,6 +27,8 @@ from makeready.geometry.packing import footprint, nest_in_bed, nest_on_plate, pl
 from makeready.geometry.repair import repair
 from makeready.geometry.slicing import slice_part
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, support_geometry
+from makeready.geometry.types import FloatArray
+from makeready.print_definitions import PrintDefinitions, PrinterType, PrintRecord
 from makeready.printables.dlp_png import exposure_fields, png_stack, stack_for_plate
 from makeready.printables.fdm_gcode import FdmSettings, fdm_gcode
 from makeready.printables.fit import check_fit, describe, turn_to_fit
@@ -41,12 +37,11 @@ from makeready.printables.pbf_time import cli_settings
 from makeready.printables.printer_files import gcode_blocks, png_naming, require_writable, sl1_display
 from makeready.printables.sl1 import sl1_archive
 from makeready.printables.slice_job import align_supports, plate_3mf
+from makeready.progress import NO_PROGRESS, Progress, Stage
 
 __all__ = [
     "STATES",
     "MeshAttrs",
-    "PrintDefinitions",
-    "PrinterType",
     "Tray",
     "TrayMesh",
     "create_tray",
@@ -56,111 +51,9 @@ __all__ = [
     "prepare",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 State = Literal["created", "repaired", "oriented", "positioned", "supported"]
 STATES: tuple[State, ...] = ("created", "repaired", "oriented", "positioned", "supported")
-_PROCESS = {"FDM": "fdm", "DLP": "dlp", "SLA": "sla", "SLM": "slm", "MJF": "mjf"}
 _SPACING_MM = {"FDM": 5.0, "DLP": 3.0, "SLA": 3.0, "SLM": 5.0, "MJF": 3.0}
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterType:
-    """A printer type (3D Print API fields in ``record``) and the catalog machine it is."""
-
-    id: str
-    name: str
-    technology: str
-    machine: Machine
-    record: Mapping[str, Any]
-
-    @property
-    def process(self) -> str:
-        """The costing catalog's process acronym for this printer's technology."""
-        return _PROCESS[self.technology]
-
-
-@dataclass(frozen=True, slots=True)
-class PrintRecord:
-    """A print profile or print material (3D Print API fields in ``record``)."""
-
-    id: str
-    name: str
-    technology: str
-    printer_types: tuple[str, ...]
-    record: Mapping[str, Any]
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        """The record without its identity and compatibility fields (a tray's ``settings``)."""
-        return {k: v for k, v in self.record.items() if k not in ("id", "printer_types", "materials")}
-
-
-class PrintDefinitions:
-    """Printer types, profiles and print materials, looked up by id or name."""
-
-    def __init__(self, data: Mapping[str, Any], catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.printer_types = {
-            r["id"]: PrinterType(r["id"], r["name"], r["technology"], catalog.machine(r["machine"]), r)
-            for r in data["printer_types"]
-        }
-        self.profiles = {r["id"]: _record(r) for r in data["profiles"]}
-        self.materials = {r["id"]: _record(r) for r in data["materials"]}
-        #: Exchange rate for the API's material ``cost`` in USD (the catalog prices in EUR).
-        self.usd_per_eur = float(data.get("usd_per_eur", 1.0))
-
-    @classmethod
-    def default(cls) -> PrintDefinitions:
-        """The shipped definitions over the shipped catalog."""
-        return _default_definitions()
-
-    def printer_type(self, key: str) -> PrinterType:
-        """A printer type by id or name (case and spaces ignored); ``catalog.not_found`` otherwise."""
-        return _lookup(key, self.printer_types, "printer type")
-
-    def profile(self, key: str) -> PrintRecord:
-        """A print profile by id or name."""
-        return _lookup(key, self.profiles, "profile")
-
-    def material(self, key: str) -> PrintRecord:
-        """A print material by id or name."""
-        return _lookup(key, self.materials, "print material")
-
-    def print_material_for(self, machine: str) -> Mapping[str, Any] | None:
-        """The default print material of the printer type built on ``machine`` (exposure, temperatures)."""
-        for printer in self.printer_types.values():
-            if printer.machine.mac_name == machine:
-                return self.material(str(printer.record["default_material_id"])).record
-        return None
-
-    def catalog_material(self, material: PrintRecord) -> Material:
-        """The costing catalog's material behind a print material."""
-        return self.catalog.material(str(material.record["catalog_material"]))
-
-
-def _record(row: Mapping[str, Any]) -> PrintRecord:
-    return PrintRecord(row["id"], row["name"], row["technology"], tuple(row.get("printer_types", ())), row)
-
-
-_Rec = TypeVar("_Rec", PrinterType, PrintRecord)
-
-
-def _lookup(key: str, records: Mapping[str, _Rec], kind: str) -> _Rec:
-    if key in records:
-        return records[key]
-    wanted = "".join(key.split()).casefold()
-    for record in records.values():
-        if "".join(record.name.split()).casefold() == wanted or record.id.casefold() == wanted:
-            return record
-    raise unknown_name(kind, key, (r.name for r in records.values()))
-
-
-@cache
-def _default_definitions() -> PrintDefinitions:
-    text = (
-        resources.files("makeready").joinpath("data", "catalog", "print_definitions.json").read_text("utf-8")
-    )
-    return PrintDefinitions(json.loads(text), Catalog.default())
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +189,7 @@ def _support_settings(tray: Tray) -> SupportSettings:
 def prepare(
     tray: Tray,
     *,
-    progress: Callable[[State, float], None] | None = None,
+    progress: Progress = NO_PROGRESS,
     definitions: PrintDefinitions | None = None,
 ) -> Tray:
     """Repair, orient, position and support every mesh; a new tray in state ``supported``.
@@ -312,7 +205,6 @@ def prepare(
         ``tray.does_not_fit`` when a mesh fits nowhere on the plate (the message names it).
 
     """
-    report = progress or (lambda _state, _fraction: None)
     notes: list[str] = []
     meshes = []
     metrics = {}
@@ -324,7 +216,7 @@ def prepare(
         if changed:
             notes.append(f"{mesh.name}: repaired ({', '.join(a.title for a in result.actions if a.count)})")
     tray = replace(tray, meshes=tuple(meshes), state="repaired", history=(*tray.history, "repaired"))
-    report("repaired", 0.25)
+    progress(0.25, Stage.REPAIRED)
     settings = _support_settings(tray)
     volume = tray.printer_type.machine.build_volume
     turned = []
@@ -336,9 +228,9 @@ def prepare(
             matrix[:3, :3] = _fitting_orientation(mesh.part, settings, volume, objective)
         turned.append(replace(mesh, transform=matrix))
     tray = replace(tray, meshes=tuple(turned), state="oriented", history=(*tray.history, "oriented"))
-    report("oriented", 0.5)
+    progress(0.5, Stage.ORIENTED)
     tray = _position(tray, settings)
-    report("positioned", 0.75)
+    progress(0.75, Stage.POSITIONED)
     supports: dict[str, Part] = {}
     if tray.printer_type.record["printable"].get("generates_supports", False):
         for mesh in tray.meshes:
@@ -362,7 +254,7 @@ def prepare(
         )
         for mesh in tray.meshes
     }
-    report("supported", 1.0)
+    progress(1.0, Stage.SUPPORTED)
     return replace(
         tray,
         supports=supports,

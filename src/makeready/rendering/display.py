@@ -30,11 +30,10 @@ import numpy.typing as npt
 
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
-from makeready.geometry.rays import unit_normals
 from makeready.geometry.supports import overhang_faces, support_geometry, support_settings
-from makeready.geometry.thickness import stack_bodies
-from makeready.pipeline import AnalysisResult
-from makeready.views import problems_json
+from makeready.geometry.triangles import stack_bodies, unit_normals
+from makeready.rendering.print_api import problems_json
+from makeready.workflows.quote import QuoteResult
 
 __all__ = [
     "DEFAULT_MAX_FACES",
@@ -141,13 +140,13 @@ def mesh_display(part: Part, *, max_faces: int = DEFAULT_MAX_FACES) -> DisplayMe
 
 
 def analysis_display(
-    result: AnalysisResult, *, max_faces: int = DEFAULT_MAX_FACES, supports: bool = True
+    result: QuoteResult, *, max_faces: int = DEFAULT_MAX_FACES, supports: bool = True
 ) -> DisplayMesh:
     """The analysed part with its heat maps, flags, problems, regions, orientations and supports.
 
     Parameters
     ----------
-    result : AnalysisResult
+    result : QuoteResult
         From :func:`makeready.run_analysis`; the mesh drawn is the one that was costed (repaired
         when the upload needed it), problems are located on the upload.
     max_faces : int
@@ -197,7 +196,7 @@ def analysis_display(
     upload = result.upload if result.upload is not None else result.analysis
     meta.update(
         name=part.name,
-        part_id=result.report.get("part_id"),
+        part_id=result.part_id,
         problems=problems_json(upload, include_self_intersections=False),
         thickness={
             "t_min": th.t_min,
