@@ -1,5 +1,8 @@
 """Choose a build orientation, estimate the supports and write them as a mesh.
 
+The part is prepared once (``makeready.PreparedPart``: its arrays, hull and ray engine built on
+first use) and every step reuses that preparation.
+
 Run: python examples/orient_and_support.py [FILE] [PROCESS]. Without a file it builds a T-shaped
 bracket (a stem with a bar overhanging 10 mm on each side) and prepares it for FDM.
 """
@@ -25,10 +28,11 @@ def t_bracket() -> makeready.Part:
 
 
 def main(part: makeready.Part, process: str) -> None:
-    as_uploaded = makeready.plan_supports(part, None, process)
+    prepared = makeready.PreparedPart(part)  # one ray engine for every step below
+    as_uploaded = makeready.plan_supports(prepared, None, process)
     volume, height = as_uploaded.support_volume, as_uploaded.build_height
     print(f"{part.name} as uploaded: support {volume:.0f} mm3, height {height:.1f} mm")
-    best = makeready.orient(part, process)[0]
+    best = makeready.orient(prepared, process)[0]
     x, y, z = best.euler_xyz
     print(f"best orientation (x, y, z deg): {x:.1f}, {y:.1f}, {z:.1f}")
     plan = best.plan

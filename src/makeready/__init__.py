@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each loads on fir
     from makeready.geometry.formats import load, save, sniff
     from makeready.geometry.mesh import Body, Part
     from makeready.geometry.orientation import Orientation, orient
+    from makeready.geometry.prepared import PreparedPart
     from makeready.geometry.repair import RepairReport, repair
     from makeready.geometry.supports import SupportPlan, plan_supports, support_geometry
     from makeready.geometry.thickness import ThicknessReport, measure
@@ -46,6 +47,7 @@ _EXPORTS = {
     "Part": "makeready.geometry.mesh",
     "Orientation": "makeready.geometry.orientation",
     "orient": "makeready.geometry.orientation",
+    "PreparedPart": "makeready.geometry.prepared",
     "RepairReport": "makeready.geometry.repair",
     "repair": "makeready.geometry.repair",
     "SupportPlan": "makeready.geometry.supports",
@@ -84,6 +86,7 @@ __all__ = [
     "MakereadyError",
     "Orientation",
     "Part",
+    "PreparedPart",
     "QuoteResult",
     "RepairReport",
     "SupportPlan",

@@ -157,7 +157,9 @@ def test_redis_restart_loses_no_job(tmp_path: Path) -> None:
 def test_time_limit_ends_a_job_with_its_code(tmp_path: Path, slow_part: bytes) -> None:
     # 3 s: the sphere's analysis takes ~6.4 s alone, the cube's ~0.6 s (1 s let the cube itself
     # time out when the tests ran in parallel on 2 cores).
-    with scaled_stack(tmp_path, workers=1, job_time_limits='{"part.analyze": 3}') as stack:
+    # A 15 s lease (the stack's is 3 s, for the kill tests): a worker starved of CPU by the
+    # parallel suite for 3 s lost its lease and the job was attempted twice (seen 2026-12-04).
+    with scaled_stack(tmp_path, workers=1, job_time_limits='{"part.analyze": 3}', job_lease_s=15) as stack:
         api = Api(stack.server.url)
         sphere = upload(api, slow_part, "sphere.stl")
         cube = upload(api, _cube(4), "cube.stl")

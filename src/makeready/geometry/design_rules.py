@@ -22,7 +22,8 @@ from scipy.spatial.transform import Rotation
 
 from makeready.geometry.build_volume import BuildVolume
 from makeready.geometry.mesh import Part
-from makeready.geometry.metrics import OrientedBox, convex_hull_points, oriented_box
+from makeready.geometry.metrics import OrientedBox, oriented_box
+from makeready.geometry.prepared import PreparedPart, prepared
 from makeready.geometry.thickness import ThicknessReport
 from makeready.geometry.tolerance import LIMIT_TOLERANCE_MM, LIMIT_TOLERANCE_RELATIVE, limit_tolerance
 from makeready.geometry.types import FloatArray
@@ -231,20 +232,19 @@ def _at_most(value: float | None, limit: float | None) -> bool | None:
 
 
 def check_design(
-    part: Part,
+    part: Part | PreparedPart,
     thickness: ThicknessReport,
     material: DesignLimits,
     machine: HasBuildVolume | BuildVolume | None = None,
     *,
     box: OrientedBox | None = None,
-    hull: FloatArray | None = None,
 ) -> Feasibility:
     """Check a part against a material's design limits and a machine's build volume.
 
     Parameters
     ----------
-    part : Part
-        The part measured.
+    part : Part or PreparedPart
+        The part measured (prepared: its convex hull is reused).
     thickness : ThicknessReport
         From :func:`makeready.measure` on the same part.
     material : DesignLimits
@@ -254,17 +254,13 @@ def check_design(
         Without one, ``fits_mac`` is None.
     box : OrientedBox, optional
         The part's minimum-volume box, if already computed (``AnalysisReport.metrics``).
-    hull : (k, 3) float64, optional
-        The part's convex hull points, if already computed.
 
     Returns
     -------
     Feasibility
 
     """
-    if hull is None:
-        points = _points(part)
-        hull, _ = convex_hull_points(points) if len(points) else (points, True)
+    hull = prepared(part).hull
     if box is None:
         box = oriented_box(hull, hull) if len(hull) else OrientedBox(np.eye(3), np.zeros(3), np.zeros(3))
     size_min, size_max = float(box.extents.min()), float(box.extents.max())

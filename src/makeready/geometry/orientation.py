@@ -47,7 +47,8 @@ from scipy.spatial.transform import Rotation
 
 from makeready.geometry.mesh import Part
 from makeready.geometry.metrics import min_rectangle_frame
-from makeready.geometry.rays import Engine, RayCaster, TurnedCaster, ray_caster
+from makeready.geometry.prepared import PreparedPart, prepared
+from makeready.geometry.rays import Engine, TurnedCaster, ray_caster
 from makeready.geometry.supports import SupportPlan, SupportSettings, _plan, plan_supports, support_settings
 from makeready.geometry.tolerance import SCORE_TIE
 from makeready.geometry.triangles import stack_bodies
@@ -120,15 +121,13 @@ def down_rotation(down: npt.ArrayLike) -> FloatArray:
 
 
 def orient(
-    part: Part,
+    part: Part | PreparedPart,
     process: str | SupportSettings = "fdm",
     *,
     objective: Objective | PlanScore = "balanced",
     keep: int = 5,
     density: float | None = None,
     engine: Engine = "auto",
-    search: tuple[FloatArray, IntArray] | None = None,
-    caster: RayCaster | None = None,
     also: PlanScore | None = None,
     also_keep: int = 3,
 ) -> list[Orientation]:
@@ -136,8 +135,9 @@ def orient(
 
     Parameters
     ----------
-    part : Part
-        The part, as uploaded.
+    part : Part or PreparedPart
+        The part, as uploaded. Prepared (when several orientations of one part are searched):
+        its search copy and its ray engine, for the winner's plan, are reused.
     process : str or SupportSettings
         Process acronym (slm, ebm, fdm, sla, dlp, sls, mjf, bj) or settings.
     objective : {"balanced", "support", "height", "contact", "footprint"} or callable
@@ -149,11 +149,6 @@ def orient(
         Material density for the support mass.
     engine : {"auto", "embree", "numpy"}
         Ray engine.
-    search : (vertices, faces), optional
-        The decimated search copy (:func:`search_copy`), when several orientations of one part
-        are searched.
-    caster : RayCaster, optional
-        A ray engine over the full part in part coordinates, reused for the winner's plan.
     also : callable, optional
         A second objective: the poses it ranks best among the candidates the search evaluated
         are appended after the ``keep`` best (the quote keeps the poses that are cheapest for
@@ -178,12 +173,15 @@ def orient(
         raise ValueError(f"unknown objective {objective!r}; choose from {', '.join(OBJECTIVES)}")
     if keep < 1:
         raise ValueError("keep must be at least 1")
-    vertices, faces, _ = stack_bodies(part)
+    prep = prepared(part, engine)
+    vertices, faces = prep.vertices, prep.faces
     if not len(faces):
         raise ValueError("the part has no triangles to orient")
-    search_v, search_f = search if search is not None else _decimated(vertices, faces)
+    search_v, search_f = prep.search
     scale = abs(_volume(vertices, faces)) ** (2.0 / 3.0)
-    caster = ray_caster(search_v, search_f, engine) if settings.needs_supports else None
+    # Candidates are evaluated on the search copy; the winner is planned on the full mesh with
+    # the prepared part's own ray engine (never the copy's: its faces are other faces).
+    search_caster = ray_caster(search_v, search_f, engine) if settings.needs_supports else None
     cache: dict[tuple[float, float, float], tuple[float, SupportPlan]] = {}
 
     def evaluate(direction: FloatArray) -> tuple[float, SupportPlan]:
@@ -191,7 +189,7 @@ def orient(
         key = (x, y, z)
         if key not in cache:
             rotation = down_rotation(direction)
-            turned = TurnedCaster(caster, rotation) if caster is not None else None
+            turned = TurnedCaster(search_caster, rotation) if search_caster is not None else None
             plan = _plan(
                 search_v @ rotation.T, search_f, rotation, settings, turned, density, _SEARCH_SAMPLES
             )
@@ -230,7 +228,7 @@ def orient(
         rotation = _square_to_axes(down_rotation(d), search_v)
         full = i == 0
         if full:
-            plan = plan_supports(part, rotation, settings, density=density, engine=engine, caster=caster)
+            plan = plan_supports(prep, rotation, settings, density=density)
             score = _score(plan, objective, settings, scale, vertices @ rotation.T)
         else:
             plan = replace(plan, rotation=rotation, extents=_extents(search_v @ rotation.T))

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from makeready.geometry.mesh import Body, Part
+from makeready.geometry.prepared import PreparedPart
 from makeready.geometry.rays import (
     Engine,
     RayCaster,
@@ -264,21 +265,20 @@ def _rotation_matrix(rotation: npt.ArrayLike | None) -> FloatArray:
 
 
 def plan_supports(
-    part: Part,
+    part: Part | PreparedPart,
     rotation: npt.ArrayLike | None = None,
     process: str | SupportSettings = "fdm",
     *,
     density: float | None = None,
     samples: int = _SUPPORT_SAMPLES,
     engine: Engine = "auto",
-    caster: RayCaster | None = None,
 ) -> SupportPlan:
     """Support volume, contact area, mass, build height and layers for one orientation.
 
     Parameters
     ----------
-    part : Part
-        The part, as uploaded.
+    part : Part or PreparedPart
+        The part, as uploaded (prepared: its ray engine is reused, turned).
     rotation : (3, 3) array, optional
         Part to machine coordinates; default: as uploaded.
     process : str or SupportSettings
@@ -288,9 +288,7 @@ def plan_supports(
     samples : int
         Sample points spread over the overhangs (more for big faces).
     engine : {"auto", "embree", "numpy"}
-        Ray engine.
-    caster : RayCaster, optional
-        A ray engine already built over the part in part coordinates (reused, turned).
+        Ray engine (of an unprepared part).
 
     Returns
     -------
@@ -299,11 +297,17 @@ def plan_supports(
     """
     settings = support_settings(process)
     r = _rotation_matrix(rotation)
-    vertices, faces, _ = stack_bodies(part)
+    if isinstance(part, PreparedPart):
+        vertices, faces = part.vertices, part.faces
+    else:
+        vertices, faces, _ = stack_bodies(part)
     placed = vertices @ r.T
     turned: RayCaster | None = None
     if len(faces) and settings.needs_supports:
-        turned = TurnedCaster(caster, r) if caster is not None else ray_caster(placed, faces, engine)
+        if isinstance(part, PreparedPart):
+            turned = TurnedCaster(part.caster, r)
+        else:
+            turned = ray_caster(placed, faces, engine)
     return _plan(placed, faces, r, settings, turned, density, samples)
 
 

@@ -64,6 +64,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from makeready.geometry.mesh import Part
+from makeready.geometry.prepared import PreparedPart
 from makeready.geometry.rays import Engine, RayCaster, cast_until, not_on, ray_caster, skip_distance
 from makeready.geometry.tolerance import FLOAT_RELATIVE, PARALLEL_COS, below_limit, invariant
 from makeready.geometry.topology import build_edges
@@ -213,7 +214,7 @@ class ThicknessReport:
 
 
 def measure(
-    part: Part,
+    part: Part | PreparedPart,
     *,
     samples: int | None = None,
     thin_below: float = DEFAULT_THIN_BELOW,
@@ -222,15 +223,15 @@ def measure(
     defect_below: float = DEFECT_BELOW,
     max_regions: int = 100,
     engine: Engine = "auto",
-    caster: RayCaster | None = None,
 ) -> ThicknessReport:
     """Measure local wall thickness and gaps over the whole surface of ``part``.
 
     Parameters
     ----------
-    part : Part
+    part : Part or PreparedPart
         All bodies are measured together: a ray from one body can meet another (overlapping
-        bodies count as one solid; a gap between bodies is a gap).
+        bodies count as one solid; a gap between bodies is a gap). Prepared: its ray engine is
+        reused.
     samples : int, optional
         Number of sample points spread by area. Default: every face centroid, with large faces
         subdivided up to about 20,000 points in all; meshes above 2 M faces get 2 M points.
@@ -245,9 +246,7 @@ def measure(
     max_regions : int
         Cap on each list of regions.
     engine : {"auto", "embree", "numpy"}
-        Ray engine; "auto" uses Embree when ``embreex`` is installed.
-    caster : RayCaster, optional
-        A ray engine already built over the part's bodies (stacked in order), to reuse.
+        Ray engine of an unprepared part; "auto" uses Embree when ``embreex`` is installed.
 
     Returns
     -------
@@ -263,7 +262,12 @@ def measure(
         raise ValueError("samples must be at least 1")
     if not (thin_below > 0 and narrow_below > 0) or max_regions < 0:
         raise ValueError("thresholds must be positive and max_regions non-negative")
-    vertices, faces, body_of = stack_bodies(part)
+    prep = part if isinstance(part, PreparedPart) else None
+    if isinstance(part, PreparedPart):
+        vertices, faces, body_of = part.vertices, part.faces, part.body_of
+        part = part.part
+    else:
+        vertices, faces, body_of = stack_bodies(part)
     m = len(faces)
     notes: list[str] = []
     tri = vertices[faces]
@@ -274,7 +278,9 @@ def measure(
     # The ray engine's acceleration structure builds (largely outside the GIL) while the
     # sample points are placed.
     with ThreadPoolExecutor(1) as pool:
-        building = pool.submit(lambda: caster or ray_caster(vertices, faces, engine, normal))
+        building = pool.submit(
+            lambda: prep.caster if prep is not None else ray_caster(vertices, faces, engine, normal)
+        )
         every_face = samples is None and m <= MAX_DEFAULT_SAMPLES
         budget = (
             samples

@@ -31,24 +31,20 @@ from makeready.limits import LoadLimits
 from makeready.print_definitions import PrintDefinitions
 from makeready.progress import Stage
 from makeready.rendering.display import analysis_display, pack_display
-from makeready.rendering.print_api import problems_json
+from makeready.rendering.print_api import (
+    IDENTITY,
+    mesh_json,
+    problems_in_cm,
+    problems_json,
+    transform_mm,
+    tray_json,
+)
 from makeready.rendering.spark import analysis_report, simplified
 from makeready.rendering.visual import GLB_MEDIA_TYPE, tray_glb, visual_glb
 from makeready.settings import Settings
 from makeready.store.meshes import pack_part, unpack_part
 from makeready.store.models import Feedback, FileRecord, MeshRecord, PartRecord, TrayRecord
-from makeready.store.resources import (
-    IDENTITY,
-    create_mesh,
-    mesh_json,
-    mesh_part,
-    new_id,
-    owned,
-    problems_in_cm,
-    save_file,
-    transform_mm,
-    tray_json,
-)
+from makeready.store.resources import create_mesh, mesh_part, new_id, owned, save_file, tray_meshes
 from makeready.workflows.quote import run_analysis
 from makeready.workflows.screening import chain_summaries
 from makeready.workflows.tray_files import raw_tray, translate
@@ -323,7 +319,7 @@ def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any
         )
         row = session.merge(row)
         session.commit()
-        return tray_json(session, row, _settings(defs, row))
+        return tray_json(row, tray_meshes(session, row), _settings(defs, row))
 
 
 def _settings(defs: PrintDefinitions, row: TrayRecord) -> dict[str, Any]:
@@ -428,7 +424,7 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             ).id
         new_row = session.merge(new_row)
         session.commit()
-        return tray_json(session, new_row, _settings(defs, new_row))
+        return tray_json(new_row, tray_meshes(session, new_row), _settings(defs, new_row))
 
 
 def generate_printable(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:

@@ -37,13 +37,11 @@ from makeready.errors import MakereadyError
 from makeready.geometry.analysis import AnalysisReport, analyze
 from makeready.geometry.design_rules import Feasibility, check_design, fits_build_volume
 from makeready.geometry.mesh import Part
-from makeready.geometry.metrics import convex_hull_points
-from makeready.geometry.orientation import Orientation, PlanScore, orient, search_copy
-from makeready.geometry.rays import RayCaster, ray_caster
+from makeready.geometry.orientation import Orientation, PlanScore, orient
+from makeready.geometry.prepared import PreparedPart
 from makeready.geometry.repair import RepairReport, repair
 from makeready.geometry.supports import PROCESSES, SupportPlan, SupportSettings, plan_supports
 from makeready.geometry.thickness import ThicknessReport, measure
-from makeready.geometry.triangles import stack_bodies
 from makeready.printables.fdm_time import part_print_time, print_time
 from makeready.printables.pbf_time import part_scan_time
 from makeready.printables.vat_time import part_resin_time
@@ -263,14 +261,13 @@ def run_analysis(
         part, repair_report = repair(part, self_intersections=False)
         analysis = repair_report.after
     progress(0.15, Stage.MESH_CHECKS)
-    vertices, faces, _ = stack_bodies(part)
-    caster = ray_caster(vertices, faces)  # one acceleration structure for every ray of the analysis
+    prep = PreparedPart(part)  # one set of arrays and one ray engine for every step of the analysis
     thin, narrow = primary_material.t_lim_min or 1.0, primary_material.gap_lim_min or 0.5
-    thickness = measure(part, thin_below=thin, narrow_below=narrow, caster=caster)
+    thickness = measure(prep, thin_below=thin, narrow_below=narrow)
     progress(0.35, Stage.WALL_THICKNESS)
     pid = part_id or uuid.uuid4().hex
     pairs = _chains(cat, primary_material, primary_process)
-    shared = _Shared(part, analysis, thickness, caster)
+    shared = _Shared(prep, analysis, thickness)
     results = []
     for i, (prc, mat) in enumerate(pairs):
         results.append(_cost_chain(shared, pid, cat, prc, mat, lot_size, style))
@@ -324,25 +321,13 @@ def _chains(cat: Catalog, material: Material, process: Process) -> list[tuple[Pr
 
 
 class _Shared:
-    """What every chain of one part reuses: the part, its analysis, thickness, hull, search copy."""
+    """What every chain of one part reuses: the prepared part, its analysis and thickness."""
 
-    def __init__(
-        self, part: Part, analysis: AnalysisReport, thickness: ThicknessReport, caster: RayCaster
-    ) -> None:
-        self.part = part
-        self.caster = caster
+    def __init__(self, prep: PreparedPart, analysis: AnalysisReport, thickness: ThicknessReport) -> None:
+        self.prep = prep
+        self.part = prep.part
         self.analysis = analysis
         self.thickness = thickness
-        vertices, faces, _ = stack_bodies(part)
-        used = vertices[np.unique(faces)] if len(faces) else vertices
-        self.hull, _ = convex_hull_points(used) if len(used) else (used, True)
-        self._search: tuple[np.ndarray, np.ndarray] | None = None
-
-    @property
-    def search(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._search is None:
-            self._search = search_copy(self.part)
-        return self._search
 
 
 def _cost_chain(
@@ -373,30 +358,27 @@ def _cost_chain(
                 lot,
                 nesting=nesting,
                 wall=thickness.t_max,
-                hull=shared.hull,
+                hull=shared.prep.hull,
             )
 
         ranked = orient(
-            part,
+            shared.prep,
             support_process,
             objective=chain_cost(lot_size),
             also=chain_cost(max(SWEEP_LOTS)),
             keep=8,
             density=material.mat_rho,
-            search=shared.search,
-            caster=shared.caster,
         )
         orientation, plan = _fitting_orientation(shared, cat, process, material, support_process, ranked)
-        initial_plan = plan_supports(
-            part, None, support_process, density=material.mat_rho, caster=shared.caster
-        )
+        initial_plan = plan_supports(shared.prep, None, support_process, density=material.mat_rho)
     else:
         flat = analysis.metrics.oriented_box.rotation[::-1].copy()  # longest edge along x, thinnest up
         if np.linalg.det(flat) < 0:
             flat[2] *= -1.0
         plan = initial_plan = plan_supports(part, flat, support_process)
-    features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=shared.hull)
-    initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=shared.hull)
+    hull = shared.prep.hull
+    features = part_features(analysis.metrics, plan, wall=thickness.t_max, hull=hull)
+    initial_features = part_features(analysis.metrics, initial_plan, wall=thickness.t_max, hull=hull)
     machine, capacity = machine_for(cat.machines_for(acronym), process, material, features)
     toolpaths = _toolpath_time(part, plan, machine, material, process) if capacity else None
 
@@ -444,13 +426,11 @@ def _cost_chain(
         nesting=nesting,
         print_time=timed(initial_features),
     )
-    feasibility = check_design(
-        part, thickness, material, machine, box=analysis.metrics.oriented_box, hull=shared.hull
-    )
+    feasibility = check_design(shared.prep, thickness, material, machine, box=analysis.metrics.oriented_box)
     chain_id = record_id(part_id, acronym, material.mat_name, machine.mac_name)
     alternatives = []
     for other in ranked[1:] if ranked is not None else ():
-        other_features = part_features(analysis.metrics, other.plan, wall=thickness.t_max, hull=shared.hull)
+        other_features = part_features(analysis.metrics, other.plan, wall=thickness.t_max, hull=hull)
         other_capacity = parts_per_job(other_features, machine, process)
         if other_capacity > 0:
             alternatives.append(
@@ -522,15 +502,13 @@ def _fitting_orientation(
         if fits(candidate.plan):
             if candidate.full_mesh:
                 return candidate, candidate.plan
-            plan = plan_supports(
-                shared.part, candidate.rotation, settings, density=material.mat_rho, caster=shared.caster
-            )
+            plan = plan_supports(shared.prep, candidate.rotation, settings, density=material.mat_rho)
             return replace(candidate, plan=plan, full_mesh=True), plan
     for machine in machines:
-        rotation = fits_build_volume(shared.hull, machine.build_volume, box)
+        rotation = fits_build_volume(shared.prep.hull, machine.build_volume, box)
         if rotation is None:
             continue
-        plan = plan_supports(shared.part, rotation, settings, density=material.mat_rho, caster=shared.caster)
+        plan = plan_supports(shared.prep, rotation, settings, density=material.mat_rho)
         if fits(plan):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)

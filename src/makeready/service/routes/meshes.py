@@ -12,13 +12,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 from makeready.rendering.display import mesh_display, pack_display
+from makeready.rendering.print_api import mesh_json
 from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
 from makeready.service.state import Services
 from makeready.store.models import FileRecord, MeshRecord, utcnow
-from makeready.store.resources import mesh_json, mesh_part
+from makeready.store.resources import mesh_part
 from makeready.wire import Mesh, Task
 
 router = APIRouter(prefix="/api/v1/geom/meshes", tags=["3D Print API: meshes"])

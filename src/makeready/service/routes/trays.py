@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 
 from makeready.errors import MakereadyError
 from makeready.print_definitions import PrintDefinitions
+from makeready.rendering.print_api import tray_json
 from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.routes.tasks import submit
 from makeready.service.state import Services
 from makeready.store.models import FileRecord, MeshRecord, TrayRecord
-from makeready.store.resources import tray_json
+from makeready.store.resources import tray_meshes
 from makeready.wire import Task, Tray
 from makeready.workflows.trays import create_tray as create_library_tray
 
@@ -117,7 +118,7 @@ def get_tray(svc: Svc, tray_id: str, principal: Reader) -> dict[str, Any]:
     tray = _tray(svc, tray_id, principal.owner)
     settings = PrintDefinitions.default().profile(tray.profile_id).settings
     with svc.db.session() as session:
-        return tray_json(session, tray, settings)
+        return tray_json(tray, tray_meshes(session, tray), settings)
 
 
 @router.post(
