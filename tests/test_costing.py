@@ -349,3 +349,25 @@ def test_reported_actuals_are_brought_to_per_job_time_and_per_part_cost():
     with pytest.raises(MakereadyError) as refused:
         reported_actuals(process_time=None, machine_time=none3, cost=(1.0, None, None), **chain)
     assert refused.value.code == "request.invalid"
+
+
+def test_footprint_outline_is_the_convex_hull_of_every_projected_point() -> None:
+    """The footprint keeps Qhull's corners only, then GEOS's polygon: it must be exactly GEOS's
+    convex hull of all the points (the faster path, 2026-12-04: a 40,000-vertex sphere's quote
+    went from 24 s to 11 s on a loaded 2-core machine)."""
+    import shapely
+    from scipy.spatial.transform import Rotation
+
+    from makeready.costing.features import _projected_hull
+    from tests.meshes import uv_sphere
+
+    rng = np.random.default_rng(7)
+    clouds = [uv_sphere(10.0, 120, 60)[0], box((20.0, 10.0, 5.0))[0], rng.normal(size=(400, 3)) * [30, 10, 2]]
+    for points in clouds:
+        for rotation in Rotation.random(12, random_state=3).as_matrix():
+            expected = shapely.convex_hull(shapely.multipoints((points @ rotation.T)[:, :2]))
+            outline = _projected_hull(points, rotation)
+            assert outline is not None
+            assert outline.equals_exact(expected, 0.0)
+    line = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    assert _projected_hull(line, np.eye(3)) is None  # no area: no footprint

@@ -33,7 +33,7 @@ class Feedback:
     machine: str
     predicted_process_time: float
     process_time: float
-    predicted_cost_pp: float | None = None
+    predicted_cost_per_part: float | None = None
     cost_per_part: float | None = None
     setup_time: float | None = None
     unloading_time: float | None = None
@@ -90,13 +90,13 @@ def reported_actuals(
         raise MakereadyError(
             "request.invalid", "give the machine time: process_time or mac_t_pp|mac_t_pj|mac_t_pl"
         )
-    cost_pp, cost_pj, cost_pl = cost
-    cost_per_job = per_job(cost_pp, cost_pj, cost_pl, parts_per_job, jobs)
+    part_cost, job_cost, lot_cost = cost
+    cost_per_job = per_job(part_cost, job_cost, lot_cost, parts_per_job, jobs)
     per_part: float | None = None
     if cost_per_job is not None:
-        per_part = cost_pp if cost_pp is not None else cost_per_job / max(parts_per_job, 1)
-    if cost_pl is not None and cost_pp is None and cost_pj is None:
-        per_part = cost_pl / max(lot_size, 1)  # a lot's cost spreads over its parts, not its jobs
+        per_part = part_cost if part_cost is not None else cost_per_job / max(parts_per_job, 1)
+    if lot_cost is not None and part_cost is None and job_cost is None:
+        per_part = lot_cost / max(lot_size, 1)  # a lot's cost spreads over its parts, not its jobs
     return per_job_time, per_part
 
 
@@ -149,9 +149,9 @@ class Calibration:
             (r.process_time, r.predicted_process_time, self.time_factor(r.machine)) for r in self.records
         ]
         costs = [
-            (r.cost_per_part, r.predicted_cost_pp)
+            (r.cost_per_part, r.predicted_cost_per_part)
             for r in self.records
-            if r.cost_per_part is not None and r.predicted_cost_pp
+            if r.cost_per_part is not None and r.predicted_cost_per_part
         ]
         return {
             "records": len(self.records),

@@ -231,8 +231,8 @@ def estimate_chain(
         post_job_h * config.technician_hr + post_job_cost
     )
     good = 1.0 - process.failure_rate
-    cost_pl = (main + material_cost + pre + post) / good
-    cost_pp = cost_pl / lot_size
+    lot_cost = (main + material_cost + pre + post) / good
+    part_cost = lot_cost / lot_size
     in_first_job = min(capacity, lot_size)
     labour_pl = machine_labour_h + prep_h + lot_size * post_part_h + n_jobs * post_job_h
     kwh = machine.power_consumption * machine_h
@@ -253,9 +253,9 @@ def estimate_chain(
         lot_size=lot_size,
         parts_per_job=capacity,
         jobs=math.ceil(n_jobs - 1e-9),
-        cost_per_part=cost_pp,
-        cost_per_job=cost_pp * in_first_job,
-        cost_per_lot=cost_pl,
+        cost_per_part=part_cost,
+        cost_per_job=part_cost * in_first_job,
+        cost_per_lot=lot_cost,
         main_process_cost=main / good / lot_size,
         material_cost=material_cost / good / lot_size,
         pre_process_cost=pre / good / lot_size,
@@ -268,7 +268,7 @@ def estimate_chain(
         labour_h_pl=labour_pl,
         leadtime_days=max(1, math.ceil(lead - 1e-9)),
         co2_kg_pp=co2 / lot_size,
-        market_price_pp=cost_pp * (1.0 + config.overhead + config.margin_default),
+        market_price_pp=part_cost * (1.0 + config.overhead + config.margin_default),
         machine_rate=rate,
         feasible=True,
         reason="",

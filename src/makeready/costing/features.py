@@ -88,8 +88,20 @@ def part_features(
 
 
 def _projected_hull(hull: FloatArray, rotation: FloatArray) -> Any:
-    import shapely
+    """The footprint: the convex outline of the hull points turned by ``rotation``, on the plate.
 
-    flat = (hull @ np.asarray(rotation).T)[:, :2]
-    outline = shapely.convex_hull(shapely.multipoints(flat))
+    Qhull finds the outline's corners among the (often tens of thousands of) projected points;
+    GEOS then builds its polygon from those few, so the outline is exactly the one
+    ``shapely.convex_hull`` gives of all the points (building a shapely point per input point
+    cost 30-40 ms per orientation on a 40,000-vertex sphere, most of a quote's time).
+    """
+    import shapely
+    from scipy.spatial import ConvexHull, QhullError
+
+    flat = np.ascontiguousarray((hull @ np.asarray(rotation).T)[:, :2])
+    try:
+        corners = flat[ConvexHull(flat).vertices]
+    except QhullError:  # (nearly) all on a line: Qhull refuses, GEOS decides on every point
+        corners = flat
+    outline = shapely.convex_hull(shapely.multipoints(corners))
     return outline if outline.geom_type == "Polygon" else None

@@ -20,7 +20,7 @@ rays against that copy (:func:`makeready.geometry.supports.plan_supports` on it)
 * ``"height"``: build height, mm;
 * ``"contact"``: supported area, mm²;
 * ``"footprint"``: area of the bounding rectangle on the plate, mm² (parts per job);
-* ``"balanced"`` (default): support volume + ``w × bld_h × V^(2/3)`` with ``V`` the part volume
+* ``"balanced"`` (default): support volume + ``w × build height × V^(2/3)`` with ``V`` the part volume
   and ``w`` = 0.1 for block-supported processes, 0.3 for resin (layers dominate their time) and
   plain build height for processes without supports;
 * a callable ``score(plan)``: any objective computed from the support plan. The quote and tray

@@ -79,7 +79,7 @@ def calibration_of(ctx: TaskContext) -> Calibration | None:
                 machine=row.machine,
                 predicted_process_time=float(row.predicted["process_time"]),
                 process_time=float(row.actuals["process_time"]),
-                predicted_cost_pp=row.predicted.get("cost_pp"),
+                predicted_cost_per_part=row.predicted.get("cost_pp"),
                 cost_per_part=row.actuals.get("cost_pp"),
                 setup_time=row.actuals.get("setup_time"),
                 unloading_time=row.actuals.get("unloading_time"),
