@@ -153,3 +153,31 @@ def test_a_clean_stop_hands_running_jobs_back(stores) -> None:
     time.sleep(1.2)  # the abandoned thread finishing must not mark the requeued job done
     with db.session() as session:
         assert session.get(Job, job.id).status == "queued"  # type: ignore[union-attr]
+
+
+def test_a_task_whose_job_went_to_another_worker_writes_nothing(stores) -> None:
+    """Fencing (found 2026-12-04): a job process that ran on after its server was killed wrote
+    its part's report although the job had been handed to another attempt. A task claims its
+    job in the transaction that writes its results; once the job is another worker's, the
+    claim fails and nothing is written."""
+    db, blobs, settings = stores
+    job = queue.enqueue(db, owner="o", kind="write", payload={}, max_attempts=3)
+    with db.session() as session:
+        row = session.get(Job, job.id)
+        assert row is not None
+        row.status, row.worker = "running", "first"
+        session.commit()
+    first = TaskContext(db, blobs, settings, job.id, "o", lambda _f, _s: None, "first")
+    with db.session() as session:
+        assert first.holds_job(session)
+        session.rollback()
+    with db.session() as session:  # the lease ran out; another worker took the job over
+        row = session.get(Job, job.id)
+        assert row is not None
+        row.worker = "second"
+        session.commit()
+    with db.session() as session:
+        assert not first.holds_job(session)
+    second = TaskContext(db, blobs, settings, job.id, "o", lambda _f, _s: None, "second")
+    with db.session() as session:
+        assert second.holds_job(session)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from makeready.progress import Progress
 from makeready.settings import Settings
 from makeready.store.blobs import BlobStore
@@ -36,6 +38,18 @@ class TaskContext:
     job_id: str
     owner: str
     progress: Progress
+    #: The worker running the job (its lease holder).
+    worker: str = ""
+
+    def holds_job(self, session: Session) -> bool:
+        """Whether this job is still this worker's, claimed in ``session``'s transaction.
+
+        A task writes its results in the same session after this check, so a job whose lease
+        ran out (its worker starved or cut off) cannot overwrite what another attempt wrote.
+        """
+        from makeready.jobs.queue import holds
+
+        return holds(session, self.job_id, self.worker)
 
 
 #: A task function: payload in, JSON-ready result out; MakereadyError for unusable input.

@@ -139,7 +139,7 @@ def execute(
             last[0] = now
             queue.set_progress(db, job_id, worker, fraction, str(stage))
 
-    context = TaskContext(db, blobs, settings, job_id, job.owner, progress)
+    context = TaskContext(db, blobs, settings, job_id, job.owner, progress, worker)
     log = _log.bind(job=job_id, kind=kind, owner=job.owner, attempt=attempt, worker=worker)
     started = time.perf_counter()
     try:

@@ -131,7 +131,7 @@ def run_isolated(
     log = _log.bind(job=job_id, kind=kind, owner=job.owner, attempt=attempt, worker=worker)
     child = _fork_server().Process(  # type: ignore[attr-defined]
         target=_child_main,
-        args=(settings, job_id, worker, kind, task, memory_limit_mb),
+        args=(settings, job_id, worker, kind, task, memory_limit_mb, os.getpid()),
         name=f"makeready-job-{job_id[:8]}",
     )
     with LeaseKeeper(db, worker, job_id, settings.job_lease_s):
@@ -196,10 +196,17 @@ def _stop(child: Any) -> None:
 
 
 def _child_main(
-    settings: Settings, job_id: str, worker: str, kind: str, task: Task, memory_limit_mb: int
+    settings: Settings,
+    job_id: str,
+    worker: str,
+    kind: str,
+    task: Task,
+    memory_limit_mb: int,
+    server_pid: int,
 ) -> None:
     """Entry point of a job's process: limits, own stores, run the job, exit with its outcome."""
     _die_with_parent()
+    _die_with_server(server_pid)
     from makeready.logs import configure_logging
     from makeready.store.connect import open_blobs, open_database
 
@@ -261,9 +268,9 @@ def _limited(task: Task, extra_bytes: int) -> Task:
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when its parent (the fork server) goes.
 
-    The fork server exits when the API process does, however that ends (kill -9 included), so
-    a job's process never outlives the server that would record its outcome; the job's lease
-    then runs out and the next start retries it.
+    A fork server that is killed takes its job processes with it. The server process's own end
+    is watched by :func:`_die_with_server`, so a job's process never outlives the server that
+    would record its outcome; the job's lease then runs out and the next start retries it.
     """
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
@@ -273,6 +280,47 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     if os.getppid() == 1:  # the parent went before the request took effect
         os._exit(_EXIT_STATUS[Outcome.LOST])
+
+
+def _die_with_server(server_pid: int) -> None:
+    """End this process the moment the server process that holds its job's lease ends.
+
+    The fork server cannot be relied on for that: ``multiprocessing`` hands every child the
+    write end of the fork server's "parent alive" pipe, so while a job's process lives the fork
+    server never sees the server go, and the job's process (asking to die with the fork server)
+    ran on for seconds after a ``kill -9`` of the server and wrote its part's report after the
+    job had been handed to another attempt (found 2026-12-04). A thread blocks on the server's
+    pidfd (Linux >= 5.3) and exits the process when it becomes readable.
+    """
+    import select
+    import threading
+
+    try:
+        pidfd = os.pidfd_open(server_pid)
+    except ProcessLookupError:  # already gone
+        os._exit(_EXIT_STATUS[Outcome.LOST])
+    except (OSError, AttributeError):  # no pidfd (old kernel): poll the server's pid instead
+        pidfd = None
+
+    def watch() -> None:
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+        else:
+            while _alive(server_pid):
+                time.sleep(_WATCH_S)
+        os._exit(_EXIT_STATUS[Outcome.LOST])
+
+    threading.Thread(target=watch, name="makeready-job-watch-server", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _limit_address_space(extra_bytes: int) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "error_body",
     "fail",
     "finish",
+    "holds",
     "recover_expired",
     "release",
     "renew",
@@ -121,6 +122,22 @@ def set_progress(db: Database, job_id: str, worker: str, progress: float, stage:
             .values(progress=min(max(progress, 0.0), 1.0), stage=stage[:64], updated_at=utcnow())
         )
         session.commit()
+
+
+def holds(session: Session, job_id: str, worker: str) -> bool:
+    """Whether ``worker`` still runs ``job_id``, claimed inside ``session``'s transaction.
+
+    The job's row is written under that condition (its ``updated_at``), so the check holds the
+    row's write lock until the session commits: a task that writes its results in the same
+    transaction cannot land them after its lease ran out and the job went to another attempt
+    (the database refuses one of the two).
+    """
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.status == "running")
+        .values(updated_at=utcnow())
+    )
+    return bool(getattr(claimed, "rowcount", 0) == 1)
 
 
 def finish(db: Database, job_id: str, worker: str, result: dict[str, Any]) -> bool:

@@ -126,6 +126,8 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         record = owned(session, PartRecord, payload["part_id"], ctx.owner)
         if record is None:  # deleted while it ran: keep nothing
             return {"part_id": payload["part_id"], "deleted": True}
+        if not ctx.holds_job(session):  # its lease ran out: the job is another attempt's now
+            return {"part_id": payload["part_id"], "dropped": True}
         record.report_sha256 = ctx.blobs.put(data)
         record.display_sha256 = ctx.blobs.put(display)
         # Infeasible chains carry NaN times; JSON (and PostgreSQL) has no NaN: store null.
