@@ -81,27 +81,45 @@ def stack_for_plate(x_mm: float, y_mm: float, *, pixel_mm: float = 0.05, **field
 
 
 def draw_layer(shape: Any, settings: PngStack) -> Image.Image:
-    """One layer as an 8-bit image over the plate: x along the width, y up, anti-aliased."""
+    """One layer as an 8-bit image over the plate: x along the width, y up, anti-aliased.
+
+    Only the window of whole output pixels around the layer's shapes is drawn supersampled and
+    averaged down (a part covers a small share of a resin printer's 4-megapixel screen: drawing
+    and averaging the whole screen 3 x 3 supersampled cost ~80 ms a layer); the window is pasted
+    into the blank screen. Its origin is a whole output pixel, so each output pixel averages the
+    same ``s x s`` block as a full-screen drawing would.
+    """
     s = settings.supersample
-    canvas = Image.new("L", (settings.width_px * s, settings.height_px * s), 0)
-    draw = ImageDraw.Draw(canvas)
+    width, height = settings.width_px, settings.height_px
     cx, cy = settings.centre
+    image = Image.new("L", (width, height), 0)
+    if shape.is_empty:
+        return image
+    minx, miny, maxx, maxy = shape.bounds
+    x0 = max(0, math.floor((minx - cx) / settings.pixel_mm + width / 2.0) - 1)
+    x1 = min(width, math.ceil((maxx - cx) / settings.pixel_mm + width / 2.0) + 1)
+    y0 = max(0, math.floor(height / 2.0 - (maxy - cy) / settings.pixel_mm) - 1)
+    y1 = min(height, math.ceil(height / 2.0 - (miny - cy) / settings.pixel_mm) + 1)
+    if x1 <= x0 or y1 <= y0:  # wholly off the screen
+        return image
+    canvas = Image.new("L", ((x1 - x0) * s, (y1 - y0) * s), 0)
+    draw = ImageDraw.Draw(canvas)
     scale = s / settings.pixel_mm
 
     def pixels(ring: Any) -> list[tuple[float, float]]:
         xy = np.asarray(ring.coords, np.float64)
         # Image rows grow downwards: machine +y is up in the picture.
-        px = (xy[:, 0] - cx) * scale + settings.width_px * s / 2.0
-        py = settings.height_px * s / 2.0 - (xy[:, 1] - cy) * scale
+        px = (xy[:, 0] - cx) * scale + width * s / 2.0 - x0 * s
+        py = height * s / 2.0 - (xy[:, 1] - cy) * scale - y0 * s
         return list(zip(px.tolist(), py.tolist(), strict=True))
 
     for polygon in sorted(shape.geoms, key=lambda g: -g.area):  # islands after the holes they sit in
         draw.polygon(pixels(polygon.exterior), fill=255)
         for hole in polygon.interiors:
             draw.polygon(pixels(hole), fill=0)
-    if s == 1:
-        return canvas
-    return canvas.resize((settings.width_px, settings.height_px), Image.Resampling.BOX)
+    window = canvas if s == 1 else canvas.resize((x1 - x0, y1 - y0), Image.Resampling.BOX)
+    image.paste(window, (x0, y0))
+    return image
 
 
 def png_stack(slices: Slices, settings: PngStack | None = None) -> bytes:
