@@ -200,6 +200,8 @@ def test_unambiguous_fails_for_two_identical_bodies():
 
     v, f = cube()
     twin = Part((Body("a", v, f), Body("b", v, f)), "test")
+    assert analyze(twin).unambiguous is False
+    assert analyze(Part((Body("a", v, f),), "test")).unambiguous is True
     assert mesh_checks_json(analyze(twin))["upload_file"]["Unambiguous Mesh"]["check_passed"] is False
 
 

@@ -13,6 +13,9 @@ from makeready.geometry.vocabulary import ALL_TYPES
 
 __all__ = ["AnalysisReport", "analyze"]
 
+#: Relative agreement of box (to the diagonal), volume and area at which two bodies are copies.
+_SAME_GEOMETRY = 1e-3
+
 
 @dataclass(frozen=True, slots=True)
 class AnalysisReport:
@@ -62,6 +65,26 @@ class AnalysisReport:
     def is_clean(self) -> bool:
         """No problem in any body."""
         return all(b.is_clean for b in self.bodies)
+
+    @property
+    def unambiguous(self) -> bool:
+        """False when two bodies, or two shells of a body, are copies of the same geometry.
+
+        Two bodies count as the same geometry when their bounding boxes agree within 0.1 % of the
+        part's diagonal and their volumes and areas within 0.1 %; inside one body, duplicated
+        triangles map the same surface twice.
+        """
+        bodies = [b for b in self.bodies if b.triangle_count]
+        diag = float(np.linalg.norm(self.metrics.extents)) or 1.0
+        for i, a in enumerate(bodies):
+            for b in bodies[i + 1 :]:
+                same_box = np.abs(a.metrics.bounds - b.metrics.bounds).max() <= _SAME_GEOMETRY * diag
+                same_size = np.isclose(
+                    a.metrics.volume, b.metrics.volume, rtol=_SAME_GEOMETRY
+                ) and np.isclose(a.metrics.area, b.metrics.area, rtol=_SAME_GEOMETRY)
+                if same_box and same_size:
+                    return False
+        return all(b.problems["duplicate_triangles"].count == 0 for b in bodies)
 
 
 def analyze(part: Part, *, self_intersections: bool = True) -> AnalysisReport:

@@ -85,26 +85,6 @@ def _mesh_block(report: AnalysisReport) -> dict[str, Any]:
     }
 
 
-def unambiguous(report: AnalysisReport) -> bool:
-    """False when two bodies, or two shells of a body, are copies of the same geometry.
-
-    Two bodies count as the same geometry when their bounding boxes agree within 0.1 % of the
-    part's diagonal and their volumes and areas within 0.1 %; inside one body, duplicated
-    triangles map the same surface twice.
-    """
-    bodies = [b for b in report.bodies if b.triangle_count]
-    diag = float(np.linalg.norm(report.metrics.extents)) or 1.0
-    for i, a in enumerate(bodies):
-        for b in bodies[i + 1 :]:
-            same_box = np.abs(a.metrics.bounds - b.metrics.bounds).max() <= 1e-3 * diag
-            same_size = np.isclose(a.metrics.volume, b.metrics.volume, rtol=1e-3) and np.isclose(
-                a.metrics.area, b.metrics.area, rtol=1e-3
-            )
-            if same_box and same_size:
-                return False
-    return all(b.problems["duplicate_triangles"].count == 0 for b in bodies)
-
-
 def mesh_checks_json(
     upload: AnalysisReport, repaired: AnalysisReport | None = None, repair: RepairReport | None = None
 ) -> dict[str, Any]:
@@ -134,7 +114,7 @@ def mesh_checks_json(
             "tooltip_hover_text": done.detail if performed and done else "",
         }
     upload_block = {
-        "Unambiguous Mesh": _check(unambiguous(upload), "Unambiguous Mesh"),
+        "Unambiguous Mesh": _check(upload.unambiguous, "Unambiguous Mesh"),
         **_mesh_block(upload),
     }
     return {
