@@ -7,5 +7,7 @@
 * :mod:`~makeready.rendering.reports` — batch and part reports as CSV and XLSX.
 * :mod:`~makeready.rendering.display` and :mod:`~makeready.rendering.visual` — what the viewer draws.
 
-Renderers take the workflows' and geometry's typed results and compute nothing about the part.
+The API renderers (spark, print_api, documents, reports) take the workflows' and geometry's typed
+results and compute nothing about the part; the viewer's document (display) also builds the
+support structures and overhang flags it draws.
 """

@@ -325,7 +325,6 @@ class _Shared:
 
     def __init__(self, prep: PreparedPart, analysis: AnalysisReport, thickness: ThicknessReport) -> None:
         self.prep = prep
-        self.part = prep.part
         self.analysis = analysis
         self.thickness = thickness
 
@@ -339,7 +338,7 @@ def _cost_chain(
     lot_size: int,
     nesting: Nesting,
 ) -> ChainResult:
-    part, analysis, thickness = shared.part, shared.analysis, shared.thickness
+    part, analysis, thickness = shared.prep.part, shared.analysis, shared.thickness
     acronym = process.prc_acronym
     support_process = PROCESSES.get(acronym, PROCESSES["sls"])  # conventional: no supports
     orientation, ranked = None, None
