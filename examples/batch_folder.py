@@ -12,7 +12,8 @@ from pathlib import Path
 
 from makeready import Body, Part, save
 from makeready.rendering.reports import batch_csv, batch_xlsx
-from makeready.workflows.screening import batch_items, combine, screen_item
+from makeready.workflows.batch_files import batch_items
+from makeready.workflows.screening import ScreenedPart, combine, screen_item
 
 
 def _box(size: tuple[float, float, float]) -> Body:
@@ -32,18 +33,21 @@ def make_library(folder: Path) -> None:
 def main(folder: Path) -> None:
     make_library(folder)
     items, refused = batch_items([str(folder)], "PA12", "sls", 25)
-    result = combine([screen_item(item) for item in items], refused)
-    lines = {line["part_id"]: line for line in result["parts"]}
-    for rank, part_id in enumerate(result["ranking"], 1):
-        line = lines[part_id]
-        add, conv = line["best_additive"], line["best_conventional"]
+    outcomes = [screen_item(item) for item in items]
+    result = combine([o for o in outcomes if isinstance(o, ScreenedPart)], refused)
+    for rank, part in result.ranked():
+        screening = part.screening
+        assert screening is not None  # a ranked part is screened
+        add, conv = screening.best_additive, screening.best_conventional
+        assert add is not None  # boxes: both routes exist
+        assert conv is not None
         print(
-            f"{rank}. {line['name']:<6} {add['prc_acronym']} {add['cost_pp']:7.2f} EUR/part"
-            f" vs {conv['prc_acronym']} {conv['cost_pp']:7.2f}: saving {line['savings_pp']:7.2f} EUR/part"
+            f"{rank}. {part.name:<6} {add.process} {add.cost_per_part:7.2f} EUR/part"
+            f" vs {conv.process} {conv.cost_per_part:7.2f}: saving {screening.saving_per_part:7.2f} EUR/part"
         )
     (folder / "report.csv").write_text(batch_csv(result))
     (folder / "report.xlsx").write_bytes(batch_xlsx(result))
-    print(f"{result['counts']['done']} parts screened; wrote report.csv and report.xlsx")
+    print(f"{result.counts.done} parts screened; wrote report.csv and report.xlsx")
 
 
 if __name__ == "__main__":

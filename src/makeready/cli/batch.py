@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -29,14 +29,15 @@ from makeready.errors import MakereadyError
 from makeready.rendering.reports import batch_csv, batch_xlsx
 
 if TYPE_CHECKING:
-    from makeready.workflows.screening import BatchItem
+    from makeready.workflows.batch_files import BatchItem, Refusal
+    from makeready.workflows.screening import BatchResult, ScreenedPart
 
 
-def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[dict[str, Any]]:
+def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[ScreenedPart | Refusal]:
     """Screen items in a process pool (one analysis per core); outcomes in item order."""
     from makeready.workflows.screening import screen_item
 
-    outcomes: dict[int, dict[str, Any]] = {}
+    outcomes: dict[int, ScreenedPart | Refusal] = {}
     with (
         ProcessPoolExecutor(max_workers=min(jobs or os.cpu_count() or 1, len(items))) as pool,
         progress_bar(f"screening {len(items)} parts", quiet=quiet, total=len(items)) as progress,
@@ -50,16 +51,17 @@ def _screen_locally(items: list[BatchItem], jobs: int, quiet: bool) -> list[dict
 
 def _screen_on_server(
     items: list[BatchItem], url: str, user: str | None, password: str | None, quiet: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[ScreenedPart], list[Refusal]]:
     """Upload the items as batches (one per material, process and lot size) and wait for them."""
     from makeready.client import Client
+    from makeready.rendering.screening import refusal_from_json, screened_part_from_json
 
     groups: dict[tuple[str, str, int, str | None], list[BatchItem]] = {}
     for item in items:
         key = (item.mat_name, item.prc_acronym, item.lot_size, item.nst_style)
         groups.setdefault(key, []).append(item)
-    lines: list[dict[str, Any]] = []
-    refused: list[dict[str, Any]] = []
+    lines: list[ScreenedPart] = []
+    refused: list[Refusal] = []
     with Client(url, username=user or "admin", password=password) as client:
         created = []
         with progress_bar(
@@ -71,7 +73,7 @@ def _screen_on_server(
                     files, mat_name=material, prc_acronym=process, lot_size=lot, nst_style=nesting
                 )
                 created.append((batch.batch_id, members[0].options))
-                refused += [r.model_dump() for r in batch.refused]
+                refused += [refusal_from_json(r.model_dump()) for r in batch.refused]
                 progress(n, f"{n}/{len(groups)}")
         with progress_bar(
             f"screening {len(items)} parts on {url}", quiet=quiet, total=len(created)
@@ -79,11 +81,11 @@ def _screen_on_server(
             for n, (batch_id, options) in enumerate(created):
                 share = lambda fraction, stage, n=n: progress(n + fraction, stage)  # noqa: E731
                 result = client.wait_batch(batch_id, progress=share)
-                lines += [{**p.model_dump(mode="json"), "options": options} for p in result.parts]
+                lines += [screened_part_from_json(p.model_dump(mode="json"), options) for p in result.parts]
     return lines, refused
 
 
-def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
+def _print_batch(result: BatchResult, written: list[Path]) -> None:
     table = Table(
         title="parts ranked by suitability for additive manufacturing (AM) against conventional (conv.)",
         caption="EUR and kg CO2e per part; all chains and per-process costs in the reports",
@@ -95,60 +97,59 @@ def _print_batch(result: dict[str, Any], written: list[Path]) -> None:
     table.add_column("part", overflow="fold", min_width=14)
     for column in ("AM", "EUR", "conv.", "EUR", "saving", "CO2e", "days"):
         table.add_column(column, justify="left" if column in ("AM", "conv.") else "right")
-    lines = {line["part_id"]: line for line in result["parts"]}
-    order = [*result["ranking"], *(p for p in lines if p not in result["ranking"])]
-    for rank, part_id in enumerate(order, 1):
-        line = lines[part_id]
-        add, conv = line.get("best_additive"), line.get("best_conventional")
-        if line["status"] != "done":
-            table.add_row("—", escape(line["name"]), f"[red]{escape(line['status'])}[/]", *[""] * 6)
+    for number, (_, part) in enumerate(result.ranked(), 1):
+        screening = part.screening
+        if part.status != "done" or screening is None:
+            table.add_row("—", escape(part.name), f"[red]{escape(part.status)}[/]", *[""] * 6)
             continue
-        saving = line.get("savings_pp")
+        add, conv = screening.best_additive, screening.best_conventional
+        saving = screening.saving_per_part
         colour = "green" if saving is not None and saving > 0 else "red"
-        flags = "".join(f" [yellow]({escape(code)})[/]" for code in line.get("warnings") or ())
+        flags = "".join(f" [yellow]({escape(code)})[/]" for code in screening.warnings)
         table.add_row(
-            str(rank),
-            escape(line["name"]) + flags,
-            escape(add["prc_acronym"]) if add else "[red]none[/]",
-            money(add["cost_pp"]) if add else "—",
-            escape(conv["prc_acronym"]) if conv else "—",
-            money(conv["cost_pp"]) if conv else "—",
+            str(number),
+            escape(part.name) + flags,
+            escape(add.process) if add else "[red]none[/]",
+            money(add.cost_per_part) if add else "—",
+            escape(conv.process) if conv else "—",
+            money(conv.cost_per_part) if conv else "—",
             f"[{colour}]{money(saving)}[/]" if saving is not None else "—",
-            f"{add['co2_pp']:.2f}" if add and add.get("co2_pp") is not None else "—",
-            str(add["leadtime"]) if add else "—",
+            f"{add.co2_kg_per_part:.2f}" if add and add.co2_kg_per_part is not None else "—",
+            str(add.leadtime_days) if add else "—",
         )
     out.print(table)
-    _print_refusals(result["refused"])
-    counts, totals = result["counts"], result["totals"]
+    _print_refusals(result.refused)
+    counts, totals = result.counts, result.totals
+    screenings = [p.screening for p in result.parts if p.screening is not None]
     summary = Table(title="summary", title_justify="left", show_header=False)
     summary.add_column("figure")
     summary.add_column("value", justify="right")
-    summary.add_row(
-        "parts analysed / failed / refused", f"{counts['done']} / {counts['error']} / {counts['refused']}"
-    )
-    feasible = sum(1 for line in result["parts"] if line.get("additive_feasible"))
-    cheaper = sum(1 for line in result["parts"] if (line.get("savings_pp") or 0) > 0)
+    summary.add_row("parts analysed / failed / refused", f"{counts.done} / {counts.error} / {counts.refused}")
+    feasible = sum(1 for s in screenings if s.additive_feasible)
+    cheaper = sum(1 for s in screenings if (s.saving_per_part or 0) > 0)
     summary.add_row("printable (a feasible additive chain)", str(feasible))
-    suspect = sum(1 for line in result["parts"] if "units_suspect" in (line.get("warnings") or ()))
+    suspect = sum(1 for s in screenings if "units_suspect" in s.warnings)
     summary.add_row("size implausible in its units (units_suspect)", str(suspect))
     summary.add_row("cheaper printed than made conventionally", str(cheaper))
-    summary.add_row("best additive routes, EUR per lot (sum)", money(totals["additive_cost_pl"]))
-    summary.add_row("best additive routes, kg CO2e (one of each part)", f"{totals['additive_co2_pp']:,.2f}")
-    summary.add_row("saving against conventional, EUR (one of each part)", money(totals["savings_pp"]))
+    summary.add_row("best additive routes, EUR per lot (sum)", money(totals.additive_cost_per_lot))
+    summary.add_row(
+        "best additive routes, kg CO2e (one of each part)", f"{totals.additive_co2_kg_per_part:,.2f}"
+    )
+    summary.add_row("saving against conventional, EUR (one of each part)", money(totals.saving_per_part))
     out.print(summary)
     for path in written:
         out.print(f"wrote {escape(str(path))}")
 
 
-def _print_refusals(refused: list[dict[str, Any]], shown: int = 10) -> None:
+def _print_refusals(refused: tuple[Refusal, ...], shown: int = 10) -> None:
     """The first refusals one by one, then how many of each error code (all are in the reports)."""
     for refusal in refused[:shown]:
-        name, message = escape(refusal["basename"]), escape(refusal["message"])
-        err.print(f"[yellow]refused[/] {name}: {refusal['code']}: {message}", highlight=False)
+        name, message = escape(refusal.basename), escape(refusal.message)
+        err.print(f"[yellow]refused[/] {name}: {refusal.code}: {message}", highlight=False)
     if len(refused) > shown:
         by_code: dict[str, int] = {}
         for refusal in refused:
-            by_code[refusal["code"]] = by_code.get(refusal["code"], 0) + 1
+            by_code[refusal.code] = by_code.get(refusal.code, 0) + 1
         counted = ", ".join(f"{code} {n}" for code, n in sorted(by_code.items(), key=lambda kv: -kv[1]))
         err.print(
             f"… {len(refused) - shown} more refused (all in the report's Refused sheet); by code: {counted}"
@@ -222,7 +223,9 @@ def batch_command(
     The CSV lists cost per part per process (EUR); the XLSX adds every chain, totals and
     refused files.
     """
-    from makeready.workflows.screening import batch_items, combine
+    from makeready.rendering.screening import batch_json
+    from makeready.workflows.batch_files import Refusal, batch_items
+    from makeready.workflows.screening import ScreenedPart, combine
 
     style = nesting.value if nesting else None
     items, refused = batch_items([str(p) for p in paths], material, process, lot_size, nst_style=style)
@@ -235,7 +238,8 @@ def batch_command(
     else:
         outcomes = _screen_locally(items, jobs, as_json) if items else []
         result = combine(
-            [o for o in outcomes if "status" in o], refused + [o for o in outcomes if "code" in o]
+            [o for o in outcomes if isinstance(o, ScreenedPart)],
+            refused + [o for o in outcomes if isinstance(o, Refusal)],
         )
     written: list[Path] = []
     if write_report:
@@ -245,6 +249,6 @@ def batch_command(
         written[0].write_text(batch_csv(result), encoding="utf-8")
         written[1].write_bytes(batch_xlsx(result))
     if as_json:
-        print_json({**result, "reports": [str(p) for p in written]})
+        print_json({**batch_json(result), "reports": [str(p) for p in written]})
         return
     _print_batch(result, written)

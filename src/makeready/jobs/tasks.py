@@ -39,6 +39,7 @@ from makeready.rendering.print_api import (
     transform_mm,
     tray_json,
 )
+from makeready.rendering.screening import chains_json
 from makeready.rendering.spark import analysis_report, simplified
 from makeready.rendering.visual import GLB_MEDIA_TYPE, tray_glb, visual_glb
 from makeready.settings import Settings
@@ -121,7 +122,7 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     display = gzip.compress(
         pack_display(analysis_display(result, max_faces=ctx.settings.display_max_faces)), 5, mtime=0
     )
-    chains = chain_summaries(result)
+    chains = chains_json(chain_summaries(result))
     with ctx.db.session() as session:
         record = owned(session, PartRecord, payload["part_id"], ctx.owner)
         if record is None:  # deleted while it ran: keep nothing

@@ -1,8 +1,8 @@
 """Reports as CSV and Excel (XLSX) files: batch screenings and single analyses.
 
-The batch reports read the combined result of :func:`makeready.workflows.screening.combine` (the same
-dict the service's batch endpoint answers with), so a report looks the same whether the parts
-were screened locally or by a server. :func:`part_xlsx` reads one 3D Spark API ``analysis_report``.
+The batch reports read the combined result of :func:`makeready.workflows.screening.combine`, the
+same whether the parts were screened locally or by a server. :func:`part_xlsx` reads one 3D Spark
+API ``analysis_report``.
 Money in EUR, lead time in days, CO2 in kg CO2e per part.
 """
 
@@ -11,12 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
 from makeready import __version__
+
+if TYPE_CHECKING:
+    from makeready.workflows.screening import BatchResult, ChainVerdict, ScreenedPart
 
 __all__ = [
     "RANKING_COLUMNS",
@@ -84,83 +89,82 @@ _TITLES = {
 }
 
 
-def processes_of(result: dict[str, Any]) -> list[str]:
+def processes_of(result: BatchResult) -> list[str]:
     """Every process acronym seen in the batch's chains, in order of first appearance."""
     seen: dict[str, None] = {}
-    for line in result["parts"]:
-        for chain in line.get("chains") or []:
-            if chain.get("prc_acronym"):
-                seen[chain["prc_acronym"]] = None
+    for part in result.parts:
+        for chain in _chains(part):
+            if chain.process:
+                seen[chain.process] = None
     return list(seen)
 
 
-def _cheapest_by_process(line: dict[str, Any]) -> dict[str, float]:
+def _chains(part: ScreenedPart) -> tuple[ChainVerdict, ...]:
+    return part.screening.chains if part.screening is not None else ()
+
+
+def _cheapest_by_process(part: ScreenedPart) -> dict[str, float]:
     best: dict[str, float] = {}
-    for chain in line.get("chains") or []:
-        cost, process = chain.get("cost_pp"), chain.get("prc_acronym")
-        if chain.get("feasible") and cost is not None and process and cost < best.get(process, math.inf):
-            best[process] = float(cost)
+    for chain in _chains(part):
+        cost = chain.cost_per_part
+        if chain.usable and cost is not None and chain.process and cost < best.get(chain.process, math.inf):
+            best[chain.process] = float(cost)
     return best
 
 
-def _ordered(result: dict[str, Any]) -> list[tuple[int | None, dict[str, Any]]]:
-    """(rank, line) with ranked parts first, then parts that failed or are still pending."""
-    lines = {line["part_id"]: line for line in result["parts"]}
-    ranked: list[tuple[int | None, dict[str, Any]]] = [
-        (i, lines[pid]) for i, pid in enumerate(result["ranking"], 1) if pid in lines
-    ]
-    ranking = set(result["ranking"])
-    return ranked + [(None, line) for pid, line in lines.items() if pid not in ranking]
-
-
-def batch_rows(result: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+def batch_rows(
+    result: BatchResult, options: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
     """The ranking as columns and rows: one row per part, best suited first.
 
     Each row holds :data:`RANKING_COLUMNS` and ``eur_per_part_<process>`` for every process
     in the batch (the cheapest feasible chain of that process; None when none is feasible).
+    ``options`` are the batch's analysis options (material, process, lot size, nesting) where
+    a part has none of its own.
     """
     processes = processes_of(result)
     columns = [*RANKING_COLUMNS, *(f"eur_per_part_{p}" for p in processes)]
-    default = result.get("options") or {}
+    default = options or {}
     rows = []
-    for rank, line in _ordered(result):
-        add, conv = line.get("best_additive") or {}, line.get("best_conventional") or {}
-        options = {**default, **(line.get("options") or {})}
-        saving = line.get("savings_pp")
-        conv_cost = conv.get("cost_pp")
-        error = line.get("error") or {}
+    for rank, part in result.ranked():
+        screening = part.screening
+        add = screening.best_additive if screening else None
+        conv = screening.best_conventional if screening else None
+        chosen = {**default, **(part.options or {})}
+        saving = screening.saving_per_part if screening else None
+        conv_cost = conv.cost_per_part if conv else None
+        error = part.error or {}
         row: dict[str, Any] = {
             "rank": rank,
-            "part": line.get("name"),
-            "file": line.get("basename"),
-            "status": line.get("status"),
-            "material": options.get("mat_name"),
-            "process": options.get("prc_acronym"),
-            "lot_size": options.get("lot_size"),
-            "nesting": options.get("nst_style") or _default_nesting(),
-            "best_additive": add.get("prc_acronym")
-            or ("not feasible" if line.get("status") == "done" else None),
-            "additive_machine": add.get("machine"),
-            "additive_eur_per_part": add.get("cost_pp"),
-            "additive_eur_per_lot": add.get("cost_pl"),
-            "additive_leadtime_days": add.get("leadtime"),
-            "additive_kg_co2e_per_part": add.get("co2_pp"),
-            "conventional": conv.get("prc_acronym"),
+            "part": part.name,
+            "file": part.basename,
+            "status": part.status,
+            "material": chosen.get("mat_name"),
+            "process": chosen.get("prc_acronym"),
+            "lot_size": chosen.get("lot_size"),
+            "nesting": chosen.get("nst_style") or _default_nesting(),
+            "best_additive": add.process if add else ("not feasible" if part.status == "done" else None),
+            "additive_machine": add.machine if add else None,
+            "additive_eur_per_part": add.cost_per_part if add else None,
+            "additive_eur_per_lot": add.cost_per_lot if add else None,
+            "additive_leadtime_days": add.leadtime_days if add else None,
+            "additive_kg_co2e_per_part": add.co2_kg_per_part if add else None,
+            "conventional": conv.process if conv else None,
             "conventional_eur_per_part": conv_cost,
             "saving_eur_per_part": saving,
             "saving_percent": 100.0 * saving / conv_cost if saving is not None and conv_cost else None,
-            "warnings": "; ".join(line.get("warnings") or ()) or None,
+            "warnings": "; ".join(screening.warnings if screening else ()) or None,
             "error": f"{error.get('code', '')}: {error.get('message', '')}" if error else None,
         }
-        by_process = _cheapest_by_process(line)
+        by_process = _cheapest_by_process(part)
         row.update({f"eur_per_part_{p}": by_process.get(p) for p in processes})
         rows.append(row)
     return columns, rows
 
 
-def batch_csv(result: dict[str, Any]) -> str:
+def batch_csv(result: BatchResult, options: Mapping[str, Any] | None = None) -> str:
     """The ranking as CSV text (comma-separated, a header line, numbers unformatted)."""
-    columns, rows = batch_rows(result)
+    columns, rows = batch_rows(result, options)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
@@ -194,7 +198,9 @@ def _facts_sheet(book: Any, name: str, facts: list[tuple[str, Any]], bold: Any, 
             sheet.write(r, 1, value, money if isinstance(value, float) else None)
 
 
-def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screening") -> bytes:
+def batch_xlsx(
+    result: BatchResult, options: Mapping[str, Any] | None = None, *, title: str = "makeready batch screening"
+) -> bytes:
     """The report as an Excel workbook: Ranking, Chains, Summary and Refused sheets.
 
     Ranking: one row per part, best suited to additive manufacturing first, savings
@@ -203,7 +209,7 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
     """
     buffer, book, (bold, money, number, percent) = _workbook(title)
 
-    columns, rows = batch_rows(result)
+    columns, rows = batch_rows(result, options)
     sheet = book.add_worksheet("Ranking")
     formats = {c: money for c in columns if "eur" in c}
     formats.update({"additive_kg_co2e_per_part": number, "saving_percent": percent})
@@ -227,8 +233,6 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
         )  # fmt: skip
 
     chains = book.add_worksheet("Chains")
-    chain_columns = ("part", "process_chain_id", "prc_acronym", "machine", "feasible", "reason",
-                     "cost_pp", "cost_pl", "leadtime", "co2_pp")  # fmt: skip
     chain_titles = ("Part", "Chain id", "Process", "Machine", "Feasible", "Why not", "EUR/part", "EUR/lot",
                     "Lead time (days)", "kg CO2e/part")  # fmt: skip
     for col, name in enumerate(chain_titles):
@@ -240,28 +244,30 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
     chains.set_column(6, 7, 12, money)
     chains.set_column(9, 9, 12, number)
     r = 1
-    for _, line in _ordered(result):
-        for chain in line.get("chains") or []:
-            for col, name in enumerate(chain_columns):
-                value = line.get("name") if name == "part" else chain.get(name)
+    for _, part in result.ranked():
+        for chain in _chains(part):
+            values = (part.name, chain.chain_id, chain.process, chain.machine, chain.feasible,
+                      chain.reason, chain.cost_per_part, chain.cost_per_lot, chain.leadtime_days,
+                      chain.co2_kg_per_part)  # fmt: skip
+            for col, value in enumerate(values):
                 if value is not None:
                     chains.write(r, col, value)
             r += 1
     chains.freeze_panes(1, 1)
-    chains.autofilter(0, 0, max(r - 1, 1), len(chain_columns) - 1)
+    chains.autofilter(0, 0, max(r - 1, 1), len(chain_titles) - 1)
 
     facts: list[tuple[str, Any]] = [
         ("Report", title),
         ("Made", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("makeready", __version__),
     ]
-    facts += [(f"Option {k}", v) for k, v in (result.get("options") or {}).items()]
-    facts += [(f"Parts {k}", v) for k, v in result["counts"].items()]
-    totals = result["totals"]
+    facts += [(f"Option {k}", v) for k, v in (options or {}).items()]
+    facts += [(f"Parts {k}", v) for k, v in asdict(result.counts).items()]
+    totals = result.totals
     facts += [
-        ("Best additive routes, EUR per lot (sum)", totals.get("additive_cost_pl")),
-        ("Best additive routes, kg CO2e for one of each part", totals.get("additive_co2_pp")),
-        ("Saving against conventional, EUR for one of each part", totals.get("savings_pp")),
+        ("Best additive routes, EUR per lot (sum)", totals.additive_cost_per_lot),
+        ("Best additive routes, kg CO2e for one of each part", totals.additive_co2_kg_per_part),
+        ("Saving against conventional, EUR for one of each part", totals.saving_per_part),
     ]
     _facts_sheet(book, "Summary", facts, bold, money)
 
@@ -271,8 +277,8 @@ def batch_xlsx(result: dict[str, Any], *, title: str = "makeready batch screenin
     refused.set_column(0, 0, 36)
     refused.set_column(1, 1, 24)
     refused.set_column(2, 2, 80)
-    for r, item in enumerate(result.get("refused") or [], 1):
-        refused.write_row(r, 0, [item.get("basename"), item.get("code"), item.get("message")])
+    for r, item in enumerate(result.refused, 1):
+        refused.write_row(r, 0, [item.basename, item.code, item.message])
     book.close()
     return buffer.getvalue()
 

@@ -24,6 +24,7 @@ from makeready.geometry.formats.archive import SafeZip
 from makeready.geometry.mesh import Part
 from makeready.jobs.tasks import load_limits
 from makeready.rendering.reports import XLSX_MEDIA_TYPE, batch_csv, batch_xlsx
+from makeready.rendering.screening import batch_json, chains_from_json, refusal_from_json, refusal_json
 from makeready.service.auth import Reader, Svc, Writer
 from makeready.service.lookup import owned_or_404
 from makeready.service.problems import ApiError
@@ -40,13 +41,14 @@ from makeready.service.state import Services
 from makeready.service.uploads import load_upload, read_upload, upload_name
 from makeready.store.models import BatchRecord, Job, PartRecord, utcnow
 from makeready.wire import Batch, BatchCreated, BatchSummary
-from makeready.workflows.screening import archive_members, combine, part_line
+from makeready.workflows.batch_files import Refusal, archive_members
+from makeready.workflows.screening import BatchResult, ScreenedPart, combine, screen
 
 router = APIRouter(prefix="/api/v1", tags=["batches"])
 
 
 def _refusal(name: str, error: MakereadyError) -> dict[str, Any]:
-    return {"basename": name, "code": error.code, "message": error.message}
+    return refusal_json(Refusal(name, error.code, error.message))
 
 
 def _entries(name: str, data: bytes, svc: Services) -> list[tuple[str, bytes]]:
@@ -151,28 +153,17 @@ async def create_batch(
     }
 
 
-def part_summary(record: PartRecord, job: Job | None) -> dict[str, Any]:
-    """One part's line in the combined result."""
+def screened_part(record: PartRecord, job: Job | None) -> ScreenedPart:
+    """One part's line in the combined result, screened from the chains stored with it."""
     status = part_status(record, job)
-    line: dict[str, Any] = {"part_id": record.id, "name": record.name, "basename": record.basename}
-    line["status"] = status
-    if status == "error" and job is not None:
-        line["error"] = job.error
-    if record.chains:
-        line.update(part_line(record.chains))
-    return line
-
-
-def batch_json(batch: BatchRecord, rows: list[tuple[PartRecord, Job | None]]) -> dict[str, Any]:
-    """The combined result of a batch."""
-    combined = combine([part_summary(record, job) for record, job in rows], batch.refused)
-    return {
-        "batch_id": batch.id,
-        "name": batch.name,
-        "options": batch.options,
-        "created_at": batch.created_at.isoformat(),
-        **combined,
-    }
+    return ScreenedPart(
+        part_id=record.id,
+        name=record.name,
+        basename=record.basename,
+        status=status,
+        error=job.error if status == "error" and job is not None else None,
+        screening=screen(chains_from_json(record.chains)) if record.chains else None,
+    )
 
 
 @router.get(
@@ -183,7 +174,14 @@ def batch_json(batch: BatchRecord, rows: list[tuple[PartRecord, Job | None]]) ->
 )
 def get_batch(svc: Svc, batch_id: str, principal: Reader) -> dict[str, Any]:
     """Progress while the analyses run; then every part's best chains, savings and ranking."""
-    return _batch(svc, batch_id, principal.owner)
+    batch, result = _batch(svc, batch_id, principal.owner)
+    return {
+        "batch_id": batch.id,
+        "name": batch.name,
+        "options": batch.options,
+        "created_at": batch.created_at.isoformat(),
+        **batch_json(result),
+    }
 
 
 _REPORT_TYPES = {
@@ -203,9 +201,12 @@ def batch_report(svc: Svc, batch_id: str, fmt: Literal["csv", "xlsx"], principal
 
     Parts still running are listed with their status; fetch again when the batch is done.
     """
-    result = _batch(svc, batch_id, principal.owner)
-    title = f"makeready batch {result.get('name') or batch_id}"
-    content = batch_csv(result).encode() if fmt == "csv" else batch_xlsx(result, title=title)
+    batch, result = _batch(svc, batch_id, principal.owner)
+    title = f"makeready batch {batch.name or batch_id}"
+    if fmt == "csv":
+        content = batch_csv(result, batch.options).encode()
+    else:
+        content = batch_xlsx(result, batch.options, title=title)
     filename = f"batch-{batch_id[:8]}.{fmt}"
     return Response(
         content,
@@ -214,7 +215,8 @@ def batch_report(svc: Svc, batch_id: str, fmt: Literal["csv", "xlsx"], principal
     )
 
 
-def _batch(svc: Services, batch_id: str, owner: str) -> dict[str, Any]:
+def _batch(svc: Services, batch_id: str, owner: str) -> tuple[BatchRecord, BatchResult]:
+    """The batch's record and its parts combined as they stand."""
     with svc.db.session() as session:
         batch = owned_or_404(session, BatchRecord, batch_id, owner, "batch")
         rows = session.execute(
@@ -223,7 +225,8 @@ def _batch(svc: Services, batch_id: str, owner: str) -> dict[str, Any]:
             .where(PartRecord.batch_id == batch_id, PartRecord.owner == owner)
             .order_by(PartRecord.created_at, PartRecord.basename)
         ).all()
-    return batch_json(batch, [(r[0], r[1]) for r in rows])
+    parts = [screened_part(record, job) for record, job in rows]
+    return batch, combine(parts, [refusal_from_json(r) for r in batch.refused or ()])
 
 
 @router.get(

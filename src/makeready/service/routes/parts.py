@@ -27,6 +27,7 @@ from makeready.costing.calibration import reported_actuals
 from makeready.errors import MakereadyError
 from makeready.geometry.mesh import Part
 from makeready.rendering.reports import XLSX_MEDIA_TYPE, part_xlsx
+from makeready.rendering.screening import chains_from_json
 from makeready.service.auth import Principal, Reader, Svc, Writer
 from makeready.service.display import DISPLAY_MEDIA_TYPE, display_response
 from makeready.service.lookup import owned_or_404
@@ -474,26 +475,26 @@ def chain_feedback(
         match = next((r for r in rows if process_chain_id in (r.chains or {})), None)
         if match is None:
             raise ApiError("request.not_found", f"no analysed process chain {process_chain_id} of yours")
-        chain = match.chains[process_chain_id]  # type: ignore[index]
+        chain = next(c for c in chains_from_json(match.chains or {}) if c.chain_id == process_chain_id)
         process_time, cost_pp = reported_actuals(
             process_time=body.process_time,
             machine_time=(body.mac_t_pp, body.mac_t_pj, body.mac_t_pl),
             cost=(body.cost_pp, body.cost_pj, body.cost_pl),
-            parts_per_job=int(chain.get("parts_pj", 1)),
-            jobs=int(chain.get("n_jobs", 1)),
+            parts_per_job=chain.parts_per_job,
+            jobs=chain.jobs,
             lot_size=int(match.options.get("lot_size", 1)),
         )
         actuals = body.model_dump(exclude_none=True)
         actuals["process_time"] = process_time
         if cost_pp is not None:
             actuals["cost_pp"] = cost_pp
-        predicted = {"process_time": chain["process_time"], "cost_pp": chain["cost_pp"]}
+        predicted = {"process_time": chain.machine_h_per_job, "cost_pp": chain.verdict.cost_per_part}
         row = Feedback(
             id=str(uuid.uuid4()),
             owner=principal.owner,
             part_id=match.id,
             process_chain_id=process_chain_id,
-            machine=chain["machine"],
+            machine=chain.verdict.machine,
             actuals=actuals,
             predicted=predicted,
             created_at=utcnow(),
@@ -504,7 +505,7 @@ def chain_feedback(
     return {
         "process_chain_id": process_chain_id,
         "part_id": match.id,
-        "machine": chain["machine"],
+        "machine": chain.verdict.machine,
         "actuals": actuals,
         "predicted": predicted,
         "records": count,
