@@ -31,8 +31,11 @@ $(OCTOPRINT):
 	$(PYTHON) -m venv .peers/octoprint
 	.peers/octoprint/bin/pip install --quiet octoprint
 
+# worksteal: xdist's default hands each worker a fixed first share of the collection, and the
+# service tests come first, so one worker ran them all while the other sat idle for 4.5 minutes;
+# a worker that runs out takes tests from the other's queue.
 test: $(STAMP) $(OCTOPRINT)
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist worksteal -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples

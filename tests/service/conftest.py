@@ -55,15 +55,9 @@ USERS = ((OTHER, OTHER_PASSWORD, "read write"), (READER, READER_PASSWORD, "read"
 
 
 def _run(live: LiveServer) -> Iterator[LiveServer]:
-    if isinstance(live, InProcessServer):
-        live.start()
-        for name, password, scopes in USERS:
-            live.add_user(name, password, scopes)
-    else:
-        for name, password, scopes in USERS:
-            created = live.cli("users", "create", name, "--password", password, "--scopes", scopes)
-            assert created.returncode == 0, created.stderr + created.stdout
-        live.start()
+    live.start()  # the start creates (or upgrades) the schema the users go into
+    for name, password, scopes in USERS:
+        live.add_user(name, password, scopes)
     try:
         yield live
     finally:

@@ -10,10 +10,8 @@ killed workers, the scaled deployment.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +26,6 @@ class InProcessServer(LiveServer):
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.app: Any = None
-
-    def settings(self) -> Any:
-        """The app's settings from this server's environment, exactly as the CLI would read them."""
-        from makeready.settings import Settings
-
-        prefix = "MAKEREADY_"
-        values: dict[str, Any] = {
-            k[len(prefix) :].lower(): v for k, v in self.env.items() if k.startswith(prefix)
-        }
-        for name, value in values.items():  # complex fields come as JSON, as from the environment
-            field = Settings.model_fields.get(name)
-            if field is not None and typing.get_origin(field.annotation) in (dict, list):
-                values[name] = json.loads(value)
-        return Settings(**values)
 
     def start(self, timeout: float = 60.0) -> LiveServer:
         import uvicorn
@@ -67,7 +51,7 @@ class InProcessServer(LiveServer):
         return self
 
     def add_user(self, name: str, password: str, scopes: str) -> None:
-        """A user, created through the running app's database (no CLI process)."""
+        """A user, created through the running app's database."""
         from makeready.service.accounts import create_user
 
         create_user(self.app.state.services.db, name, password, scopes)

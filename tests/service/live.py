@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +56,35 @@ class LiveServer:
         self.env.update({f"MAKEREADY_{k.upper()}": str(v) for k, v in settings.items()})
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
+
+    def settings(self) -> Any:
+        """The server's settings from its environment, exactly as ``makeready serve`` reads them."""
+        from makeready.settings import Settings
+
+        prefix = "MAKEREADY_"
+        values: dict[str, Any] = {
+            k[len(prefix) :].lower(): v for k, v in self.env.items() if k.startswith(prefix)
+        }
+        for name, value in values.items():  # complex fields come as JSON, as from the environment
+            field = Settings.model_fields.get(name)
+            if field is not None and typing.get_origin(field.annotation) in (dict, list):
+                values[name] = json.loads(value)
+        return Settings(**values)
+
+    def add_user(self, name: str, password: str, scopes: str) -> None:
+        """A user, written into the running server's database from this process.
+
+        ``makeready users create`` would do the same from a process of its own, at 2-4 s of
+        Python start-up and imports each on a loaded machine (tests/test_cli.py runs it).
+        """
+        from makeready.service.accounts import create_user
+        from makeready.store.connect import open_database
+
+        database = open_database(self.settings())
+        try:
+            create_user(database, name, password, scopes)
+        finally:
+            database.dispose()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -1,8 +1,10 @@
 """A real OctoPrint server (PyPI ``octoprint``, AGPL: a test peer in its own venv, never a dependency).
 
-It runs on 127.0.0.1 with its bundled virtual printer (a simulated Marlin that heats at 10 °C/s
-and moves at ten times the commanded speed), one admin user and one application key, as an
-OctoPrint on a Raspberry Pi would after its set-up wizard. ``make test`` installs it into
+It runs on 127.0.0.1 with its bundled virtual printer (a simulated Marlin that heats its bed at
+10 °C/s and moves at ten times the commanded speed; its nozzle is held at 250 °C, so ``M109 S…``
+for any filament returns at once instead of after the ~15 s the simulation takes to get there),
+one admin user and one application key, as an OctoPrint on a Raspberry Pi would after its set-up
+wizard. ``make test`` installs it into
 ``.peers/octoprint`` (``make peers``); ``MAKEREADY_OCTOPRINT`` may name another executable.
 """
 
@@ -32,6 +34,7 @@ plugins:
   virtual_printer:
     enabled: true
     throttle: 0.0
+    pinnedExtruders: {0: 250.0}
   tracking: {enabled: false}
   announcements: {enabled: false}
   errortracking: {enabled: false}

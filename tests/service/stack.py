@@ -59,6 +59,13 @@ class Process:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def send(self, sig: int) -> None:
+        """Send ``sig`` to every process of the session without waiting."""
+        if self.process is not None:
+            subprocess.run(
+                ["pkill", f"-{signal.Signals(sig).name[3:]}", "-s", str(self.process.pid)], check=False
+            )
+
     def kill(self, sig: int = signal.SIGKILL, wait: float = 30.0) -> None:
         """Signal the whole process group (a Celery worker and its pool processes)."""
         if self.process is None:
@@ -219,6 +226,9 @@ class Stack:
         return "\n".join(parts)
 
     def stop(self) -> None:
+        # Signal every worker first, then wait: their warm shutdowns overlap instead of queueing.
+        for worker in self.workers:
+            worker.send(signal.SIGTERM)
         for worker in self.workers:
             worker.kill(signal.SIGTERM)
         self.server.stop()

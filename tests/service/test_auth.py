@@ -351,3 +351,46 @@ def test_tokens_of_an_external_issuer(external_issuer) -> None:
         headers={"kid": "external-1"},
     )
     assert _list_parts(live, unknown_key).status_code == 401
+
+
+def test_users_created_on_the_command_line_sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``makeready users create`` on a data directory no server has opened yet (it makes the schema),
+    then the server lets that user in with exactly the scopes given."""
+    from typer.testing import CliRunner
+
+    from makeready.cli import app
+    from tests.service.inprocess import InProcessServer
+
+    live = InProcessServer(tmp_path / "data")
+    for name, value in live.env.items():
+        if name.startswith("MAKEREADY_"):
+            monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["users", "create", "dave", "--password", "dave-password", "--scopes", "read"]
+    )
+    assert created.exit_code == 0, created.output
+    assert "user dave created (scopes: read)" in created.output
+    again = runner.invoke(app, ["users", "create", "dave", "--password", "other-password"])
+    assert again.exit_code == 2
+    assert "exists already" in again.output
+    short = runner.invoke(app, ["users", "create", "erin", "--password", "short"])
+    assert short.exit_code == 2
+    assert "at least 8 characters" in short.output
+    live.start()
+    try:
+        dave = Api(live.url, "dave", "dave-password")
+        assert dave.get("/api/v1/part/").status_code == 200
+        with CUBE.open("rb") as handle:
+            refused = dave.post("/api/v1/part/", files={"file": handle})
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "auth.insufficient_scope"
+        wrong = requests.post(
+            f"{live.url}/realms/makeready/protocol/openid-connect/token",
+            data={"grant_type": "password", "username": "dave", "password": "other-password",
+                  "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+            timeout=30,
+        )  # fmt: skip
+        assert wrong.status_code in (400, 401)
+    finally:
+        live.stop()

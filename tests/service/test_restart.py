@@ -19,9 +19,9 @@ CUBE = Path(__file__).resolve().parents[2] / "src" / "makeready" / "data" / "sam
 
 @pytest.fixture(scope="module")
 def slow_part() -> bytes:
-    """A 160 k-triangle sphere: its analysis runs for seconds, long enough to be interrupted."""
+    """A 40 k-triangle sphere: its analysis runs for seconds, long enough to be interrupted."""
     buffer = io.BytesIO()
-    save(part(*uv_sphere(10.0, 400, 200)), buffer, "stl")
+    save(part(*uv_sphere(10.0, 200, 100)), buffer, "stl")
     return buffer.getvalue()
 
 
@@ -78,7 +78,8 @@ def test_a_running_job_finishes_after_a_restart(stopped: LiveServer, slow_part: 
     api = Api(stopped.url)  # the signing key survived: a new sign-in works, and so would the old token
     result = api.analysis(part_id, timeout=180)
     assert result["analysis_report"] is not None, result
-    assert result["analysis_report"]["part_vol"] == pytest.approx(4.18879, rel=2e-3)  # (4/3)·π·(1 cm)³
+    # (4/3)·π·(1 cm)³, less the 0.04 % the facets cut off
+    assert result["analysis_report"]["part_vol"] == pytest.approx(4.18879, rel=2e-3)
     # Nothing that was stored before is lost or changed.
     assert api.get(f"/api/v1/analysisResult/{earlier_id}/").json() == earlier
     log = stopped.log.read_text()

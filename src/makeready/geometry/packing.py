@@ -24,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from PIL import Image, ImageDraw
-from scipy.signal import fftconvolve
 from shapely.affinity import rotate, translate
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
@@ -168,6 +167,9 @@ def nest_on_plate(
     if usable.is_empty:
         return PlateLayout((), tuple(range(len(outlines))), plate)
     x0, y0, x1, y1 = usable.bounds
+    # scipy.signal takes 0.4 s to import: only packing on a raster needs it, not every process
+    from scipy.signal import fftconvolve
+
     step = cell or min(1.0, max(x1 - x0, y1 - y0) / 400.0)
     cols, rows = math.ceil((x1 - x0) / step) + 1, math.ceil((y1 - y0) / step) + 1
     # Occupied = outside the usable plate (shrunk by one cell so edge cells count as outside).

@@ -16,8 +16,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
-
 from makeready import __version__
 
 if TYPE_CHECKING:
@@ -179,6 +177,8 @@ def _title(column: str) -> str:
 def _workbook(title: str) -> tuple[io.BytesIO, Any, tuple[Any, Any, Any, Any]]:
     """An in-memory workbook and its formats: header, money, number, percent."""
     buffer = io.BytesIO()
+    import xlsxwriter  # 0.1 s to import: only when a workbook is written, not at every start
+
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "nan_inf_to_errors": True})
     bold = book.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True})
     money = book.add_format({"num_format": "#,##0.00"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 
@@ -26,9 +27,17 @@ __all__ = [
 #: read: GET everything one owns; write: create, change, delete; admin: manage the service.
 SCOPES = ("read", "write", "admin")
 _hasher = PasswordHasher()
-#: A valid hash of a random secret, checked when the user does not exist so that a wrong
-#: username costs as much time as a wrong password (no user enumeration by timing).
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy() -> str:
+    """A valid hash of a random secret, checked when the user does not exist.
+
+    A wrong username then costs as much time as a wrong password (no user enumeration by
+    timing). Made at the first sign-in, not at import: an argon2 hash is 0.1 s of every
+    process's start.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_secret(secret: str) -> str:
@@ -39,7 +48,7 @@ def hash_secret(secret: str) -> str:
 def verify_secret(hashed: str | None, secret: str) -> bool:
     """Whether ``secret`` matches ``hashed`` (constant-time; False for a missing hash)."""
     try:
-        return _hasher.verify(hashed or _DUMMY, secret) and hashed is not None
+        return _hasher.verify(hashed or _dummy(), secret) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 
