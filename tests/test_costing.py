@@ -371,3 +371,41 @@ def test_footprint_outline_is_the_convex_hull_of_every_projected_point() -> None
             assert outline.equals_exact(expected, 0.0)
     line = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
     assert _projected_hull(line, np.eye(3)) is None  # no area: no footprint
+
+
+def _turned_prism(radius: float, length: float, sides: int = 128) -> Part:
+    import trimesh
+
+    mesh = trimesh.creation.cylinder(radius=radius, height=length, sections=sides)
+    mesh.apply_translation([0.0, 0.0, length / 2])
+    return Part((Body("turned", mesh.vertices, mesh.faces),), "generated", name="turned")
+
+
+def test_a_cube_is_not_turned_and_a_shaft_and_a_flange_are():
+    """The box rule alone (two box edges within 15 %) called a 20 mm cube turnable and priced
+    it turned; the part must also lie inside the bar around that axis (docs/costing.md).
+
+    The bar bought for a flange lies along its short axis: diameter 80 mm (the 128-gon across
+    flats, 80 cos(pi/128)) + 2 x 3 mm allowance, length 10 + 2 x 3 mm, 15 % waste, at the
+    catalog's density and price, over the good-part yield (closed form).
+    """
+    chains = {}
+    for name, solid in (
+        ("cube", Part((Body("cube", *box((20.0, 20.0, 20.0))),), "generated", name="cube")),
+        ("shaft", _turned_prism(10.0, 60.0)),
+        ("flange", _turned_prism(40.0, 10.0)),
+    ):
+        result = run_analysis(solid, "Al 6061", "milling", 10)
+        chains[name] = {c.process.prc_acronym: c for c in result.chains}
+    assert not chains["cube"]["turning"].feasible
+    assert "not near-rotational" in chains["cube"]["turning"].verdict
+    assert chains["cube"]["milling"].feasible
+    for name in ("shaft", "flange"):
+        assert chains[name]["turning"].feasible, (name, chains[name]["turning"].verdict)
+    flange = chains["flange"]["turning"]
+    material = flange.material
+    allowance = float(material.properties_milling.get("stock_allowance") or 3.0)
+    radius = 40.0 * math.cos(math.pi / 128)
+    kg = math.pi * (radius + allowance) ** 2 * (10.0 + 2 * allowance) * material.mat_rho * 1e-6 * 1.15
+    good = 1.0 - flange.process.failure_rate
+    assert flange.estimate.material_cost == pytest.approx(kg * material.raw_mat_cost / good, rel=1e-6)

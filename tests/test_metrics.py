@@ -114,3 +114,52 @@ def test_triangle_pairs_known_configurations():
     }
     got = triangles_intersect(np.stack([t] * len(cases)), np.stack([c[0] for c in cases.values()]))
     assert dict(zip(cases, got.tolist(), strict=True)) == {k: v[1] for k, v in cases.items()}
+
+
+def _prism(sides: int, radius: float, length: float, rotate=None):
+    """A regular polygon of ``sides`` corners on ``radius`` (mm), extruded ``length`` along z."""
+    mesh = trimesh.creation.cylinder(radius=radius, height=length, sections=sides)
+    if rotate is not None:
+        mesh.apply_transform(rotate)
+    return part(mesh.vertices, mesh.faces)
+
+
+ROUNDNESS_CASES = [
+    # (what, part, roundness, axis: 0 shortest box edge, 2 longest)
+    ("shaft 128-gon", lambda: _prism(128, 5.0, 60.0), 1.0, 2),
+    ("flange 128-gon", lambda: _prism(128, 50.0, 8.0), 1.0, 0),
+    ("hexagon bar", lambda: _prism(6, 5.0, 40.0), 1.0, 2),  # box across corners x across flats
+    ("octagon bar", lambda: _prism(8, 5.0, 40.0), 1 / np.cos(np.pi / 8), 2),  # box across flats
+    ("sphere", lambda: part(*uv_sphere(10.0)), 1.0, None),
+    ("cube", lambda: part(*cube(20.0)), np.sqrt(2), None),
+    ("square plate", lambda: _box(80.0, 80.0, 3.0), np.sqrt(2), 0),
+]
+
+
+def _box(x: float, y: float, z: float):
+    from .meshes import box
+
+    return part(*box((x, y, z)))
+
+
+@pytest.mark.parametrize(
+    ("what", "make", "roundness", "axis"), ROUNDNESS_CASES, ids=[c[0] for c in ROUNDNESS_CASES]
+)
+def test_round_section_of_analytic_solids(what, make, roundness, axis):
+    """Solids of revolution are 1 about their axis however they lie; square sections √2 (exact)."""
+    section = analyze(make()).metrics.round_section
+    assert section.roundness == pytest.approx(roundness, rel=1e-3), what
+    if axis is not None:
+        assert section.axis == axis, what
+
+
+def test_round_section_does_not_depend_on_how_the_part_lies():
+    turn = trimesh.transformations.rotation_matrix(0.7, [1.0, 2.0, 0.5])
+    lying = analyze(_prism(96, 6.0, 50.0, rotate=turn)).metrics.round_section
+    assert lying.roundness == pytest.approx(1.0, rel=1e-3)
+    assert lying.axis == 2
+    # an L-shaped section has a square box section but reaches its corner: not round
+    from .meshes import boxes_union
+
+    l_bracket = analyze(part(*boxes_union(((40.0, 5.0, 40.0), (0, 0, 0)), ((5.0, 40.0, 40.0), (0, 0, 0)))))
+    assert l_bracket.metrics.round_section.roundness > 1.3

@@ -38,7 +38,7 @@ from makeready.costing.features import PartFeatures
 from makeready.costing.jobs import parts_per_job
 from makeready.costing.model import JobContext, JobEstimate, PrintTime
 from makeready.costing.processes import FAMILIES
-from makeready.costing.processes.machining import turnable
+from makeready.costing.processes.machining import turning_axis
 from makeready.costing.rates import hourly_rate
 
 __all__ = ["NESTING_STYLES", "ChainEstimate", "estimate_chain", "post_hours_per_part"]
@@ -181,7 +181,7 @@ def estimate_chain(
         raise ValueError(f"nesting must be one of {', '.join(NESTING_STYLES)}, not {style!r}")
     conventional = process.packing == "single"
     used: Nesting = "alone" if conventional else style
-    if process.prc_acronym == "turning" and not turnable(tuple(sorted(float(x) for x in features.min_box))):
+    if process.prc_acronym == "turning" and turning_axis(features) is None:
         reason = "not near-rotational: the part cannot be turned"
         return _infeasible(process, material, machine, lot_size, reason, used)
     if parts_per_build is not None and not conventional:

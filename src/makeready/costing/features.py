@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from makeready.geometry.metrics import Metrics
+from makeready.geometry.metrics import Metrics, RoundSection
 from makeready.geometry.supports import SupportPlan
 from makeready.geometry.types import FloatArray
 
@@ -34,6 +34,9 @@ class PartFeatures:
     outline : shapely Polygon, optional
         Footprint on the plate in the build orientation; parts per job then come from a
         lattice of true outlines instead of boxes.
+    round_section : RoundSection, optional
+        The axis of the minimum box the part is roundest around (turning); None when not
+        measured (features made by hand): turning then judges by the box edges alone.
 
     """
 
@@ -47,6 +50,7 @@ class PartFeatures:
     build_height: float
     wall: float
     outline: Any = None  # shapely polygon of the footprint on the plate (build orientation), mm
+    round_section: RoundSection | None = None
 
     @property
     def footprint(self) -> float:
@@ -84,6 +88,7 @@ def part_features(
         build_height=plan.build_height,
         wall=float(wall) if wall else float(box[0]) / 2.0,
         outline=_projected_hull(hull, plan.rotation) if hull is not None and len(hull) >= 3 else None,
+        round_section=metrics.round_section,
     )
 
 

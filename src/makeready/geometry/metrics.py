@@ -14,11 +14,13 @@ from makeready.geometry.types import FloatArray, IntArray
 __all__ = [
     "Metrics",
     "OrientedBox",
+    "RoundSection",
     "convex_hull",
     "hull_volume",
     "mesh_metrics",
     "min_rectangle_frame",
     "oriented_box",
+    "round_section",
     "winding_numbers",
 ]
 
@@ -27,6 +29,9 @@ __all__ = [
 HULL_EXACT_LIMIT = 60_000
 _THIN_BINS = 96
 _FRAME_POINTS = 1_000
+#: A cross-section counts as square enough to be round when its two edges differ by at most
+#: this ratio (0.866 for a hexagon measured across flats and across corners).
+SQUARE_SECTION = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,25 @@ class OrientedBox:
 
 
 @dataclass(frozen=True, slots=True)
+class RoundSection:
+    """The axis of the part's box around which the part is most nearly round.
+
+    Attributes
+    ----------
+    roundness : float
+        The part's farthest reach from the axis over half the cross-section's larger edge: 1
+        for a solid of revolution, √2 for a square section, ``inf`` when no axis qualifies
+        (:func:`round_section`).
+    axis : int
+        Index of the axis in the box's ascending extents (0 shortest, 2 longest); -1 for none.
+
+    """
+
+    roundness: float = np.inf
+    axis: int = -1
+
+
+@dataclass(frozen=True, slots=True)
 class Metrics:
     """Measured size and shape of a mesh (all in mm, mm², mm³).
 
@@ -70,6 +94,8 @@ class Metrics:
     centroid: FloatArray
     euler_characteristic: int
     genus: int | None
+    #: The box axis the part is roundest around (:func:`round_section`).
+    round_section: RoundSection = RoundSection()
 
     @property
     def extents(self) -> FloatArray:
@@ -103,7 +129,7 @@ def mesh_metrics(
     if len(points) == 0:
         zero = np.zeros(3)
         box = OrientedBox(np.eye(3), zero, zero)
-        return Metrics(0.0, 0.0, np.zeros((2, 3)), box, 0.0, True, zero, 0, None)
+        return Metrics(0.0, 0.0, np.zeros((2, 3)), box, 0.0, True, zero, 0, None, RoundSection())
     bounds = np.stack([points.min(axis=0), points.max(axis=0)])
     center = bounds.mean(axis=0)
     tri = vertices[faces] - center
@@ -121,7 +147,43 @@ def mesh_metrics(
     box = oriented_box(points, hull_pts)
     euler = len(used) - edge_count + len(faces)
     genus = (2 * shells - euler) // 2 if closed else None
-    return Metrics(volume, area, bounds, box, hull_vol, exact, centroid, int(euler), genus)
+    section = round_section(hull_pts, box)
+    return Metrics(volume, area, bounds, box, hull_vol, exact, centroid, int(euler), genus, section)
+
+
+def round_section(points: FloatArray, box: OrientedBox) -> RoundSection:
+    """The axis of ``box`` around which the part is roundest, and how round (1 = a solid of revolution).
+
+    For each axis of ``box`` whose cross-section is near square (its two other edges within
+    :data:`SQUARE_SECTION` of each other), the largest distance of ``points`` from the axis
+    (through the box centre) over half the cross-section's larger edge; the smallest such ratio.
+    A solid of revolution gives 1 whichever way it lies (a shaft along its longest edge, a disc
+    along its shortest), a polygon meshed with n sides at most 1/cos(π/n) (1.08 for 8),
+    a hexagon bar 1, a square section √2 (a cube, a square plate); ``inf`` and axis -1 when no
+    section is near square.
+
+    Parameters
+    ----------
+    points : (n, 3) float64, mm
+        The part's points (its convex hull's vertices suffice).
+    box : OrientedBox
+        A box around them (:func:`oriented_box`).
+
+    """
+    edges = np.asarray(box.extents, np.float64)
+    best = RoundSection()
+    rel = np.asarray(points, np.float64) - box.center
+    for axis in range(3):
+        others = [i for i in range(3) if i != axis]
+        small, large = sorted(float(edges[i]) for i in others)
+        if large <= 0.0 or small / large < SQUARE_SECTION:
+            continue
+        radial = rel @ np.asarray(box.rotation)[others].T
+        reach = float(np.sqrt(np.max(np.einsum("ij,ij->i", radial, radial)))) if len(radial) else 0.0
+        roundness = reach / (large / 2.0)
+        if roundness < best.roundness:
+            best = RoundSection(roundness, axis)
+    return best
 
 
 def convex_hull_points(points: FloatArray) -> tuple[FloatArray, bool]:

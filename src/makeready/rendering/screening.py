@@ -86,6 +86,11 @@ def chains_json(summaries: tuple[ChainSummary, ...]) -> dict[str, JSON]:
     }
 
 
+def _number(data: Mapping[str, Any], key: str, missing: int) -> Any:
+    value = data.get(key)
+    return missing if value is None else value
+
+
 def chains_from_json(stored: Mapping[str, Mapping[str, Any]]) -> tuple[ChainSummary, ...]:
     """The summaries :func:`chains_json` wrote, in their order."""
     return tuple(
@@ -93,8 +98,8 @@ def chains_from_json(stored: Mapping[str, Mapping[str, Any]]) -> tuple[ChainSumm
             verdict=_verdict(chain_id, data),
             tech=str(data.get("tech") or ""),
             machine_h_per_job=data.get("process_time"),
-            parts_per_job=int(data.get("parts_pj") or 1),
-            jobs=int(data.get("n_jobs") or 1),
+            parts_per_job=int(_number(data, "parts_pj", 1)),  # 0 for an infeasible chain
+            jobs=int(_number(data, "n_jobs", 1)),
             nesting=str(data.get("nst_style") or "alone"),
             warnings=tuple(data.get("warnings") or ()),
         )

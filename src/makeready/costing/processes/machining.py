@@ -1,26 +1,46 @@
 """CNC milling and turning (docs/costing.md, docs/cost-models.md 3.8).
 
-Stock: the minimum box plus ``stock_allowance`` per side (turning: a bar around the longest
-axis), bought with 15 % waste. Cycle per part ``load + V_removed / MRR_rough + A / AR_finish +
+Stock: the minimum box plus ``stock_allowance`` per side (turning: a bar around the axis the
+part is round about), bought with 15 % waste. Cycle per part ``load + V_removed / MRR_rough + A / AR_finish +
 tool changes`` at the material's rates. The machine's set-up (fixturing, zeroing, first
 article) is paid once per production run; CAM programming (``data_prep_h`` at the designer's
 rate) and fixtures (``fixture_cost``) once per lot. Turning only suits near-rotational parts:
-the two smaller box edges within 15 % of each other (Phasio rule [V]).
+a cross-section of the minimum box near square (its edges within 15 %, Phasio rule [V]) and the
+whole part inside the bar of that section (:data:`TURNING_ROUNDNESS`): a cube passes the first
+test alone, and would be priced as a turned part.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from makeready.costing.model import JobContext, JobEstimate
 
+if TYPE_CHECKING:
+    from makeready.costing.features import PartFeatures
+
 STOCK_WASTE = 0.15
 TOOLS = 6
+#: A part is turnable when no point of it lies farther from the turning axis than this times
+#: the bar's radius: 1.10 lets a cylinder meshed with 8 facets (1/cos(22.5°) = 1.082) through
+#: and keeps a square section (√2 = 1.414) out.
+TURNING_ROUNDNESS = 1.10
+#: The two edges of a turnable cross-section differ by at most this ratio (Phasio rule [V]).
+_SQUARE_SECTION = 0.85
 
 
-def turnable(min_box: tuple[float, ...]) -> bool:
-    """Whether a part with these box edges (ascending, mm) is near-rotational."""
-    return min_box[1] > 0 and min_box[0] / min_box[1] >= 0.85
+def turning_axis(features: PartFeatures) -> int | None:
+    """The axis a part is turned about (index into its ascending box edges), None if not turnable.
+
+    Measured parts (``round_section`` known) need the roundness; parts described by their box
+    alone are judged by it: the two smaller edges within 15 %, turned about the longest.
+    """
+    section = features.round_section
+    if section is not None:
+        return section.axis if section.axis >= 0 and section.roundness <= TURNING_ROUNDNESS else None
+    a, b, _ = sorted(float(x) for x in features.min_box)
+    return 2 if b > 0 and a / b >= _SQUARE_SECTION else None
 
 
 def cycle_hours(ctx: JobContext) -> tuple[float, float]:
@@ -28,9 +48,12 @@ def cycle_hours(ctx: JobContext) -> tuple[float, float]:
     f, mat, prc = ctx.features, ctx.material, ctx.process
     props = mat.properties_milling
     allowance = float(props.get("stock_allowance") or 3.0)
-    a, b, c = sorted(float(x) for x in f.min_box)
-    if prc.prc_acronym == "turning":
-        stock = math.pi * (b / 2.0 + allowance) ** 2 * (c + 2 * allowance)
+    edges = sorted(float(x) for x in f.min_box)
+    a, b, c = edges
+    axis = turning_axis(f) if prc.prc_acronym == "turning" else None
+    if axis is not None:  # a bar as wide as the section's larger edge, as long as the axis
+        diameter = max(edges[i] for i in range(3) if i != axis)
+        stock = math.pi * (diameter / 2.0 + allowance) ** 2 * (edges[axis] + 2 * allowance)
     else:
         stock = (a + 2 * allowance) * (b + 2 * allowance) * (c + 2 * allowance)
     removed = max(stock - f.volume, 0.0)
