@@ -409,3 +409,16 @@ def test_a_cube_is_not_turned_and_a_shaft_and_a_flange_are():
     kg = math.pi * (radius + allowance) ** 2 * (10.0 + 2 * allowance) * material.mat_rho * 1e-6 * 1.15
     good = 1.0 - flange.process.failure_rate
     assert flange.estimate.material_cost == pytest.approx(kg * material.raw_mat_cost / good, rel=1e-6)
+
+
+def test_a_lathe_takes_a_disc_up_to_its_swing():
+    """The Haas ST-10 cuts up to 356 mm in diameter and 406 mm long (its catalog envelope): a
+    305 mm disc fits (the square inscribed in the swing, 252 mm, would refuse it), 380 mm does not.
+    """
+    for diameter, fits in ((305.0, True), (380.0, False)):
+        result = run_analysis(_turned_prism(diameter / 2, 26.0), "Al 6061", "milling", 1)
+        turning = next(c for c in result.chains if c.process.prc_acronym == "turning")
+        assert turning.machine.mac_name == "Haas ST-10"
+        assert turning.feasible is fits, (diameter, turning.verdict)
+        if not fits:
+            assert "does not fit Haas ST-10" in turning.verdict

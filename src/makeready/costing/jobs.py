@@ -51,6 +51,15 @@ def _fits_single(features: PartFeatures, machine: Machine, process: Process) -> 
         needed = clamp_force_kn(1, box[1] * box[2], process.cavity_pressure_mpa)
         force = machine.clamp_force_kn
         return plate[0] <= platen[0] and plate[1] <= platen[1] and (force is None or needed <= force)
+    if process.prc_acronym == "turning" and machine.bld_shape == "cylindrical":
+        from makeready.costing.processes.machining import turning_axis
+
+        # a lathe holds a round part up to its swing (bld_size_x) long as its bed (bld_size_z):
+        # the square inscribed in the swing would refuse a 305 mm disc on a 356 mm lathe
+        axis = turning_axis(features)
+        if axis is not None:
+            diameter = max(box[i] for i in range(3) if i != axis)
+            return diameter <= machine.bld_size_x + 1e-9 and box[axis] <= machine.bld_size_z + 1e-9
     room = sorted(_usable(machine))
     return all(b <= r + 1e-9 for b, r in zip(box, room, strict=True))
 
