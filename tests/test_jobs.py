@@ -181,3 +181,35 @@ def test_a_task_whose_job_went_to_another_worker_writes_nothing(stores) -> None:
     second = TaskContext(db, blobs, settings, job.id, "o", lambda _f, _s: None, "second")
     with db.session() as session:
         assert second.holds_job(session)
+
+
+def test_every_writing_task_drops_its_writes_once_its_job_is_another_workers(stores) -> None:
+    """The fencing of part.analyze, for the 3D Print API's tasks too: an import whose job was
+    taken over while it read the file adds no mesh (the attempt that took over adds the one)."""
+    from sqlalchemy import func, select
+
+    from makeready.jobs.tasks import DROPPED, import_mesh
+    from makeready.store.models import MeshRecord
+    from makeready.store.resources import save_file
+
+    db, blobs, settings = stores
+    stl = (Path(__file__).parent / "data" / "unit_cube.STL").read_bytes()
+    with db.session() as session:
+        upload = save_file(session, blobs, "o", "cube.stl", stl, "model/stl")
+        session.commit()
+        file_id = upload.id
+    job = queue.enqueue(db, owner="o", kind="mesh.import", payload={}, max_attempts=3)
+    with db.session() as session:
+        row = session.get(Job, job.id)
+        assert row is not None
+        row.status, row.worker = "running", "second"  # the first attempt's lease ran out
+        session.commit()
+    stale = TaskContext(db, blobs, settings, job.id, "o", lambda _f, _s: None, "first")
+    assert import_mesh(stale, {"file_id": file_id}) == DROPPED
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(MeshRecord)) == 0
+    current = TaskContext(db, blobs, settings, job.id, "o", lambda _f, _s: None, "second")
+    made = import_mesh(current, {"file_id": file_id})
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(MeshRecord)) == 1
+        assert session.get(MeshRecord, made["id"]) is not None

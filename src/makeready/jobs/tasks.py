@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from makeready.costing.calibration import Calibration
 from makeready.costing.calibration import Feedback as FeedbackRecord
@@ -127,16 +128,34 @@ def analyze_part(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         record = owned(session, PartRecord, payload["part_id"], ctx.owner)
         if record is None:  # deleted while it ran: keep nothing
             return {"part_id": payload["part_id"], "deleted": True}
-        if not ctx.holds_job(session):  # its lease ran out: the job is another attempt's now
-            return {"part_id": payload["part_id"], "dropped": True}
         record.report_sha256 = ctx.blobs.put(data)
         record.display_sha256 = ctx.blobs.put(display)
         # Infeasible chains carry NaN times; JSON (and PostgreSQL) has no NaN: store null.
         record.simplified = json_ready(simplified(report))
         record.chains = json_ready(chains)
         record.status = "done"
-        session.commit()
+        if not _commit_held(ctx, session):  # its lease ran out: the job is another attempt's now
+            return {"part_id": payload["part_id"], **DROPPED}
     return {"part_id": payload["part_id"], "analysis_finished": True}
+
+
+#: A task's result when its job went to another attempt while it ran: its writes were dropped
+#: (the job's own result is the other attempt's; this one is never recorded).
+DROPPED: dict[str, Any] = {"dropped": True}
+
+
+def _commit_held(ctx: TaskContext, session: Session) -> bool:
+    """Commit the task's writes if its job is still this worker's, else roll them back.
+
+    Every task that creates or changes rows ends this way: an attempt whose lease ran out
+    while it worked would otherwise overwrite the part report of the attempt that took over,
+    or add a second mesh, tray or file beside the ones that attempt writes.
+    """
+    if not ctx.holds_job(session):
+        session.rollback()
+        return False
+    session.commit()
+    return True
 
 
 def _unpack(ctx: TaskContext, sha256: str) -> Part:
@@ -170,7 +189,8 @@ def import_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             payload.get("name") or _stem(filename),
             payload.get("transform"),
         )
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         body = mesh_json(mesh)
     if payload.get("generate_visual"):
         ctx.progress(0.9, Stage.DRAWING)
@@ -196,7 +216,8 @@ def analyze_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         if row is None:
             raise _missing("mesh", mesh.id)
         row.analyzed, row.problems = True, problems
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return mesh_json(row)
 
 
@@ -211,7 +232,8 @@ def repair_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.9, Stage.STORING)
     with ctx.db.session() as session:
         new = create_mesh(session, ctx.blobs, ctx.owner, fixed, mesh.name, mesh.transform, remaining)
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         body = mesh_json(new)
     if payload.get("generate_visual"):
         body = _with_visual(ctx, body["id"], fixed)
@@ -252,7 +274,8 @@ def export_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         record = save_file(
             session, ctx.blobs, ctx.owner, f"{mesh.name}{extension}", buffer.getvalue(), content_type
         )
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return {"file_id": record.id}
 
 
@@ -272,7 +295,8 @@ def _with_visual(ctx: TaskContext, mesh_id: str, part: Part) -> dict[str, Any]:
         glb = visual_glb(part, row.problems if row.analyzed else None)
         record = save_file(session, ctx.blobs, ctx.owner, f"{row.name}.glb", glb, GLB_MEDIA_TYPE)
         row.visual_file_id = record.id
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return mesh_json(row)
 
 
@@ -321,7 +345,8 @@ def create_tray_task(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any
             notes=[],
         )
         row = session.merge(row)
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return tray_json(row, tray_meshes(session, row), _settings(defs, row))
 
 
@@ -426,7 +451,8 @@ def prepare_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
                 session, ctx.blobs, ctx.owner, f"tray-{new_row.id[:8]}.glb", glb, GLB_MEDIA_TYPE
             ).id
         new_row = session.merge(new_row)
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return tray_json(new_row, tray_meshes(session, new_row), _settings(defs, new_row))
 
 
@@ -460,7 +486,8 @@ def generate_printable(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, A
                 session, ctx.blobs, ctx.owner, f"tray-{row.id[:8]}.raw.zip", raw, "application/zip"
             )
             result["raw_file_id"] = raw_record.id
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return result
 
 
@@ -489,7 +516,8 @@ def translate_tray(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             content,
             _CONTENT_TYPES.get(extension, "application/octet-stream"),
         )
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
         return {"file_id": out.id, "summary": json_ready(summary)}
 
 
@@ -505,7 +533,8 @@ def export_support(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
             if mesh_id in wanted:
                 mesh = create_mesh(session, ctx.blobs, ctx.owner, part, f"support-{mesh_id[:8]}", IDENTITY)
                 result[mesh_id] = mesh_json(mesh)
-        session.commit()
+        if not _commit_held(ctx, session):
+            return DROPPED
     return result
 
 
