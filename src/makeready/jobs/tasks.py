@@ -32,6 +32,7 @@ from makeready.limits import LoadLimits
 from makeready.print_definitions import PrintDefinitions
 from makeready.progress import Stage
 from makeready.rendering.display import analysis_display, pack_display
+from makeready.rendering.documents import repair_actions_json
 from makeready.rendering.print_api import (
     IDENTITY,
     mesh_json,
@@ -237,14 +238,7 @@ def repair_mesh(ctx: TaskContext, payload: dict[str, Any]) -> dict[str, Any]:
         body = mesh_json(new)
     if payload.get("generate_visual"):
         body = _with_visual(ctx, body["id"], fixed)
-    body["repair"] = {
-        "actions": [
-            {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
-            for a in report.actions
-            if a.count
-        ],
-        "notes": list(report.notes),
-    }
+    body["repair"] = {"actions": repair_actions_json(report, applied_only=True), "notes": list(report.notes)}
     return body
 
 

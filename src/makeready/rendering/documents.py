@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from makeready.geometry.repair import RepairReport
     from makeready.geometry.thickness import Region, ThicknessReport
 
-__all__ = ["analysis_json", "repair_json", "thickness_json"]
+__all__ = ["analysis_json", "repair_actions_json", "repair_json", "thickness_json"]
 
 
 def _body_json(body: BodyAnalysis) -> dict[str, Any]:
@@ -61,6 +61,19 @@ def analysis_json(report: AnalysisReport) -> dict[str, Any]:
     }
 
 
+def repair_actions_json(report: RepairReport, *, applied_only: bool = False) -> list[dict[str, Any]]:
+    """The repair's actions: ``action``, ``title``, ``count``, ``detail`` each.
+
+    ``applied_only`` keeps those that changed something (what the 3D Print API's repaired mesh
+    lists); ``makeready repair --json`` lists them all.
+    """
+    return [
+        {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
+        for a in report.actions
+        if a.count or not applied_only
+    ]
+
+
 def repair_json(report: RepairReport) -> dict[str, Any]:
     """The repair: actions with counts, volumes before/after, what is left, and the API's checks."""
     return {
@@ -68,10 +81,7 @@ def repair_json(report: RepairReport) -> dict[str, Any]:
         "bodies_kept": report.bodies_kept,
         "volume_before": report.volume_before,
         "volume_after": report.volume_after,
-        "actions": [
-            {"action": a.action, "title": a.title, "count": a.count, "detail": a.detail}
-            for a in report.actions
-        ],
+        "actions": repair_actions_json(report),
         "notes": list(report.notes),
         "remaining": report.remaining,
         "before": analysis_json(report.before),
