@@ -151,6 +151,26 @@ def test_round_section_of_analytic_solids(what, make, roundness, axis):
     assert section.roundness == pytest.approx(roundness, rel=1e-3), what
     if axis is not None:
         assert section.axis == axis, what
+    if roundness < 1.1:  # solids of revolution and regular prisms are alike all round
+        assert section.symmetry > 0.85, what
+
+
+def test_a_round_outline_is_not_enough_to_be_turned():
+    """Twelve balls on a circle: round in outline (the hull), nothing alike all round; a torus is."""
+    balls = [uv_sphere(3.0, 24, 12) for _ in range(12)]
+    vertices, faces, offset = [], [], 0
+    for k, (v, f) in enumerate(balls):
+        angle = 2 * np.pi * k / 12
+        vertices.append(v + np.array([20.0 * np.cos(angle), 20.0 * np.sin(angle), 0.0]))
+        faces.append(f + offset)
+        offset += len(v)
+    ring_of_balls = analyze(part(np.vstack(vertices), np.vstack(faces))).metrics.round_section
+    assert ring_of_balls.roundness < 1.10
+    assert ring_of_balls.symmetry < 0.5
+    torus = trimesh.creation.torus(20.0, 3.0)
+    ring = analyze(part(torus.vertices, torus.faces)).metrics.round_section
+    assert ring.roundness == pytest.approx(1.0, abs=0.01)
+    assert ring.symmetry > 0.99
 
 
 def test_round_section_does_not_depend_on_how_the_part_lies():

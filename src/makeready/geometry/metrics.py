@@ -8,7 +8,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from makeready.geometry.tolerance import FLOAT_RELATIVE
-from makeready.geometry.triangles import areas, crosses, dot_rows, signed_volume
+from makeready.geometry.triangles import areas, crosses, dot_rows, sample_surface, signed_volume
 from makeready.geometry.types import FloatArray, IntArray
 
 __all__ = [
@@ -29,6 +29,10 @@ __all__ = [
 HULL_EXACT_LIMIT = 60_000
 _THIN_BINS = 96
 _FRAME_POINTS = 1_000
+#: Surface samples, slices along the axis and sectors around it for RoundSection.symmetry.
+_SYMMETRY_SAMPLES = 20_000
+_SLICES = 12
+_SECTORS = 48
 #: A cross-section counts as square enough to be round when its two edges differ by at most
 #: this ratio (0.866 for a hexagon measured across flats and across corners).
 SQUARE_SECTION = 0.85
@@ -69,11 +73,18 @@ class RoundSection:
         (:func:`round_section`).
     axis : int
         Index of the axis in the box's ascending extents (0 shortest, 2 longest); -1 for none.
+    symmetry : float
+        How alike the part is all round that axis, 0..1: the median, over 12 slices across the
+        axis, of the smallest over the largest reach of the surface among 48 sectors around it
+        (7.5° each). 1 for a solid of revolution, 0.93 for an octagon bar, 0.875 for a hexagon
+        bar; a torus knot (round in outline, a tube wound through the sectors) 0, twelve balls
+        on a circle 0.
 
     """
 
     roundness: float = np.inf
     axis: int = -1
+    symmetry: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +158,12 @@ def mesh_metrics(
     box = oriented_box(points, hull_pts)
     euler = len(used) - edge_count + len(faces)
     genus = (2 * shells - euler) // 2 if closed else None
-    section = round_section(hull_pts, box)
+    surface = sample_surface(tri, face_area, _SYMMETRY_SAMPLES, every_face=False).points + center
+    section = round_section(hull_pts, box, surface)
     return Metrics(volume, area, bounds, box, hull_vol, exact, centroid, int(euler), genus, section)
 
 
-def round_section(points: FloatArray, box: OrientedBox) -> RoundSection:
+def round_section(points: FloatArray, box: OrientedBox, surface: FloatArray | None = None) -> RoundSection:
     """The axis of ``box`` around which the part is roundest, and how round (1 = a solid of revolution).
 
     For each axis of ``box`` whose cross-section is near square (its two other edges within
@@ -168,6 +180,8 @@ def round_section(points: FloatArray, box: OrientedBox) -> RoundSection:
         The part's points (its convex hull's vertices suffice).
     box : OrientedBox
         A box around them (:func:`oriented_box`).
+    surface : (s, 3) float64, mm, optional
+        Points spread over the surface by area, for :attr:`RoundSection.symmetry` (0 without).
 
     """
     edges = np.asarray(box.extents, np.float64)
@@ -183,7 +197,31 @@ def round_section(points: FloatArray, box: OrientedBox) -> RoundSection:
         roundness = reach / (large / 2.0)
         if roundness < best.roundness:
             best = RoundSection(roundness, axis)
-    return best
+    if best.axis < 0 or surface is None or len(surface) == 0:
+        return best
+    return RoundSection(
+        best.roundness, best.axis, _symmetry(surface - box.center, np.asarray(box.rotation), best.axis)
+    )
+
+
+def _symmetry(rel: FloatArray, rotation: FloatArray, axis: int) -> float:
+    """:attr:`RoundSection.symmetry` of surface points ``rel`` (relative to the axis's centre)."""
+    others = [i for i in range(3) if i != axis]
+    along = rel @ rotation[axis]
+    radial = rel @ rotation[others].T
+    reach = np.hypot(radial[:, 0], radial[:, 1])
+    sector = ((np.arctan2(radial[:, 1], radial[:, 0]) + np.pi) / (2 * np.pi) * _SECTORS).astype(np.int64)
+    lo, hi = float(along.min()), float(along.max())
+    if hi - lo <= 0.0:
+        return 0.0
+    level = np.minimum(((along - lo) / (hi - lo) * _SLICES).astype(np.int64), _SLICES - 1)
+    farthest = np.zeros((_SLICES, _SECTORS))
+    np.maximum.at(farthest, (level, np.minimum(sector, _SECTORS - 1)), reach)
+    occupied = farthest.max(axis=1) > 0.0
+    if not occupied.any():
+        return 0.0
+    ratios = farthest[occupied].min(axis=1) / farthest[occupied].max(axis=1)
+    return float(np.median(ratios))
 
 
 def convex_hull_points(points: FloatArray) -> tuple[FloatArray, bool]:

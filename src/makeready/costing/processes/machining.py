@@ -6,8 +6,9 @@ tool changes`` at the material's rates. The machine's set-up (fixturing, zeroing
 article) is paid once per production run; CAM programming (``data_prep_h`` at the designer's
 rate) and fixtures (``fixture_cost``) once per lot. Turning only suits near-rotational parts:
 a cross-section of the minimum box near square (its edges within 15 %, Phasio rule [V]) and the
-whole part inside the bar of that section (:data:`TURNING_ROUNDNESS`): a cube passes the first
-test alone, and would be priced as a turned part.
+whole part inside the bar of that section (:data:`TURNING_ROUNDNESS`) and alike all round its
+axis (:data:`TURNING_SYMMETRY`): a cube passes the first test alone, a torus knot the first
+two, and each would be priced as a turned part.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ TOOLS = 6
 #: the bar's radius: 1.10 lets a cylinder meshed with 8 facets (1/cos(22.5°) = 1.082) through
 #: and keeps a square section (√2 = 1.414) out.
 TURNING_ROUNDNESS = 1.10
+#: ... and alike all round the axis (RoundSection.symmetry): a hexagon bar scores 0.875; a torus
+#: knot, whose outline is round, 0; trimesh's counter plate (a disc on six feet: a mill-turn
+#: part) 0.50.
+TURNING_SYMMETRY = 0.8
 #: The two edges of a turnable cross-section differ by at most this ratio (Phasio rule [V]).
 _SQUARE_SECTION = 0.85
 
@@ -38,7 +43,8 @@ def turning_axis(features: PartFeatures) -> int | None:
     """
     section = features.round_section
     if section is not None:
-        return section.axis if section.axis >= 0 and section.roundness <= TURNING_ROUNDNESS else None
+        round_enough = section.roundness <= TURNING_ROUNDNESS and section.symmetry >= TURNING_SYMMETRY
+        return section.axis if section.axis >= 0 and round_enough else None
     a, b, _ = sorted(float(x) for x in features.min_box)
     return 2 if b > 0 and a / b >= _SQUARE_SECTION else None
 
