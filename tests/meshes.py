@@ -194,3 +194,12 @@ def intersection_volume(a, b):
         return manifold3d.Manifold(manifold3d.Mesh(np.asarray(v, np.float32), np.asarray(f, np.uint32)))
 
     return (solid(a) ^ solid(b)).volume()
+
+
+def prism(sides: int, radius: float, length: float):
+    """A regular polygon of ``sides`` corners on ``radius`` (mm) extruded ``length`` up z from z = 0
+    (``sides`` 128: a cylinder as CAD exports it; a shaft, or a flange when short)."""
+    import trimesh
+
+    mesh = trimesh.creation.cylinder(radius=radius, height=length, sections=sides)
+    return np.asarray(mesh.vertices) + np.array([0.0, 0.0, length / 2]), np.asarray(mesh.faces)

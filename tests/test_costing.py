@@ -19,7 +19,7 @@ from makeready.costing.rates import capital_recovery_factor, hourly_rate
 from makeready.errors import MakereadyError
 from makeready.rendering.spark import SIMPLIFIED_KEYS, analysis_report, simplified
 from tests.conftest import DATA, ROOT
-from tests.meshes import box, part
+from tests.meshes import box, part, prism
 
 CATALOG = Catalog.default()
 
@@ -373,12 +373,8 @@ def test_footprint_outline_is_the_convex_hull_of_every_projected_point() -> None
     assert _projected_hull(line, np.eye(3)) is None  # no area: no footprint
 
 
-def _turned_prism(radius: float, length: float, sides: int = 128) -> Part:
-    import trimesh
-
-    mesh = trimesh.creation.cylinder(radius=radius, height=length, sections=sides)
-    mesh.apply_translation([0.0, 0.0, length / 2])
-    return Part((Body("turned", mesh.vertices, mesh.faces),), "generated", name="turned")
+def _turned_prism(radius: float, length: float) -> Part:
+    return Part((Body("turned", *prism(128, radius, length)),), "generated", name="turned")
 
 
 def test_a_cube_is_not_turned_and_a_shaft_and_a_flange_are():

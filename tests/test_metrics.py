@@ -13,7 +13,7 @@ from makeready.geometry.intersections import triangles_intersect
 from makeready.geometry.metrics import oriented_box
 
 from .conftest import DATA, corpus_path
-from .meshes import cube, part, uv_sphere
+from .meshes import cube, part, prism, uv_sphere
 
 
 def test_rotated_box_oriented_box_recovers_the_box():
@@ -117,11 +117,11 @@ def test_triangle_pairs_known_configurations():
 
 
 def _prism(sides: int, radius: float, length: float, rotate=None):
-    """A regular polygon of ``sides`` corners on ``radius`` (mm), extruded ``length`` along z."""
-    mesh = trimesh.creation.cylinder(radius=radius, height=length, sections=sides)
+    """:func:`tests.meshes.prism` as a part, turned by the 4 x 4 transform ``rotate`` if given."""
+    vertices, faces = prism(sides, radius, length)
     if rotate is not None:
-        mesh.apply_transform(rotate)
-    return part(mesh.vertices, mesh.faces)
+        vertices = vertices @ np.asarray(rotate)[:3, :3].T
+    return part(vertices, faces)
 
 
 ROUNDNESS_CASES = [

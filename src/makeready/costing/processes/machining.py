@@ -17,6 +17,7 @@ import math
 from typing import TYPE_CHECKING
 
 from makeready.costing.model import JobContext, JobEstimate
+from makeready.geometry.metrics import SQUARE_SECTION  # the Phasio rule [V], one value for both
 
 if TYPE_CHECKING:
     from makeready.costing.features import PartFeatures
@@ -31,8 +32,6 @@ TURNING_ROUNDNESS = 1.10
 #: knot, whose outline is round, 0; trimesh's counter plate (a disc on six feet: a mill-turn
 #: part) 0.50.
 TURNING_SYMMETRY = 0.8
-#: The two edges of a turnable cross-section differ by at most this ratio (Phasio rule [V]).
-_SQUARE_SECTION = 0.85
 
 
 def turning_axis(features: PartFeatures) -> int | None:
@@ -46,7 +45,7 @@ def turning_axis(features: PartFeatures) -> int | None:
         round_enough = section.roundness <= TURNING_ROUNDNESS and section.symmetry >= TURNING_SYMMETRY
         return section.axis if section.axis >= 0 and round_enough else None
     a, b, _ = sorted(float(x) for x in features.min_box)
-    return 2 if b > 0 and a / b >= _SQUARE_SECTION else None
+    return 2 if b > 0 and a / b >= SQUARE_SECTION else None
 
 
 def cycle_hours(ctx: JobContext) -> tuple[float, float]:
